@@ -1,0 +1,158 @@
+package dev.rtbe.agent.scheduler;
+
+import java.time.Duration;
+
+/**
+ * The scheduler's parameters, already validated. Built from the agent's settings; kept free of
+ * the settings package so the scheduler stays pure Java with no dependencies.
+ */
+public final class SchedulerPolicy {
+    /** Stands for "no limit" in the nanosecond fields. */
+    public static final long UNLIMITED = Long.MAX_VALUE;
+
+    private final int totalSlots;
+    private final int rtReservedSlots;
+    private final RtOrder rtOrder;
+    private final long promotionAfterNanos;
+    private final int rtMaxQueueLength;
+    private final int beMaxQueueLength;
+    private final long rtMaxWaitNanos;
+    private final long beMaxWaitNanos;
+
+    private SchedulerPolicy(Builder b) {
+        if (b.totalSlots < 1) {
+            throw new IllegalArgumentException("total slots must be >= 1, was " + b.totalSlots);
+        }
+        if (b.rtReservedSlots < 0 || (b.rtReservedSlots >= b.totalSlots && b.rtReservedSlots != 0)) {
+            throw new IllegalArgumentException("RT reserved slots must be >= 0 and < total slots ("
+                    + b.totalSlots + "), was " + b.rtReservedSlots);
+        }
+        if (b.rtMaxQueueLength < 1 || b.beMaxQueueLength < 1) {
+            throw new IllegalArgumentException("queue lengths must be >= 1");
+        }
+        this.totalSlots = b.totalSlots;
+        this.rtReservedSlots = b.rtReservedSlots;
+        this.rtOrder = b.rtOrder;
+        this.promotionAfterNanos = b.promotionAfterNanos;
+        this.rtMaxQueueLength = b.rtMaxQueueLength;
+        this.beMaxQueueLength = b.beMaxQueueLength;
+        this.rtMaxWaitNanos = b.rtMaxWaitNanos;
+        this.beMaxWaitNanos = b.beMaxWaitNanos;
+    }
+
+    public static Builder builder(int totalSlots) {
+        return new Builder(totalSlots);
+    }
+
+    /** N: how many calls the server runs in parallel. */
+    public int totalSlots() {
+        return totalSlots;
+    }
+
+    /** R: slots that only RT may take. */
+    public int rtReservedSlots() {
+        return rtReservedSlots;
+    }
+
+    public RtOrder rtOrder() {
+        return rtOrder;
+    }
+
+    /** How long a BE call waits before it is promoted to RT's level; {@link #UNLIMITED} = never. */
+    public long promotionAfterNanos() {
+        return promotionAfterNanos;
+    }
+
+    public int maxQueueLength(Priority priority) {
+        return priority == Priority.RT ? rtMaxQueueLength : beMaxQueueLength;
+    }
+
+    /** Longest a call of this class may wait in the queue; {@link #UNLIMITED} = no limit. */
+    public long maxWaitNanos(Priority priority) {
+        return priority == Priority.RT ? rtMaxWaitNanos : beMaxWaitNanos;
+    }
+
+    @Override
+    public String toString() {
+        return "N=" + totalSlots + " R=" + rtReservedSlots + " rt-order=" + rtOrder
+                + " promotion=" + nanosText(promotionAfterNanos)
+                + " max-length rt/be=" + rtMaxQueueLength + "/" + beMaxQueueLength
+                + " max-wait rt/be=" + nanosText(rtMaxWaitNanos) + "/" + nanosText(beMaxWaitNanos);
+    }
+
+    static String nanosText(long nanos) {
+        if (nanos == UNLIMITED) {
+            return "none";
+        }
+        return String.format(java.util.Locale.ROOT, "%.3fs", nanos / 1e9);
+    }
+
+    private static long toNanos(Duration d) {
+        if (d == null) {
+            return UNLIMITED;
+        }
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("durations must not be negative: " + d);
+        }
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return UNLIMITED;
+        }
+    }
+
+    public static final class Builder {
+        private final int totalSlots;
+        private int rtReservedSlots;
+        private RtOrder rtOrder = RtOrder.FIFO;
+        private long promotionAfterNanos = Duration.ofSeconds(180).toNanos();
+        private int rtMaxQueueLength = 1_000;
+        private int beMaxQueueLength = 10_000;
+        private long rtMaxWaitNanos = UNLIMITED;
+        private long beMaxWaitNanos = UNLIMITED;
+
+        private Builder(int totalSlots) {
+            this.totalSlots = totalSlots;
+            this.rtReservedSlots = Math.max(0, Math.min(1, totalSlots - 1));
+        }
+
+        public Builder rtReservedSlots(int r) {
+            this.rtReservedSlots = r;
+            return this;
+        }
+
+        public Builder rtOrder(RtOrder order) {
+            this.rtOrder = order;
+            return this;
+        }
+
+        /** {@code null} = never promote. */
+        public Builder promotionAfter(Duration d) {
+            this.promotionAfterNanos = toNanos(d);
+            return this;
+        }
+
+        public Builder maxQueueLength(Priority priority, int length) {
+            if (priority == Priority.RT) {
+                rtMaxQueueLength = length;
+            } else {
+                beMaxQueueLength = length;
+            }
+            return this;
+        }
+
+        /** {@code null} = no limit. */
+        public Builder maxWait(Priority priority, Duration d) {
+            if (priority == Priority.RT) {
+                rtMaxWaitNanos = toNanos(d);
+            } else {
+                beMaxWaitNanos = toNanos(d);
+            }
+            return this;
+        }
+
+        public SchedulerPolicy build() {
+            return new SchedulerPolicy(this);
+        }
+    }
+}

@@ -1,0 +1,312 @@
+package dev.rtbe.agent.scheduler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Long seeded random runs on a virtual clock: arrivals of both classes (with and without their own
+ * timeouts), grants, releases, double releases, cancels at any moment (also right after a grant),
+ * failures from outside, try-acquires and clock jumps that fire wait limits and promotions. After
+ * every event the scheduler must agree exactly with {@link ReferenceModel} and satisfy
+ * {@link Invariants}; at the end every call must have ended exactly one way. A failure names its
+ * seed, so it can be replayed.
+ */
+class RandomizedSchedulerTest {
+    static final int STEPS = 400;
+
+    @ParameterizedTest(name = "N={0} R={1} {2} promotion={3}s maxLen={4} maxWait={5}s: {6} seeds")
+    @CsvSource({
+            "1, 0, FIFO, 20, 4, 0, 500",
+            "2, 1, FIFO, 20, 6, 0, 500",
+            "2, 1, LIFO, 20, 6, 15, 500",
+            "3, 1, FIFO, 10, 8, 25, 500",
+            "4, 2, LIFO, 5, 3, 0, 500",
+            "5, 0, FIFO, 0, 10, 0, 250",
+            "3, 2, LIFO, -1, 5, 40, 250",
+    })
+    void agreesWithTheReferenceModelAndKeepsTheInvariants(int n, int r, RtOrder order, int promotionSeconds,
+                                                           int maxLength, int maxWaitSeconds, int seeds) {
+        SchedulerPolicy.Builder builder = SchedulerPolicy.builder(n).rtReservedSlots(r).rtOrder(order)
+                .promotionAfter(promotionSeconds < 0 ? null : Duration.ofSeconds(promotionSeconds))
+                .maxQueueLength(Priority.RT, maxLength).maxQueueLength(Priority.BE, maxLength);
+        if (maxWaitSeconds > 0) {
+            builder.maxWait(Priority.BE, Duration.ofSeconds(maxWaitSeconds));
+        }
+        SchedulerPolicy policy = builder.build();
+        for (int seed = 0; seed < seeds; seed++) {
+            try {
+                new Run(policy, seed).execute();
+            } catch (AssertionError e) {
+                throw new AssertionError("seed " + seed + " with " + policy + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static final class Call {
+        final int id;
+        final ReferenceModel.Entry entry;
+        final CompletableFuture<Permit> future;
+        /** What the model says: queued, granted, full, expired, cancelled, released. */
+        String expected;
+
+        Call(int id, ReferenceModel.Entry entry, CompletableFuture<Permit> future) {
+            this.id = id;
+            this.entry = entry;
+            this.future = future;
+        }
+    }
+
+    private static final class Run {
+        final SchedulerPolicy policy;
+        final Random random;
+        final VirtualClock clock = new VirtualClock();
+        final HybridScheduler scheduler;
+        final ReferenceModel model;
+        final List<Call> calls = new ArrayList<>();
+        final Map<Integer, Call> byId = new HashMap<>();
+
+        Run(SchedulerPolicy policy, long seed) {
+            this.policy = policy;
+            this.random = new Random(seed);
+            this.scheduler = new HybridScheduler(policy, clock);
+            this.model = new ReferenceModel(policy);
+        }
+
+        void execute() {
+            for (int step = 0; step < STEPS; step++) {
+                int op = random.nextInt(100);
+                String what;
+                if (op < 40) {
+                    what = arrive();
+                } else if (op < 70) {
+                    what = releaseOne();
+                } else if (op < 78) {
+                    what = cancelOne();
+                } else if (op < 81) {
+                    what = failOneFromOutside();
+                } else if (op < 84) {
+                    what = tryAcquire();
+                } else {
+                    what = advance();
+                }
+                verify("step " + step + " (" + what + ")");
+            }
+            drain();
+        }
+
+        String arrive() {
+            Priority p = random.nextInt(4) == 0 ? Priority.RT : Priority.BE;
+            Duration timeout = random.nextInt(5) == 0 ? Duration.ofSeconds(1 + random.nextInt(30)) : null;
+            long now = clock.nanoTime();
+            long classLimit = policy.maxWaitNanos(p);
+            long limit = Math.min(classLimit, timeout == null ? SchedulerPolicy.UNLIMITED : timeout.toNanos());
+            long deadline = limit == SchedulerPolicy.UNLIMITED ? Long.MAX_VALUE : now + limit;
+            int id = calls.size();
+            ReferenceModel.Entry entry = new ReferenceModel.Entry(id, p, now, deadline);
+            Call call = new Call(id, entry, scheduler.acquireAsync(p, timeout));
+            call.expected = model.arrive(entry, now);
+            calls.add(call);
+            byId.put(id, call);
+            return "arrive " + p + " #" + id + (timeout == null ? "" : " timeout " + timeout);
+        }
+
+        String releaseOne() {
+            List<Call> holders = withExpected("granted");
+            if (holders.isEmpty()) {
+                List<Call> done = withExpected("released");
+                if (!done.isEmpty()) {
+                    Call c = pick(done);
+                    assertFalse(c.future.join().release(), "second release must be refused");
+                    return "double release #" + c.id;
+                }
+                return "nothing to release";
+            }
+            Call c = pick(holders);
+            assertTrue(c.future.join().release());
+            c.expected = "released";
+            model.release(c.entry.priority);
+            markGranted(model.dispatch(clock.nanoTime()));
+            if (random.nextInt(10) == 0) {
+                assertFalse(c.future.join().release());
+            }
+            return "release #" + c.id;
+        }
+
+        String cancelOne() {
+            // Any call at all: cancelling one that was granted (even just now) must change nothing.
+            if (calls.isEmpty()) {
+                return "nothing to cancel";
+            }
+            Call c = pick(calls);
+            boolean cancelled = c.future.cancel(random.nextBoolean());
+            if (c.expected.equals("queued")) {
+                assertTrue(cancelled, "a queued call can be cancelled");
+                c.expected = "cancelled";
+                model.remove(c.entry);
+            } else {
+                assertFalse(cancelled && !c.expected.equals("cancelled"), "cancelled a finished call #" + c.id);
+            }
+            return "cancel #" + c.id + " (" + c.expected + ")";
+        }
+
+        String failOneFromOutside() {
+            List<Call> queued = withExpected("queued");
+            if (queued.isEmpty()) {
+                return "nothing to fail";
+            }
+            Call c = pick(queued);
+            assertTrue(c.future.completeExceptionally(new IllegalStateException("caller gave up")));
+            c.expected = "cancelled";
+            model.remove(c.entry);
+            return "fail from outside #" + c.id;
+        }
+
+        String tryAcquire() {
+            Priority p = random.nextBoolean() ? Priority.RT : Priority.BE;
+            long now = clock.nanoTime();
+            int id = calls.size();
+            ReferenceModel.Entry entry = new ReferenceModel.Entry(id, p, now, Long.MAX_VALUE);
+            boolean modelStarts = p == Priority.RT
+                    ? model.rtQueue.isEmpty() && model.rtMayStart()
+                    : model.beQueue.isEmpty() && model.rtQueue.isEmpty() && model.beMayStart();
+            Permit permit = scheduler.tryAcquire(p);
+            assertEquals(modelStarts, permit != null, "tryAcquire " + p);
+            if (permit != null) {
+                model.arrive(entry, now);
+                Call call = new Call(id, entry, CompletableFuture.completedFuture(permit));
+                call.expected = "granted";
+                calls.add(call);
+                byId.put(id, call);
+            }
+            return "tryAcquire " + p + " -> " + (permit != null);
+        }
+
+        String advance() {
+            long nanos = random.nextInt(3) == 0 ? Duration.ofSeconds(random.nextInt(60)).toNanos()
+                    : Duration.ofMillis(random.nextInt(3000)).toNanos();
+            clock.advanceNanos(nanos);
+            for (ReferenceModel.Entry gone : model.expire(clock.nanoTime())) {
+                byId.get(gone.id).expected = "expired";
+            }
+            return "advance " + nanos / 1_000_000 + "ms";
+        }
+
+        void drain() {
+            // Cancel every waiter, release every holder: the scheduler must end empty and idle.
+            for (Call c : calls) {
+                if (c.expected.equals("queued")) {
+                    c.future.cancel(false);
+                    c.expected = "cancelled";
+                    model.remove(c.entry);
+                }
+            }
+            while (!withExpected("granted").isEmpty()) {
+                releaseOne();
+                for (Call c : calls) {
+                    if (c.expected.equals("queued")) {
+                        fail("nothing should be queued while draining");
+                    }
+                }
+            }
+            verify("drained");
+            SchedulerSnapshot s = scheduler.snapshot();
+            assertEquals(0, s.inFlight());
+            assertEquals(0, s.queued(Priority.RT) + s.queued(Priority.BE));
+            assertEquals(0, clock.pendingTasks(), "no deadline task may outlive its waiter");
+            for (Call c : calls) {
+                assertTrue(c.future.isDone(), "#" + c.id + " never ended");
+            }
+            long grants = s.granted(Priority.RT) + s.granted(Priority.BE);
+            long releases = s.released(Priority.RT) + s.released(Priority.BE);
+            assertEquals(grants, releases, "every grant released exactly once");
+        }
+
+        void markGranted(List<Integer> ids) {
+            for (int id : ids) {
+                byId.get(id).expected = "granted";
+            }
+        }
+
+        void verify(String context) {
+            long now = clock.nanoTime();
+            int heldRt = 0;
+            int heldBe = 0;
+            for (Call c : calls) {
+                CompletableFuture<Permit> f = c.future;
+                switch (c.expected) {
+                    case "queued":
+                        assertFalse(f.isDone(), context + ": #" + c.id + " should still wait");
+                        break;
+                    case "granted":
+                    case "released":
+                        assertTrue(f.isDone() && !f.isCompletedExceptionally(),
+                                context + ": #" + c.id + " should hold a slot, is " + f);
+                        assertEquals(c.entry.priority, f.join().priority());
+                        assertEquals(c.expected.equals("released"), f.join().isReleased(), context);
+                        if (c.expected.equals("granted")) {
+                            if (c.entry.priority == Priority.RT) {
+                                heldRt++;
+                            } else {
+                                heldBe++;
+                            }
+                        }
+                        break;
+                    case "full":
+                        assertFailed(f, QueueFullException.class, context, c);
+                        break;
+                    case "expired":
+                        assertFailed(f, QueueTimeoutException.class, context, c);
+                        break;
+                    case "cancelled":
+                        assertTrue(f.isCompletedExceptionally(), context + ": #" + c.id + " should be cancelled");
+                        break;
+                    default:
+                        fail("unknown state " + c.expected);
+                }
+            }
+            Invariants.check(scheduler, heldRt, heldBe, context);
+            SchedulerSnapshot s = scheduler.snapshot();
+            assertEquals(model.rtQueue.size(), s.queued(Priority.RT), context);
+            assertEquals(model.beQueue.size(), s.queued(Priority.BE), context);
+            assertEquals(model.promotedWaiting(now), s.promotedWaiting(), context + ": promoted waiters");
+        }
+
+        private static void assertFailed(CompletableFuture<Permit> f, Class<?> type, String context, Call c) {
+            assertTrue(f.isCompletedExceptionally(), context + ": #" + c.id + " should have failed");
+            try {
+                f.join();
+            } catch (CancellationException e) {
+                fail(context + ": #" + c.id + " cancelled instead of " + type.getSimpleName());
+            } catch (RuntimeException e) {
+                assertTrue(type.isInstance(e.getCause()), context + ": #" + c.id + " failed with " + e.getCause());
+            }
+        }
+
+        List<Call> withExpected(String state) {
+            List<Call> out = new ArrayList<>();
+            for (Call c : calls) {
+                if (c.expected.equals(state)) {
+                    out.add(c);
+                }
+            }
+            return out;
+        }
+
+        <T> T pick(List<T> list) {
+            return list.get(random.nextInt(list.size()));
+        }
+    }
+}

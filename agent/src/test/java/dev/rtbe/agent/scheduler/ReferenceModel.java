@@ -1,0 +1,141 @@
+package dev.rtbe.agent.scheduler;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A deliberately naive re-statement of DESIGN.md's scheduling rules (plain lists, promotion
+ * recomputed from age at every decision) that the randomized test runs side by side with the real
+ * scheduler. It shares no code with it, so a bookkeeping bug in either shows up as a difference.
+ */
+final class ReferenceModel {
+    static final class Entry {
+        final int id;
+        final Priority priority;
+        final long arrival;
+        final long deadline; // Long.MAX_VALUE = none
+
+        Entry(int id, Priority priority, long arrival, long deadline) {
+            this.id = id;
+            this.priority = priority;
+            this.arrival = arrival;
+            this.deadline = deadline;
+        }
+    }
+
+    private final int n;
+    private final int r;
+    private final RtOrder order;
+    private final long promotionAfter;
+    private final int rtMax;
+    private final int beMax;
+    final List<Entry> rtQueue = new ArrayList<>();
+    final List<Entry> beQueue = new ArrayList<>();
+    int rtIn;
+    int beIn;
+
+    ReferenceModel(SchedulerPolicy p) {
+        n = p.totalSlots();
+        r = p.rtReservedSlots();
+        order = p.rtOrder();
+        promotionAfter = p.promotionAfterNanos();
+        rtMax = p.maxQueueLength(Priority.RT);
+        beMax = p.maxQueueLength(Priority.BE);
+    }
+
+    boolean rtMayStart() {
+        return rtIn + beIn < n;
+    }
+
+    boolean beMayStart() {
+        return beIn + Math.max(r, rtIn) < n;
+    }
+
+    boolean promoted(Entry e, long now) {
+        return promotionAfter != SchedulerPolicy.UNLIMITED && now - e.arrival >= promotionAfter;
+    }
+
+    int promotedWaiting(long now) {
+        int count = 0;
+        for (Entry e : beQueue) {
+            if (promoted(e, now)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** "granted", "queued" or "full". */
+    String arrive(Entry e, long now) {
+        boolean startNow = e.priority == Priority.RT
+                ? rtQueue.isEmpty() && rtMayStart()
+                : beQueue.isEmpty() && rtQueue.isEmpty() && beMayStart();
+        if (startNow) {
+            take(e.priority);
+            return "granted";
+        }
+        List<Entry> q = e.priority == Priority.RT ? rtQueue : beQueue;
+        if (q.size() >= (e.priority == Priority.RT ? rtMax : beMax)) {
+            return "full";
+        }
+        q.add(e);
+        return "queued";
+    }
+
+    void release(Priority p) {
+        if (p == Priority.RT) {
+            rtIn--;
+        } else {
+            beIn--;
+        }
+    }
+
+    /** Grants until nobody may start; returns the ids granted, in order. */
+    List<Integer> dispatch(long now) {
+        List<Integer> granted = new ArrayList<>();
+        while (true) {
+            Entry be = beQueue.isEmpty() ? null : beQueue.get(0);
+            Entry rt = rtQueue.isEmpty() ? null
+                    : order == RtOrder.FIFO ? rtQueue.get(0) : rtQueue.get(rtQueue.size() - 1);
+            Entry chosen;
+            if (be != null && promoted(be, now) && beMayStart()) {
+                chosen = be;
+            } else if (rt != null && rtMayStart()) {
+                chosen = rt;
+            } else if (be != null && beMayStart()) {
+                chosen = be;
+            } else {
+                return granted;
+            }
+            remove(chosen);
+            take(chosen.priority);
+            granted.add(chosen.id);
+        }
+    }
+
+    boolean remove(Entry e) {
+        return (e.priority == Priority.RT ? rtQueue : beQueue).remove(e);
+    }
+
+    /** Waiters whose deadline has passed at {@code now}, removed. */
+    List<Entry> expire(long now) {
+        List<Entry> gone = new ArrayList<>();
+        for (List<Entry> q : List.of(rtQueue, beQueue)) {
+            for (Entry e : new ArrayList<>(q)) {
+                if (e.deadline <= now) {
+                    q.remove(e);
+                    gone.add(e);
+                }
+            }
+        }
+        return gone;
+    }
+
+    private void take(Priority p) {
+        if (p == Priority.RT) {
+            rtIn++;
+        } else {
+            beIn++;
+        }
+    }
+}
