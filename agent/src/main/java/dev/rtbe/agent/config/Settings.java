@@ -2,7 +2,9 @@ package dev.rtbe.agent.config;
 
 import static dev.rtbe.agent.config.SettingDefinitions.*;
 
+import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -28,13 +30,13 @@ public final class Settings {
         }
         this.effective = Collections.unmodifiableMap(shown);
         this.sources = Collections.unmodifiableMap(from);
-        this.warnings = Collections.unmodifiableList(new java.util.ArrayList<>(warnings));
+        this.warnings = Collections.unmodifiableList(new ArrayList<>(warnings));
     }
 
     /** All defaults, as if nothing were configured. */
     public static Settings defaults() {
         return new SettingsLoader(Collections.emptyMap(), "", Collections.emptyMap(),
-                path -> { throw new java.io.IOException("no files"); }).load();
+                path -> { throw new IOException("no files"); }).load();
     }
 
     private <T> String format(Setting<T> setting) {

@@ -52,14 +52,20 @@ public final class SettingsLoader {
     /** This JVM's system properties and environment, with the string given to premain/agentmain. */
     public static SettingsLoader fromSystem(String agentArgs) {
         Map<String, String> props = new HashMap<>();
-        Properties system = System.getProperties();
-        for (String key : system.stringPropertyNames()) {
-            String value = system.getProperty(key);
-            if (value != null) { // removed concurrently
-                props.put(key, value);
+        Map<String, String> env = Collections.emptyMap();
+        try {
+            Properties system = System.getProperties();
+            for (String key : system.stringPropertyNames()) {
+                String value = system.getProperty(key);
+                if (value != null) { // removed concurrently
+                    props.put(key, value);
+                }
             }
+            env = System.getenv();
+        } catch (SecurityException e) {
+            // A security manager may deny either; what could be read still configures the agent.
         }
-        return new SettingsLoader(props, agentArgs, System.getenv(),
+        return new SettingsLoader(props, agentArgs, env,
                 path -> new String(Files.readAllBytes(Paths.get(path)), StandardCharsets.UTF_8));
     }
 
