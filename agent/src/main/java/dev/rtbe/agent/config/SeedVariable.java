@@ -1,0 +1,51 @@
+package dev.rtbe.agent.config;
+
+import java.util.regex.Pattern;
+
+/**
+ * An environment variable of the Python seed that maps onto one setting. The seed read these in its
+ * own formats (seconds as plain numbers, Ollama's host syntax), so each carries a translation into
+ * the setting's syntax. Unlike the seed, a value that does not parse is reported, never ignored.
+ */
+public final class SeedVariable {
+    interface Translation {
+        String apply(String raw) throws BadValueException;
+    }
+
+    private static final Pattern SECONDS = Pattern.compile("\\d+(\\.\\d*)?|\\.\\d+");
+
+    private final String name;
+    private final Translation translation;
+
+    private SeedVariable(String name, Translation translation) {
+        this.name = name;
+        this.translation = translation;
+    }
+
+    /** Same syntax as the setting. */
+    static SeedVariable plain(String name) {
+        return new SeedVariable(name, raw -> raw);
+    }
+
+    /** A number of seconds, as the seed's float(os.getenv(...)) read it. */
+    static SeedVariable seconds(String name) {
+        return new SeedVariable(name, raw -> {
+            if (!SECONDS.matcher(raw.trim()).matches()) {
+                throw new BadValueException("not a number of seconds", "a number of seconds >= 0, e.g. 60 or 0.5");
+            }
+            return raw.trim() + "s";
+        });
+    }
+
+    static SeedVariable ollamaHost(String name) {
+        return new SeedVariable(name, OllamaHost::toEndpoints);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    String translate(String raw) throws BadValueException {
+        return translation.apply(raw);
+    }
+}

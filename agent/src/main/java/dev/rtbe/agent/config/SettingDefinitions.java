@@ -1,0 +1,145 @@
+package dev.rtbe.agent.config;
+
+import static dev.rtbe.agent.config.SeedVariable.ollamaHost;
+import static dev.rtbe.agent.config.SeedVariable.plain;
+import static dev.rtbe.agent.config.SeedVariable.seconds;
+import static dev.rtbe.agent.config.Types.bool;
+import static dev.rtbe.agent.config.Types.decimal;
+import static dev.rtbe.agent.config.Types.derivableDuration;
+import static dev.rtbe.agent.config.Types.duration;
+import static dev.rtbe.agent.config.Types.durationOrNone;
+import static dev.rtbe.agent.config.Types.endpoints;
+import static dev.rtbe.agent.config.Types.enumOf;
+import static dev.rtbe.agent.config.Types.headerName;
+import static dev.rtbe.agent.config.Types.integer;
+import static dev.rtbe.agent.config.Types.list;
+import static dev.rtbe.agent.config.Types.stackPatterns;
+import static dev.rtbe.agent.config.Types.pathOrNone;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Every setting, one row each: name, type, default, seed variable, description. A new setting is a
+ * new row here; loading, validation, the effective-settings view and SETTINGS.md follow from it.
+ */
+public final class SettingDefinitions {
+    // Declared first: rows register themselves in declaration order as the fields below initialise.
+    private static final List<Setting<?>> ROWS = new ArrayList<>();
+
+    public static final Setting<Boolean> ENABLED = row("rtbe.enabled", bool(), "true", null,
+            "false: the agent installs nothing and the application runs as if it were absent.");
+    public static final Setting<Boolean> STRICT = row("rtbe.strict", bool(), "false", null,
+            "What a bad setting does: false prints the problems and runs the application without the agent; true refuses to start.");
+    public static final Setting<Optional<String>> CONFIG_FILE = row("rtbe.config.file", pathOrNone(), "none", null,
+            "A java.util.Properties file with rtbe.* keys; only read from a system property, agent argument or RTBE_CONFIG_FILE.");
+    public static final Setting<List<Endpoint>> ENDPOINTS = row("rtbe.endpoints", endpoints(), "localhost:11434,127.0.0.1:11434",
+            ollamaHost("OLLAMA_HOST"),
+            "The LLM servers whose calls are scheduled; all other HTTP calls pass untouched. A scheme, if given, must match; a path is a prefix.");
+    public static final Setting<Integer> SLOTS_TOTAL = row("rtbe.slots.total", integer(1), "1", plain("OLLAMA_NUM_PARALLEL"),
+            "N: calls the server runs at once; set it to the server's OLLAMA_NUM_PARALLEL.");
+    public static final Setting<Integer> SLOTS_RT_RESERVED = derived("rtbe.slots.rt-reserved", integer(0), "min(1, total - 1)",
+            plain("SCHEDULING_RT_RESERVED_SLOTS"),
+            "R: slots only real-time calls may use; must be below rtbe.slots.total so batch work can run.");
+    public static final Setting<Duration> AGING_THRESHOLD = row("rtbe.aging.threshold", duration(), "60s",
+            seconds("SCHEDULING_AGING_THRESHOLD_SECONDS"),
+            "A: how long a batch call waits before its priority starts to rise.");
+    public static final Setting<Double> AGING_BOOST = row("rtbe.aging.boost", decimal(0), "0.5", plain("SCHEDULING_AGING_BOOST"),
+            "Priority rise per threshold interval after the threshold; 0 turns aging off.");
+    public static final Setting<Optional<Duration>> AGING_PROMOTION = derived("rtbe.aging.promotion", derivableDuration(),
+            "threshold + threshold/boost", seconds("SCHEDULING_PRIORITY_PROMOTION_THRESHOLD_SECONDS"),
+            "Wait after which a batch call competes as real-time; the earlier of this and threshold + threshold/boost applies.");
+    public static final Setting<RtOrder> RT_ORDER = row("rtbe.rt.order", enumOf(RtOrder.class), "fifo", plain("SCHEDULING_RT_MODE"),
+            "Order of waiting real-time calls; lifo serves the newest first (for UIs that abandon older requests).");
+    public static final Setting<Integer> QUEUE_RT_MAX_LENGTH = row("rtbe.queue.rt.max-length", integer(1), "1000", null,
+            "Real-time calls that may wait at once; a real-time burst this large means a runaway loop, and the cap bounds memory.");
+    public static final Setting<Integer> QUEUE_BE_MAX_LENGTH = row("rtbe.queue.be.max-length", integer(1), "10000", null,
+            "Batch calls that may wait at once; high so a batch fan-out is never rejected in normal use, yet memory stays bounded.");
+    public static final Setting<Optional<Duration>> QUEUE_RT_MAX_WAIT = row("rtbe.queue.rt.max-wait", durationOrNone(), "none", null,
+            "Longest a real-time call waits for a slot before it fails with an IOException; none waits as long as it takes.");
+    public static final Setting<Optional<Duration>> QUEUE_BE_MAX_WAIT = row("rtbe.queue.be.max-wait", durationOrNone(), "none", null,
+            "Longest a batch call waits for a slot before it fails with an IOException; none waits as long as it takes.");
+    public static final Setting<Duration> SLOTS_MAX_HOLD = row("rtbe.slots.max-hold", duration(), "30m", null,
+            "Leak guard: a slot held this long is taken back; far above any real generation.");
+    public static final Setting<String> CLASSIFY_HEADER = row("rtbe.classify.header", headerName(), "X-Rtbe-Priority", null,
+            "Request header an application may set to rt or be to classify a call explicitly.");
+    public static final Setting<Boolean> CLASSIFY_HEADER_STRIP = row("rtbe.classify.header-strip", bool(), "true", null,
+            "Remove the classification header before the request leaves the JVM.");
+    public static final Setting<List<String>> CLASSIFY_RT_STACK = row("rtbe.classify.rt-stack", stackPatterns(), "", null,
+            "Calls made with one of these classes or methods on the stack are real-time (e.g. com.acme.chat.*, com.acme.Chat#reply).");
+    public static final Setting<List<String>> CLASSIFY_BE_STACK = row("rtbe.classify.be-stack", stackPatterns(), "", null,
+            "Calls made with one of these classes or methods on the stack are batch (e.g. com.acme.Batch#run).");
+    public static final Setting<List<String>> CLASSIFY_RT_THREADS = row("rtbe.classify.rt-threads", list(), "", null,
+            "Calls from threads whose name matches one of these globs (*, ?) are real-time.");
+    public static final Setting<List<String>> CLASSIFY_BE_THREADS = row("rtbe.classify.be-threads", list(), "", null,
+            "Calls from threads whose name matches one of these globs (*, ?) are batch.");
+    public static final Setting<StreamingMode> CLASSIFY_STREAMING = row("rtbe.classify.streaming", enumOf(StreamingMode.class),
+            "rt", null, "rt: a streaming request is real-time unless a rule above says otherwise; off: streaming says nothing.");
+    public static final Setting<Priority> CLASSIFY_DEFAULT = row("rtbe.classify.default", enumOf(Priority.class), "be", null,
+            "Class of a call no rule classifies.");
+    public static final Setting<TelemetryExporter> TELEMETRY_EXPORTER = row("rtbe.telemetry.exporter",
+            enumOf(TelemetryExporter.class), "otlp", null,
+            "Where spans and metrics go; OTEL_EXPORTER_OTLP_* settings steer otlp.");
+    public static final Setting<Boolean> TELEMETRY_CAPTURE_CONTENT = row("rtbe.telemetry.capture-content", bool(), "false", null,
+            "Record prompts and responses in spans; off by default because they may hold personal data.");
+    public static final Setting<Boolean> LOG_CALLS = row("rtbe.log.calls", bool(), "false", null,
+            "Print one line per scheduled call (class, queue wait, outcome) to stderr.");
+
+    private static final Map<String, Setting<?>> BY_NAME = index(false);
+    private static final Map<String, Setting<?>> BY_ENV = index(true);
+
+    private SettingDefinitions() {}
+
+    /** All settings in table order. */
+    public static List<Setting<?>> all() {
+        return Collections.unmodifiableList(ROWS);
+    }
+
+    /** The setting called {@code name}, or null. */
+    public static Setting<?> byName(String name) {
+        return BY_NAME.get(name);
+    }
+
+    /** The setting whose environment variable is {@code variable} (RTBE_SLOTS_TOTAL), or null. */
+    public static Setting<?> byEnvName(String variable) {
+        return BY_ENV.get(variable);
+    }
+
+    static Set<String> names() {
+        return BY_NAME.keySet();
+    }
+
+    static Set<String> envNames() {
+        return BY_ENV.keySet();
+    }
+
+    private static <T> Setting<T> row(String name, SettingType<T> type, String defaultValue, SeedVariable seed,
+                                      String description) {
+        return add(new Setting<>(name, type, defaultValue, defaultValue.isEmpty() ? "(empty)" : defaultValue, seed,
+                description));
+    }
+
+    private static <T> Setting<T> derived(String name, SettingType<T> type, String defaultText, SeedVariable seed,
+                                          String description) {
+        return add(new Setting<>(name, type, null, defaultText, seed, description));
+    }
+
+    private static <T> Setting<T> add(Setting<T> setting) {
+        ROWS.add(setting);
+        return setting;
+    }
+
+    private static Map<String, Setting<?>> index(boolean byEnv) {
+        Map<String, Setting<?>> map = new LinkedHashMap<>();
+        for (Setting<?> s : ROWS) {
+            map.put(byEnv ? s.envName() : s.name(), s);
+        }
+        return Collections.unmodifiableMap(map);
+    }
+}
