@@ -20,12 +20,16 @@ final class CrossFieldRules {
     private CrossFieldRules() {}
 
     static void apply(Resolved r, List<SettingProblem> problems, List<String> warnings) {
-        reservedSlots(r, problems);
+        reservedSlots(r, problems, warnings);
         promotion(r, warnings);
     }
 
-    /** R < N, so batch calls always have a slot they may use; by default R = min(1, N - 1). */
-    private static void reservedSlots(Resolved r, List<SettingProblem> problems) {
+    /**
+     * R < N, so batch calls always have a slot they may use; by default R = min(1, N - 1). The
+     * seed's own variables accepted R = N (its deployment ran N = 1, R = 1, which reserved nothing
+     * in effect), so from there the value is lowered to N - 1 with a warning instead of refused.
+     */
+    private static void reservedSlots(Resolved r, List<SettingProblem> problems, List<String> warnings) {
         Integer total = r.get(SLOTS_TOTAL);
         if (total == null) {
             return;
@@ -37,6 +41,13 @@ final class CrossFieldRules {
         Integer reserved = r.get(SLOTS_RT_RESERVED);
         if (reserved != null && reserved >= total) {
             RawValue raw = r.explicit.get(SLOTS_RT_RESERVED);
+            if (raw.source == Source.SEED) {
+                warnings.add(SLOTS_RT_RESERVED.name() + " = " + reserved + " (" + raw.origin() + ") is not below "
+                        + SLOTS_TOTAL.name() + " = " + total + "; using " + (total - 1)
+                        + " so that batch calls keep a slot, as the seed's scheduler effectively did");
+                r.put(SLOTS_RT_RESERVED, total - 1, raw.origin() + ", lowered to total - 1");
+                return;
+            }
             String allowed = total == 1
                     ? "0 (with rtbe.slots.total = 1 there is nothing to reserve)"
                     : "an integer from 0 to " + (total - 1);

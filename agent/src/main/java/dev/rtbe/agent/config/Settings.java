@@ -1,5 +1,8 @@
 package dev.rtbe.agent.config;
 
+import dev.rtbe.agent.scheduler.Priority;
+import dev.rtbe.agent.scheduler.RtOrder;
+
 import static dev.rtbe.agent.config.SettingDefinitions.*;
 
 import java.io.IOException;

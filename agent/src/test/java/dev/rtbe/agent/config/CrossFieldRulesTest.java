@@ -38,13 +38,14 @@ class CrossFieldRulesTest {
     }
 
     @Test
-    void seedDeploymentWithOneSlotReservedForRtIsAnError() {
-        // The seed ran total=1, reserved=1; here that would starve batch work, so it is refused.
-        InvalidSettingsException e = new Fixture().env("OLLAMA_NUM_PARALLEL", "1")
-                .env("SCHEDULING_RT_RESERVED_SLOTS", "1").fail();
-        SettingProblem p = e.problems().get(0);
-        assertEquals("seed variable SCHEDULING_RT_RESERVED_SLOTS", p.source());
-        assertEquals("0 (with rtbe.slots.total = 1 there is nothing to reserve)", p.allowed());
+    void seedDeploymentWithOneSlotReservedForRtIsLoweredWithAWarning() {
+        // The seed ran total=1, reserved=1 (no real reservation); a migrating user keeps the agent.
+        Settings s = new Fixture().env("OLLAMA_NUM_PARALLEL", "1").env("SCHEDULING_RT_RESERVED_SLOTS", "1").load();
+        assertEquals(0, s.rtReservedSlots());
+        assertEquals("seed variable SCHEDULING_RT_RESERVED_SLOTS, lowered to total - 1", s.sourceOf("rtbe.slots.rt-reserved"));
+        assertEquals(1, s.warnings().size());
+        assertTrue(s.warnings().get(0).startsWith("rtbe.slots.rt-reserved = 1 (seed variable SCHEDULING_RT_RESERVED_SLOTS)"),
+                s.warnings().get(0));
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.rtbe.agent.config;
 
+import dev.rtbe.agent.scheduler.Priority;
+import dev.rtbe.agent.scheduler.RtOrder;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
