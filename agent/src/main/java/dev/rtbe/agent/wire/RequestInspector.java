@@ -21,6 +21,11 @@ public final class RequestInspector {
         this.maxBodyBytes = Math.max(0, maxBodyBytes);
     }
 
+    /** Bodies longer than this are not parsed. */
+    public int maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
     public LlmRequest inspect(String path, byte[] body) {
         return inspect(path, body, 0, body == null ? 0 : body.length);
     }

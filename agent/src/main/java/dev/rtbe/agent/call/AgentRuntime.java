@@ -1,0 +1,94 @@
+package dev.rtbe.agent.call;
+
+import dev.rtbe.agent.classify.Classifier;
+import dev.rtbe.agent.config.Settings;
+import dev.rtbe.agent.scheduler.HybridScheduler;
+import dev.rtbe.agent.scheduler.SchedulerClock;
+import dev.rtbe.agent.scheduler.SchedulerPolicy;
+import dev.rtbe.agent.scheduler.Priority;
+import dev.rtbe.agent.wire.RequestInspector;
+import java.lang.ref.Cleaner;
+
+/**
+ * Everything a gated call needs, built once from the settings at start-up. The client adapters
+ * find it through {@link #current()}: the agent's only global state.
+ */
+public final class AgentRuntime {
+    private static volatile AgentRuntime current;
+
+    private final Settings settings;
+    private final HybridScheduler scheduler;
+    private final Classifier classifier;
+    private final EndpointMatcher endpoints;
+    private final RequestInspector inspector = new RequestInspector();
+    private final Cleaner cleaner;
+    private final long maxHoldNanos;
+    private final AgentLog log;
+
+    public AgentRuntime(Settings settings, SchedulerClock clock, AgentLog log) {
+        this.settings = settings;
+        this.scheduler = new HybridScheduler(policyOf(settings), clock);
+        this.classifier = new Classifier(settings);
+        this.endpoints = new EndpointMatcher(settings.endpoints());
+        this.cleaner = Cleaner.create(runnable -> {
+            Thread t = new Thread(runnable, "rtbe-reclaimer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.maxHoldNanos = settings.slotMaxHold().toNanos();
+        this.log = log;
+    }
+
+    static SchedulerPolicy policyOf(Settings s) {
+        return SchedulerPolicy.builder(s.totalSlots())
+                .rtReservedSlots(s.rtReservedSlots())
+                .rtOrder(s.rtOrder())
+                .promotionAfter(s.promotionAfter().orElse(null))
+                .maxQueueLength(Priority.RT, s.rtQueueMaxLength())
+                .maxQueueLength(Priority.BE, s.beQueueMaxLength())
+                .maxWait(Priority.RT, s.rtQueueMaxWait().orElse(null))
+                .maxWait(Priority.BE, s.beQueueMaxWait().orElse(null))
+                .build();
+    }
+
+    /** The running agent's runtime, or null when the agent is off. */
+    public static AgentRuntime current() {
+        return current;
+    }
+
+    public static void install(AgentRuntime runtime) {
+        current = runtime;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public HybridScheduler scheduler() {
+        return scheduler;
+    }
+
+    public Classifier classifier() {
+        return classifier;
+    }
+
+    public EndpointMatcher endpoints() {
+        return endpoints;
+    }
+
+    public RequestInspector inspector() {
+        return inspector;
+    }
+
+    Cleaner cleaner() {
+        return cleaner;
+    }
+
+    long maxHoldNanos() {
+        return maxHoldNanos;
+    }
+
+    public AgentLog log() {
+        return log;
+    }
+}

@@ -1,0 +1,250 @@
+package dev.rtbe.agent.call;
+
+import dev.rtbe.agent.classify.Classification;
+import dev.rtbe.agent.scheduler.Cancellable;
+import dev.rtbe.agent.scheduler.Permit;
+import dev.rtbe.agent.scheduler.SchedulerClock;
+import dev.rtbe.agent.scheduler.SchedulerRejectedException;
+import dev.rtbe.agent.wire.LlmRequest;
+import dev.rtbe.agent.wire.LlmResult;
+import dev.rtbe.agent.wire.ResponseWatcher;
+import dev.rtbe.agent.wire.ResponseWatchers;
+import dev.rtbe.agent.wire.StreamListener;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The life of one gated call, whatever the client: acquire a slot, send, watch the response
+ * bytes go by, and release the slot exactly once at the first of its ends (body done, close,
+ * error, cancel, garbage collection, max hold). Adapters call it; it knows no HTTP client.
+ */
+public final class GatedCall implements StreamListener {
+    private final AgentRuntime runtime;
+    private final URI uri;
+    private final LlmRequest request;
+    private final Classification classification;
+    private final long startNanos;
+    private final AtomicBoolean finished = new AtomicBoolean();
+
+    private volatile Permit permit;
+    private volatile Cancellable maxHold;
+    private volatile ResponseWatcher watcher;
+    private volatile int status;
+    private volatile long firstTokenNanos;
+    private volatile LlmResult result;
+    private volatile String streamError;
+    private volatile Outcome outcome;
+
+    GatedCall(AgentRuntime runtime, URI uri, LlmRequest request, Classification classification) {
+        this.runtime = runtime;
+        this.uri = uri;
+        this.request = request;
+        this.classification = classification;
+        this.startNanos = runtime.scheduler().clock().nanoTime();
+    }
+
+    /** Starts a call on the calling thread: classifies it there (the application's frames are here). */
+    public static GatedCall begin(AgentRuntime runtime, URI uri, LlmRequest request, String headerValue) {
+        Boolean streams = request.bodyParsed() ? request.stream() : null; // unread body: unknown
+        Classification c = runtime.classifier().classify(headerValue, streams);
+        return new GatedCall(runtime, uri, request, c);
+    }
+
+    public Classification classification() {
+        return classification;
+    }
+
+    public LlmRequest request() {
+        return request;
+    }
+
+    /** Blocks for a slot. On rejection or interrupt the call is over (nothing to release). */
+    public Permit acquire(Duration timeout) throws InterruptedException, SchedulerRejectedException {
+        try {
+            Permit p = runtime.scheduler().acquire(classification.priority(), timeout);
+            onGranted(p);
+            return p;
+        } catch (InterruptedException | SchedulerRejectedException e) {
+            finish(Outcome.REJECTED, e);
+            throw e;
+        }
+    }
+
+    /** Asks for a slot without blocking; cancelling the returned future leaves the queue. */
+    public CompletableFuture<Permit> acquireAsync(Duration timeout) {
+        CompletableFuture<Permit> f = runtime.scheduler().acquireAsync(classification.priority(), timeout);
+        f.whenComplete((p, error) -> {
+            if (p != null) {
+                onGranted(p);
+            } else {
+                finish(Outcome.REJECTED, error);
+            }
+        });
+        return f;
+    }
+
+    private void onGranted(Permit p) {
+        permit = p;
+        if (finished.get()) {
+            p.release(); // the call ended while the grant was on its way
+            return;
+        }
+        SchedulerClock clock = runtime.scheduler().clock();
+        maxHold = clock.schedule(p.grantedNanos() + runtime.maxHoldNanos(), this::onMaxHold);
+    }
+
+    private void onMaxHold() {
+        if (finish(Outcome.FORCED, null)) {
+            runtime.log().warn(describe() + " held its slot past rtbe.slots.max-hold="
+                    + runtime.settings().slotMaxHold() + "; the slot was taken back");
+        }
+    }
+
+    /** The response headers arrived: from here on the body's bytes are watched. */
+    public void onResponse(int status, String contentType, String contentEncoding) {
+        this.status = status;
+        try {
+            watcher = ResponseWatchers.create(request, status, contentType, contentEncoding, this);
+        } catch (RuntimeException e) {
+            watcher = null; // watching is best-effort: never disturb the application's call
+        }
+    }
+
+    /** Body bytes on their way to the application; only looked at, never changed. */
+    public void onBytes(ByteBuffer bytes) {
+        ResponseWatcher w = watcher;
+        if (w != null) {
+            w.onBytes(bytes);
+        }
+    }
+
+    public void onBytes(byte[] bytes, int offset, int length) {
+        ResponseWatcher w = watcher;
+        if (w != null && length > 0) {
+            w.onBytes(bytes, offset, length);
+        }
+    }
+
+    /**
+     * Ends the call and releases its slot; only the first end counts. Returns true for that one.
+     */
+    public boolean finish(Outcome how, Throwable error) {
+        if (!finished.compareAndSet(false, true)) {
+            return false;
+        }
+        outcome = how;
+        ResponseWatcher w = watcher;
+        if (w != null && how == Outcome.COMPLETED) {
+            w.onEnd();
+        }
+        Cancellable guard = maxHold;
+        if (guard != null) {
+            guard.cancel();
+        }
+        Permit p = permit;
+        if (p != null) {
+            p.release();
+        }
+        if (runtime.settings().logCalls()) {
+            runtime.log().info(callLine(how, error));
+        }
+        return true;
+    }
+
+    public boolean isFinished() {
+        return finished.get();
+    }
+
+    /**
+     * Releases the slot if {@code body} becomes unreachable before the call ended: the safety net
+     * for an application that drops a stream without closing it. The action holds the call, never
+     * the body.
+     */
+    public void reclaimWhenUnreachable(Object body) {
+        runtime.cleaner().register(body, new Reclaim(this));
+    }
+
+    private static final class Reclaim implements Runnable {
+        private final GatedCall call;
+
+        Reclaim(GatedCall call) {
+            this.call = call;
+        }
+
+        @Override
+        public void run() {
+            if (call.finish(Outcome.RECLAIMED, null)) {
+                call.runtime.log().warn(call.describe()
+                        + ": the response body was dropped without being closed; its slot was reclaimed");
+            }
+        }
+    }
+
+    @Override
+    public void onFirstToken() {
+        firstTokenNanos = runtime.scheduler().clock().nanoTime();
+    }
+
+    @Override
+    public void onFinal(LlmResult result) {
+        this.result = result;
+    }
+
+    @Override
+    public void onError(String message) {
+        streamError = message;
+    }
+
+    private String describe() {
+        return classification.priority() + " call " + uri;
+    }
+
+    private String callLine(Outcome how, Throwable error) {
+        long now = runtime.scheduler().clock().nanoTime();
+        Permit p = permit;
+        StringBuilder line = new StringBuilder("call ").append(classification.priority())
+                .append(" by=").append(classification.rule().label())
+                .append(" path=").append(uri.getRawPath())
+                .append(" model=").append(request.model())
+                .append(" outcome=").append(how.label());
+        if (p != null) {
+            line.append(" queue_wait=").append(seconds(p.queueWaitNanos()));
+            if (p.promoted()) {
+                line.append(" promoted=true");
+            }
+        }
+        if (status > 0) {
+            line.append(" status=").append(status);
+        }
+        long first = firstTokenNanos;
+        if (first != 0) {
+            line.append(" ttft=").append(seconds(first - startNanos));
+        }
+        LlmResult r = result;
+        if (r != null) {
+            line.append(" load=").append(seconds(r.loadDurationNanos()))
+                    .append(" prompt_eval=").append(seconds(r.promptEvalDurationNanos()))
+                    .append(" input_tokens=").append(r.inputTokens())
+                    .append(" output_tokens=").append(r.outputTokens());
+        }
+        line.append(" total=").append(seconds(now - startNanos));
+        String problem = error != null ? error.toString() : streamError;
+        if (problem != null) {
+            line.append(" error=\"").append(problem.replace('"', '\'')).append('"');
+        }
+        return line.toString();
+    }
+
+    private static String seconds(long nanos) {
+        return nanos < 0 ? "-" : String.format(Locale.ROOT, "%.3fs", nanos / 1e9);
+    }
+
+    /** How the call ended, or null while it runs. */
+    public Outcome outcome() {
+        return outcome;
+    }
+}

@@ -1,0 +1,14 @@
+package dev.rtbe.agent.http;
+
+import net.bytebuddy.agent.builder.AgentBuilder;
+
+/** One HTTP client's hooks: whether the client is there, and the transformation to install. */
+public interface ClientInstrumentation {
+    /** Short name for the start-up line, e.g. {@code jdk-httpclient}. */
+    String name();
+
+    /** Whether the client's classes are available to the application at start-up. */
+    boolean isPresent();
+
+    AgentBuilder install(AgentBuilder builder);
+}

@@ -1,0 +1,133 @@
+package dev.rtbe.agent.http.jdk;
+
+import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.wire.LlmRequest;
+import java.net.http.HttpRequest;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Flow;
+
+/** Reads what classification needs from a JDK request, and strips the classification header. */
+final class JdkRequests {
+    private JdkRequests() {}
+
+    /** The request as it will be sent, its classification header value, and what its body says. */
+    static final class Prepared {
+        final HttpRequest request;
+        final String headerValue;
+        final LlmRequest llmRequest;
+
+        Prepared(HttpRequest request, String headerValue, LlmRequest llmRequest) {
+            this.request = request;
+            this.headerValue = headerValue;
+            this.llmRequest = llmRequest;
+        }
+    }
+
+    static Prepared prepare(AgentRuntime runtime, HttpRequest request) {
+        String headerName = runtime.classifier().headerName();
+        String headerValue = request.headers().firstValue(headerName).orElse(null);
+        byte[] body = peekBody(request, runtime.inspector().maxBodyBytes());
+        LlmRequest llm = runtime.inspector().inspect(request.uri().getRawPath(), body);
+        HttpRequest toSend = request;
+        if (headerValue != null && runtime.settings().classifyHeaderStrip()) {
+            toSend = withoutHeader(request, headerName);
+        }
+        return new Prepared(toSend, headerValue, llm);
+    }
+
+    /**
+     * The body's bytes, only for the JDK's own in-memory publishers ({@code ofString},
+     * {@code ofByteArray}): they deliver synchronously and can be subscribed again, so reading
+     * them here never consumes what the client will send. Any other body stays unread (null).
+     */
+    static byte[] peekBody(HttpRequest request, int maxBytes) {
+        HttpRequest.BodyPublisher publisher = request.bodyPublisher().orElse(null);
+        if (publisher == null || !isRepeatableInMemory(publisher)) {
+            return null;
+        }
+        long length = publisher.contentLength();
+        if (length < 0 || length > maxBytes) {
+            return null;
+        }
+        Collector collector = new Collector((int) length);
+        publisher.subscribe(collector);
+        return collector.bytes();
+    }
+
+    private static boolean isRepeatableInMemory(HttpRequest.BodyPublisher publisher) {
+        String name = publisher.getClass().getName();
+        return name.startsWith("jdk.internal.net.http.RequestPublishers$")
+                && (name.endsWith("$ByteArrayPublisher") || name.endsWith("$StringPublisher"));
+    }
+
+    /** A copy of the request without one header; everything else as it was. */
+    static HttpRequest withoutHeader(HttpRequest request, String headerName) {
+        HttpRequest.Builder copy = HttpRequest.newBuilder(request.uri())
+                .method(request.method(), request.bodyPublisher().orElse(HttpRequest.BodyPublishers.noBody()))
+                .expectContinue(request.expectContinue());
+        request.timeout().ifPresent(copy::timeout);
+        request.version().ifPresent(copy::version);
+        for (Map.Entry<String, List<String>> header : request.headers().map().entrySet()) {
+            if (header.getKey().equalsIgnoreCase(headerName)) {
+                continue;
+            }
+            for (String value : header.getValue()) {
+                copy.header(header.getKey(), value);
+            }
+        }
+        return copy.build();
+    }
+
+    /** Collects a synchronous publisher's bytes; gives up (null) if it does not finish at once. */
+    private static final class Collector implements Flow.Subscriber<ByteBuffer> {
+        private final byte[] bytes;
+        private int filled;
+        private boolean complete;
+        private boolean failed;
+        private Flow.Subscription subscription;
+
+        Collector(int length) {
+            bytes = new byte[length];
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(ByteBuffer item) {
+            int n = item.remaining();
+            if (filled + n > bytes.length) {
+                failed = true;
+                subscription.cancel();
+                return;
+            }
+            item.get(bytes, filled, n);
+            filled += n;
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            failed = true;
+        }
+
+        @Override
+        public void onComplete() {
+            complete = true;
+        }
+
+        byte[] bytes() {
+            if (!complete || failed || filled != bytes.length) {
+                if (subscription != null && !complete) {
+                    subscription.cancel();
+                }
+                return null;
+            }
+            return bytes;
+        }
+    }
+}
