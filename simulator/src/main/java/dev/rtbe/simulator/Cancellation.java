@@ -9,8 +9,12 @@ import java.util.concurrent.TimeUnit;
 final class Cancellation {
     private final CountDownLatch latch = new CountDownLatch(1);
     private final List<Runnable> listeners = new ArrayList<>();
-    private long cancelledAt = -1;
+    private volatile long cancelledAt = -1;
 
+    /**
+     * Listeners run before timed waiters wake, so whatever they record (e.g. the disconnect time) is in place
+     * before a woken generation decides its outcome.
+     */
     void cancel() {
         List<Runnable> toRun;
         synchronized (this) {
@@ -19,16 +23,16 @@ final class Cancellation {
             toRun = new ArrayList<>(listeners);
             listeners.clear();
         }
-        latch.countDown();
         toRun.forEach(Runnable::run);
+        latch.countDown();
     }
 
     boolean isCancelled() {
-        return latch.getCount() == 0;
+        return cancelledAt >= 0;
     }
 
     /** System.nanoTime of the cancel, or -1. */
-    synchronized long cancelledAt() {
+    long cancelledAt() {
         return cancelledAt;
     }
 
@@ -47,6 +51,6 @@ final class Cancellation {
     boolean awaitUntil(long deadline) throws InterruptedException {
         long left = deadline - System.nanoTime();
         if (left <= 0) return isCancelled();
-        return latch.await(left, TimeUnit.NANOSECONDS);
+        return latch.await(left, TimeUnit.NANOSECONDS) || isCancelled();
     }
 }

@@ -12,7 +12,6 @@ final class Generation {
     private final GenerationRequest request;
     private final String model;
     private final int promptTokens;
-    private final long arrival;
     private final long loadNanos;
     private final TimingModel timing;
     private final SlotScheduler scheduler;
@@ -21,13 +20,12 @@ final class Generation {
     private final RequestLog.Live record;
     private final boolean abortOnDisconnect;
 
-    Generation(GenerationRequest request, String model, int promptTokens, long arrival, long loadNanos,
+    Generation(GenerationRequest request, String model, int promptTokens, long loadNanos,
                TimingModel timing, SlotScheduler scheduler, ResponseSink sink, Cancellation cancel,
                RequestLog.Live record, boolean abortOnDisconnect) {
         this.request = request;
         this.model = model;
         this.promptTokens = promptTokens;
-        this.arrival = arrival;
         this.loadNanos = loadNanos;
         this.timing = timing;
         this.scheduler = scheduler;
@@ -38,7 +36,8 @@ final class Generation {
     }
 
     /** Runs from slot grant to the end; returns the outcome to record before the slot is released. */
-    Outcome run(long slotStart) throws InterruptedException {
+    Outcome run(SlotScheduler.Ticket ticket) throws InterruptedException {
+        long slotStart = ticket.grantedAt;
         int seed = TextGenerator.seed(request.promptText());
         int n = request.outputTokens();
         long prefill = timing.prefillNanos(promptTokens, request.prefillOverrideMs());
@@ -46,20 +45,24 @@ final class Generation {
         if (!waitUntil(genStart)) return Outcome.DISCONNECTED;
         long eval = 0;
         for (int i = 0; i < n; i++) {
+            record.token(); // before the write: a client that sees the chunk also sees it recorded
             try {
                 sink.token(TextGenerator.token(seed, i), i);
             } catch (IOException e) {
                 cancel.cancel();
                 return Outcome.DISCONNECTED;
             }
-            record.token();
             // The step after token i yields token i+1, or the unseen stop token after the last one.
             eval += timing.decodeStepNanos(scheduler.running(), i, n, request.genOverrideMs());
             if (!waitUntil(genStart + timing.toWall(eval))) return Outcome.DISCONNECTED;
         }
         if (cancel.isCancelled()) return Outcome.DISCONNECTED; // KEEP_COMPUTING: nobody left to answer
+        // total = load + queue wait + prefill + decode. Only the queue wait is measured (it is made of other
+        // requests' scaled work); handler overhead is left out because the time scale would magnify it.
+        long queueWait = timing.toModel(ticket.grantedAt - ticket.enqueuedAt);
         GenerationStats stats = new GenerationStats(model, request.lengthLimited() ? "length" : "stop",
-                timing.toModel(System.nanoTime() - arrival), loadNanos, promptTokens, prefill, n, eval);
+                loadNanos + queueWait + prefill + eval, loadNanos, promptTokens, prefill, n, eval);
+        record.responding();
         try {
             sink.finish(stats);
         } catch (IOException e) {

@@ -23,7 +23,6 @@ final class GenerationHandler {
     }
 
     void handle(Exchange ex, Endpoint ep) throws IOException, InterruptedException {
-        long arrival = System.nanoTime();
         HttpRequestData req = ex.request();
         RequestLog.Live rec = log.open(req.path(), req.headers());
         GenerationRequest g;
@@ -43,19 +42,19 @@ final class GenerationHandler {
         rec.describe(model, g.stream(), promptTokens);
 
         Cancellation cancel = ex.cancellation();
-        cancel.onCancel(() -> rec.disconnected(cancel.cancelledAt()));
+        cancel.onCancel(() -> rec.disconnected(cancel.cancelledAt(), false));
         ex.watchForDisconnect();
 
         long load = models.awaitLoaded(model, cancel);
         if (load < 0) {
-            rec.finish(Outcome.DISCONNECTED, null);
+            disconnected(rec, cancel);
             return;
         }
         WireFormat format = ep.format(model, g.includeUsage(), config.omitZeroMetrics());
         if (g.loadOnly()) {
-            ex.response().sendFixed(200, Frames.JSON, format.loadBody(model), false);
             rec.status(200);
             rec.finish(Outcome.COMPLETED, null);
+            ex.response().sendFixed(200, Frames.JSON, format.loadBody(model), false);
             return;
         }
 
@@ -67,7 +66,7 @@ final class GenerationHandler {
             return;
         }
         if (ticket == null) {
-            rec.finish(Outcome.DISCONNECTED, null);
+            disconnected(rec, cancel);
             return;
         }
         rec.started(ticket);
@@ -76,15 +75,25 @@ final class GenerationHandler {
                     ? ResponseSink.streaming(ex.response(), format)
                     : ResponseSink.buffered(ex.response(), format);
             boolean abort = g.stream() || config.nonStreamingDisconnect() == DisconnectPolicy.ABORT;
-            Outcome outcome = new Generation(g, model, promptTokens, arrival, load, timing, scheduler, sink, cancel,
-                    rec, abort).run(ticket.grantedAt);
+            Outcome outcome = new Generation(g, model, promptTokens, load, timing, scheduler, sink, cancel,
+                    rec, abort).run(ticket);
             if (ex.response().committed()) rec.status(200);
             // Recorded before the slot is released, so a waiter that sees the next start also sees this end.
-            rec.finish(outcome, null);
+            if (outcome == Outcome.DISCONNECTED) {
+                disconnected(rec, cancel);
+            } else {
+                rec.finish(outcome, null);
+            }
         } finally {
             rec.finish(Outcome.ERROR, "generation failed");
             scheduler.release();
         }
+    }
+
+    private static void disconnected(RequestLog.Live rec, Cancellation cancel) {
+        long at = cancel.cancelledAt();
+        rec.disconnected(at >= 0 ? at : System.nanoTime(), true);
+        rec.finish(Outcome.DISCONNECTED, null);
     }
 
     private static void fail(Exchange ex, Endpoint ep, RequestLog.Live rec, int status, String message, Outcome outcome)

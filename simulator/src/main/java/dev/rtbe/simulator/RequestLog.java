@@ -44,6 +44,7 @@ final class RequestLog {
         private int promptTokens;
         private int evalCount;
         private String error;
+        private boolean responding;
 
         private Live(long id, String path, Map<String, List<String>> headers, long arrival) {
             this.id = id;
@@ -85,10 +86,17 @@ final class RequestLog {
             update(() -> this.status = status);
         }
 
-        void disconnected(long atNanoTime) {
+        /** From now on a connection close is the normal end of the exchange, not a disconnect. */
+        void responding() {
+            update(() -> responding = true);
+        }
+
+        /** Notes a client disconnect, unless the response was already being completed (unless forced). */
+        void disconnected(long atNanoTime, boolean force) {
             update(() -> {
-                // A close after the full response is the normal end of a connection, not a disconnect.
-                if (disconnect < 0 && outcome == Outcome.IN_PROGRESS) disconnect = atNanoTime - origin;
+                if (disconnect < 0 && outcome == Outcome.IN_PROGRESS && (force || !responding)) {
+                    disconnect = atNanoTime - origin;
+                }
             });
         }
 

@@ -15,7 +15,7 @@ import java.util.Map;
  * @param headers        a copy of the request headers; names are case-insensitive
  * @param arrivalNanos   request parsed
  * @param startNanos     slot acquired
- * @param firstTokenNanos first token generated (for streams: written)
+ * @param firstTokenNanos first token generated (recorded just before it is written)
  * @param endNanos       response finished, request failed, or the slot was freed after a disconnect
  * @param disconnectNanos client disconnect seen, or -1
  * @param outcome        how it ended so far

@@ -15,6 +15,7 @@ final class SlotScheduler {
         private boolean granted;
         long queueSeq;
         long startSeq;
+        long enqueuedAt;
         long grantedAt;
         int runningAtStart;
     }
@@ -43,6 +44,7 @@ final class SlotScheduler {
      */
     Ticket acquire(Cancellation cancel) throws QueueFullException, InterruptedException {
         Ticket t = new Ticket();
+        t.enqueuedAt = System.nanoTime();
         lock.lock();
         try {
             t.queueSeq = nextQueueSeq++;
