@@ -78,6 +78,9 @@ final class HttpFront implements Closeable {
             Exchange exchange = new Exchange(request, out, in, threads);
             try {
                 handler.handle(exchange);
+            } catch (RuntimeException e) {
+                // A simulator bug should look like Ollama's 500, not a silently dropped connection.
+                if (!out.committed()) out.sendFixed(500, Frames.JSON, OllamaFormats.error(String.valueOf(e)), false);
             } finally {
                 exchange.markDone();
             }
