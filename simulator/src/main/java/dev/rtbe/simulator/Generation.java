@@ -1,0 +1,82 @@
+package dev.rtbe.simulator;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The timed life of a request that holds a slot: prefill, then one decode step per output token plus the stop
+ * step. Token 0 appears when prefill ends (TTFT = wait + prefill), and the slot is held for prefill + all decode
+ * steps, matching the bench trace's prefill_s + gen_s. Deadlines are absolute, so slow writes do not add drift.
+ */
+final class Generation {
+    private final GenerationRequest request;
+    private final String model;
+    private final int promptTokens;
+    private final long loadNanos;
+    private final TimingModel timing;
+    private final SlotScheduler scheduler;
+    private final ResponseSink sink;
+    private final Cancellation cancel;
+    private final RequestLog.Live record;
+    private final boolean abortOnDisconnect;
+
+    Generation(GenerationRequest request, String model, int promptTokens, long loadNanos,
+               TimingModel timing, SlotScheduler scheduler, ResponseSink sink, Cancellation cancel,
+               RequestLog.Live record, boolean abortOnDisconnect) {
+        this.request = request;
+        this.model = model;
+        this.promptTokens = promptTokens;
+        this.loadNanos = loadNanos;
+        this.timing = timing;
+        this.scheduler = scheduler;
+        this.sink = sink;
+        this.cancel = cancel;
+        this.record = record;
+        this.abortOnDisconnect = abortOnDisconnect;
+    }
+
+    /** Runs from slot grant to the end; returns the outcome to record before the slot is released. */
+    Outcome run(SlotScheduler.Ticket ticket) throws InterruptedException {
+        long slotStart = ticket.grantedAt;
+        int seed = TextGenerator.seed(request.promptText());
+        int n = request.outputTokens();
+        long prefill = timing.prefillNanos(promptTokens, request.prefillOverrideMs());
+        long genStart = slotStart + timing.toWall(prefill);
+        if (!waitUntil(genStart)) return Outcome.DISCONNECTED;
+        long eval = 0;
+        for (int i = 0; i < n; i++) {
+            record.token(); // before the write: a client that sees the chunk also sees it recorded
+            try {
+                sink.token(TextGenerator.token(seed, i), i);
+            } catch (IOException e) {
+                cancel.cancel();
+                return Outcome.DISCONNECTED;
+            }
+            // The step after token i yields token i+1, or the unseen stop token after the last one.
+            eval += timing.decodeStepNanos(scheduler.running(), i, n, request.genOverrideMs());
+            if (!waitUntil(genStart + timing.toWall(eval))) return Outcome.DISCONNECTED;
+        }
+        if (cancel.isCancelled()) return Outcome.DISCONNECTED; // KEEP_COMPUTING: nobody left to answer
+        // total = load + queue wait + prefill + decode. Only the queue wait is measured (it is made of other
+        // requests' scaled work); handler overhead is left out because the time scale would magnify it.
+        long queueWait = timing.toModel(ticket.grantedAt - ticket.enqueuedAt);
+        GenerationStats stats = new GenerationStats(model, request.lengthLimited() ? "length" : "stop",
+                loadNanos + queueWait + prefill + eval, loadNanos, promptTokens, prefill, n, eval);
+        record.responding();
+        try {
+            sink.finish(stats);
+        } catch (IOException e) {
+            cancel.cancel();
+            return Outcome.DISCONNECTED;
+        }
+        return Outcome.COMPLETED;
+    }
+
+    /** False if the client disconnected and this request aborts on disconnect. */
+    private boolean waitUntil(long deadline) throws InterruptedException {
+        if (abortOnDisconnect) return !cancel.awaitUntil(deadline);
+        long left;
+        while ((left = deadline - System.nanoTime()) > 0) TimeUnit.NANOSECONDS.sleep(left);
+        return true;
+    }
+}

@@ -1,0 +1,105 @@
+package dev.rtbe.simulator;
+
+import java.io.IOException;
+
+/**
+ * Admission of a generation request, in Ollama's order: validate, resolve the model, wait for its load, queue for a
+ * slot (503 when the queue is full), then run the {@link Generation} and free the slot.
+ */
+final class GenerationHandler {
+    private final SimulatorConfig config;
+    private final TimingModel timing;
+    private final ModelRegistry models;
+    private final SlotScheduler scheduler;
+    private final RequestLog log;
+
+    GenerationHandler(SimulatorConfig config, TimingModel timing, ModelRegistry models, SlotScheduler scheduler,
+                      RequestLog log) {
+        this.config = config;
+        this.timing = timing;
+        this.models = models;
+        this.scheduler = scheduler;
+        this.log = log;
+    }
+
+    void handle(Exchange ex, Endpoint ep) throws IOException, InterruptedException {
+        HttpRequestData req = ex.request();
+        RequestLog.Live rec = log.open(req.path(), req.headers());
+        GenerationRequest g;
+        try {
+            g = GenerationRequest.parse(ep, req, config);
+        } catch (GenerationRequest.Invalid e) {
+            fail(ex, ep, rec, 400, e.getMessage(), Outcome.ERROR);
+            return;
+        }
+        String model = models.resolve(g.model());
+        if (model == null) {
+            rec.model(g.model());
+            fail(ex, ep, rec, 404, "model \"" + g.model() + "\" not found, try pulling it first", Outcome.ERROR);
+            return;
+        }
+        int promptTokens = timing.promptTokens(g.promptText());
+        rec.describe(model, g.stream(), promptTokens);
+
+        Cancellation cancel = ex.cancellation();
+        cancel.onCancel(() -> rec.disconnected(cancel.cancelledAt(), false));
+        ex.watchForDisconnect();
+
+        long load = models.awaitLoaded(model, cancel);
+        if (load < 0) {
+            disconnected(rec, cancel);
+            return;
+        }
+        WireFormat format = ep.format(model, g.includeUsage(), config.omitZeroMetrics());
+        if (g.loadOnly()) {
+            rec.status(200);
+            rec.finish(Outcome.COMPLETED, null);
+            ex.response().sendFixed(200, Frames.JSON, format.loadBody(model), false);
+            return;
+        }
+
+        SlotScheduler.Ticket ticket;
+        try {
+            ticket = scheduler.acquire(cancel);
+        } catch (QueueFullException e) {
+            fail(ex, ep, rec, 503, QueueFullException.MESSAGE, Outcome.REJECTED);
+            return;
+        }
+        if (ticket == null) {
+            disconnected(rec, cancel);
+            return;
+        }
+        rec.started(ticket);
+        try {
+            ResponseSink sink = g.stream()
+                    ? ResponseSink.streaming(ex.response(), format)
+                    : ResponseSink.buffered(ex.response(), format);
+            boolean abort = g.stream() || config.nonStreamingDisconnect() == DisconnectPolicy.ABORT;
+            Outcome outcome = new Generation(g, model, promptTokens, load, timing, scheduler, sink, cancel,
+                    rec, abort).run(ticket);
+            if (ex.response().committed()) rec.status(200);
+            // Recorded before the slot is released, so a waiter that sees the next start also sees this end.
+            if (outcome == Outcome.DISCONNECTED) {
+                disconnected(rec, cancel);
+            } else {
+                rec.finish(outcome, null);
+            }
+        } finally {
+            rec.finish(Outcome.ERROR, "generation failed");
+            scheduler.release();
+        }
+    }
+
+    private static void disconnected(RequestLog.Live rec, Cancellation cancel) {
+        long at = cancel.cancelledAt();
+        rec.disconnected(at >= 0 ? at : System.nanoTime(), true);
+        rec.finish(Outcome.DISCONNECTED, null);
+    }
+
+    private static void fail(Exchange ex, Endpoint ep, RequestLog.Live rec, int status, String message, Outcome outcome)
+            throws IOException {
+        rec.status(status);
+        rec.finish(outcome, message);
+        ex.response().sendFixed(status, Frames.JSON, ep.errorBody(status, message), false);
+    }
+}

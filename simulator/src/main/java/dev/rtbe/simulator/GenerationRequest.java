@@ -1,0 +1,133 @@
+package dev.rtbe.simulator;
+
+import java.util.List;
+import java.util.Map;
+
+/** What the simulator needs from a generation request body and its override headers. */
+record GenerationRequest(
+        String model,
+        boolean stream,
+        String promptText,
+        boolean loadOnly,
+        int outputTokens,
+        boolean lengthLimited,
+        boolean includeUsage,
+        Double prefillOverrideMs,
+        Double genOverrideMs) {
+
+    /** A 400 answer with Ollama's message. */
+    static final class Invalid extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Invalid(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    static GenerationRequest parse(Endpoint ep, HttpRequestData req, SimulatorConfig cfg) throws Invalid {
+        String text = req.bodyText();
+        if (text.isBlank()) throw new Invalid("missing request body");
+        Object parsed;
+        try {
+            parsed = Json.parse(text);
+        } catch (Json.ParseException e) {
+            throw new Invalid(e.getMessage());
+        }
+        if (!(parsed instanceof Map)) throw new Invalid("json: cannot unmarshal non-object into request");
+        Map<?, ?> body = (Map<?, ?>) parsed;
+
+        Object model = body.get("model");
+        if (!(model instanceof String) || ((String) model).isBlank()) throw new Invalid("model is required");
+
+        boolean stream = ep.streamByDefault;
+        Object s = body.get("stream");
+        if (s != null) {
+            if (!(s instanceof Boolean)) throw new Invalid("json: cannot unmarshal " + s + " into field stream of type bool");
+            stream = (Boolean) s;
+        }
+
+        String prompt;
+        boolean loadOnly;
+        Integer numPredict;
+        boolean includeUsage = false;
+        if (ep == Endpoint.GENERATE) {
+            String p = string(body.get("prompt"));
+            loadOnly = p.isEmpty();
+            prompt = join(string(body.get("system")), p);
+            numPredict = positiveInt(map(body.get("options")).get("num_predict"));
+        } else {
+            List<?> messages = body.get("messages") instanceof List ? (List<?>) body.get("messages") : List.of();
+            StringBuilder sb = new StringBuilder();
+            for (Object m : messages) {
+                sb.append(content(map(m).get("content"))).append('\n');
+            }
+            prompt = sb.toString();
+            loadOnly = ep == Endpoint.CHAT && messages.isEmpty();
+            if (ep == Endpoint.CHAT) {
+                numPredict = positiveInt(map(body.get("options")).get("num_predict"));
+            } else {
+                Integer mt = positiveInt(body.get("max_tokens"));
+                numPredict = mt != null ? mt : positiveInt(body.get("max_completion_tokens"));
+                includeUsage = Boolean.TRUE.equals(map(body.get("stream_options")).get("include_usage"));
+            }
+        }
+
+        Integer headerTokens = headerInt(req, SimHeaders.OUTPUT_TOKENS);
+        int outputTokens = headerTokens != null ? headerTokens : numPredict != null ? numPredict : cfg.outputTokens();
+        boolean lengthLimited = headerTokens == null && numPredict != null;
+        return new GenerationRequest((String) model, stream, prompt, loadOnly, outputTokens, lengthLimited,
+                includeUsage, headerMs(req, SimHeaders.PREFILL_MS), headerMs(req, SimHeaders.GEN_MS));
+    }
+
+    private static String join(String system, String prompt) {
+        return system.isEmpty() ? prompt : system + "\n" + prompt;
+    }
+
+    private static String string(Object o) {
+        return o instanceof String ? (String) o : "";
+    }
+
+    private static Map<?, ?> map(Object o) {
+        return o instanceof Map ? (Map<?, ?>) o : Map.of();
+    }
+
+    /** Message content: a string, or OpenAI content parts whose text parts are concatenated. */
+    private static String content(Object c) {
+        if (c instanceof String) return (String) c;
+        if (!(c instanceof List)) return "";
+        StringBuilder sb = new StringBuilder();
+        for (Object part : (List<?>) c) sb.append(string(map(part).get("text")));
+        return sb.toString();
+    }
+
+    /** num_predict &lt;= 0 (Ollama's "unlimited" -1 / "fill context" -2) falls back to the configured length. */
+    private static Integer positiveInt(Object o) {
+        if (!(o instanceof Number)) return null;
+        long v = ((Number) o).longValue();
+        return v > 0 ? (int) Math.min(v, 1_000_000) : null;
+    }
+
+    private static Double headerMs(HttpRequestData req, String name) throws Invalid {
+        String v = req.header(name);
+        if (v == null) return null;
+        try {
+            double ms = Double.parseDouble(v.trim());
+            if (ms < 0 || Double.isNaN(ms) || Double.isInfinite(ms)) throw new NumberFormatException();
+            return ms;
+        } catch (NumberFormatException e) {
+            throw new Invalid("invalid " + name + " header: " + v);
+        }
+    }
+
+    private static Integer headerInt(HttpRequestData req, String name) throws Invalid {
+        String v = req.header(name);
+        if (v == null) return null;
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n < 1) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw new Invalid("invalid " + name + " header: " + v);
+        }
+    }
+}

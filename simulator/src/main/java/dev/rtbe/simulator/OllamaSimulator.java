@@ -1,0 +1,121 @@
+package dev.rtbe.simulator;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+
+/**
+ * An in-process Ollama server: {@code /api/generate}, {@code /api/chat}, {@code /v1/chat/completions},
+ * {@code /api/tags}, {@code /api/ps}, {@code /api/version}, with Ollama's slot-and-FIFO scheduling and a scalable
+ * timing model. Every generation request is recorded for inspection.
+ *
+ * <pre>{@code
+ * try (OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(2).timeScale(100).build())) {
+ *     URI base = sim.baseUri();   // http://127.0.0.1:<port>
+ *     ...
+ *     sim.awaitRecords(rs -> rs.size() == 5 && rs.stream().allMatch(RequestRecord::finished), Duration.ofSeconds(5));
+ * }
+ * }</pre>
+ */
+public final class OllamaSimulator implements AutoCloseable {
+    private final SimulatorConfig config;
+    private final RequestLog log;
+    private final SlotScheduler scheduler;
+    private final ModelRegistry models;
+    private final HttpFront front;
+
+    private OllamaSimulator(SimulatorConfig config) throws IOException {
+        this.config = config;
+        this.log = new RequestLog(System.nanoTime());
+        TimingModel timing = new TimingModel(config);
+        this.scheduler = new SlotScheduler(config.slots(), config.maxQueue(), log::touch);
+        this.models = new ModelRegistry(config, timing);
+        GenerationHandler generation = new GenerationHandler(config, timing, models, scheduler, log);
+        this.front = new HttpFront(config.host(), config.port(), new Router(config, models, generation));
+    }
+
+    /** Starts listening at once; port 0 picks an ephemeral port. */
+    public static OllamaSimulator start(SimulatorConfig config) {
+        try {
+            return new OllamaSimulator(config);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the Ollama simulator on " + config.host() + ":" + config.port(), e);
+        }
+    }
+
+    public static OllamaSimulator start() {
+        return start(SimulatorConfig.defaults());
+    }
+
+    public SimulatorConfig config() {
+        return config;
+    }
+
+    public int port() {
+        return front.port();
+    }
+
+    /** e.g. {@code http://127.0.0.1:11434} (no trailing slash, like OLLAMA_HOST). */
+    public URI baseUri() {
+        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        if (host.equals("0.0.0.0")) host = "127.0.0.1";
+        return URI.create("http://" + host + ":" + port());
+    }
+
+    /** Snapshot of all generation-request records, in arrival order. */
+    public List<RequestRecord> records() {
+        return log.snapshot();
+    }
+
+    /**
+     * Waits until {@code condition} holds for the records and returns the matching snapshot.
+     *
+     * @throws TimeoutException when it does not hold within {@code timeout} (the message lists the records)
+     */
+    public List<RequestRecord> awaitRecords(Predicate<List<RequestRecord>> condition, Duration timeout)
+            throws TimeoutException, InterruptedException {
+        return log.awaitRecords(condition, timeout);
+    }
+
+    /** Waits for any condition (e.g. on {@link #running()}); re-checked on every change and at least every 20 ms. */
+    public void await(BooleanSupplier condition, Duration timeout) throws TimeoutException, InterruptedException {
+        log.await(condition, timeout, () -> "running=" + running() + ", queued=" + queued());
+    }
+
+    /** Requests holding a slot now. */
+    public int running() {
+        return scheduler.running();
+    }
+
+    /** Requests waiting for a slot now. */
+    public int queued() {
+        return scheduler.queued();
+    }
+
+    /** Highest number of requests that held slots at the same time since start or the last reset. */
+    public int maxObservedConcurrency() {
+        return scheduler.maxRunning();
+    }
+
+    /** Clears the records and the concurrency high-water mark; requests in flight keep running, unrecorded. */
+    public void reset() {
+        log.clear();
+        scheduler.resetStats();
+    }
+
+    /** Forgets which models are loaded, so the next request pays the load time again. */
+    public void unloadModels() {
+        models.unloadAll();
+    }
+
+    /** Stops listening and drops all connections (requests in flight end as disconnected). */
+    @Override
+    public void close() {
+        front.close();
+    }
+}

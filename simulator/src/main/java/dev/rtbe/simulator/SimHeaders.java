@@ -1,0 +1,16 @@
+package dev.rtbe.simulator;
+
+/**
+ * Per-request override headers, so a trace replay can dictate exact durations. Values are UNSCALED milliseconds
+ * (model time, like the trace's seconds x 1000); the server still divides them by the time scale.
+ */
+public final class SimHeaders {
+    /** Prefill time: slot acquired to first token. Replaces the prompt-rate model. */
+    public static final String PREFILL_MS = "X-Sim-Prefill-Ms";
+    /** Generation time: first token to the end, split evenly over the output tokens; no concurrency slowdown. */
+    public static final String GEN_MS = "X-Sim-Gen-Ms";
+    /** Output token count; takes precedence over options.num_predict / max_tokens and the configured default. */
+    public static final String OUTPUT_TOKENS = "X-Sim-Output-Tokens";
+
+    private SimHeaders() {}
+}
