@@ -11,6 +11,8 @@ import java.util.jar.JarFile;
  * from there. Nothing thrown here reaches the application unless {@code rtbe.strict=true}.
  */
 public final class RtbeAgent {
+    private static final String STRICT_FAILURE = "dev.rtbe.agent.StrictModeFailure";
+
     private RtbeAgent() {}
 
     public static void premain(String args, Instrumentation inst) {
@@ -31,8 +33,9 @@ public final class RtbeAgent {
                     .invoke(null, args, inst, agentJar);
         } catch (java.lang.reflect.InvocationTargetException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof StrictModeFailure) {
-                throw (StrictModeFailure) cause; // the user asked the JVM not to start
+            // Compared by name: this class's own view of the type may come from another loader.
+            if (cause instanceof RuntimeException && cause.getClass().getName().equals(STRICT_FAILURE)) {
+                throw (RuntimeException) cause; // rtbe.strict=true: the user asked the JVM not to start
             }
             report(cause);
         } catch (Throwable t) {
