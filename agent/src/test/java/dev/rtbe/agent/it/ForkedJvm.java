@@ -39,7 +39,12 @@ final class ForkedJvm {
         }
     }
 
+    static final Path OTEL_AGENT_JAR = Paths.get(System.getProperty("otel.javaagent.jar",
+            "target/it-agents/opentelemetry-javaagent.jar")).toAbsolutePath();
+
     private final List<String> jvmArgs = new ArrayList<>();
+    private final List<String> agentsBefore = new ArrayList<>();
+    private final List<String> agentsAfter = new ArrayList<>();
     private boolean withAgent = true;
     private String agentArgs;
 
@@ -50,6 +55,12 @@ final class ForkedJvm {
 
     ForkedJvm jvmArg(String arg) {
         jvmArgs.add(arg);
+        return this;
+    }
+
+    /** Another -javaagent on the same command line, before or after ours. */
+    ForkedJvm otherAgent(Path jar, boolean beforeOurs) {
+        (beforeOurs ? agentsBefore : agentsAfter).add("-javaagent:" + jar);
         return this;
     }
 
@@ -66,9 +77,11 @@ final class ForkedJvm {
     Result run(Class<?> main, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(agentsBefore);
         if (withAgent) {
             command.add("-javaagent:" + AGENT_JAR + (agentArgs == null ? "" : "=" + agentArgs));
         }
+        command.addAll(agentsAfter);
         command.add("-Xshare:off"); // quiets the JVM's note about CDS and the appended boot class path
         command.addAll(jvmArgs);
         command.add("-cp");
