@@ -27,6 +27,16 @@ public final class RtbeAgent {
         try {
             File jar = new File(RtbeAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             JarFile agentJar = new JarFile(jar);
+            // If the application also carries our classes (e.g. an uber-jar that embeds the agent), this
+            // class may come from there: never put anything but the agent jar on the boot class path.
+            String premain = agentJar.getManifest() == null ? null
+                    : agentJar.getManifest().getMainAttributes().getValue("Premain-Class");
+            if (!RtbeAgent.class.getName().equals(premain)) {
+                System.err.println("[rtbe] the agent's classes were loaded from " + jar + ", which is not the agent jar"
+                        + " (no Premain-Class); put rtbe-agent.jar first or remove its classes from the class path."
+                        + " The agent stays out of the way.");
+                return;
+            }
             inst.appendToBootstrapClassLoaderSearch(agentJar);
             Class<?> starter = Class.forName("dev.rtbe.agent.AgentStarter", true, null);
             starter.getMethod("start", String.class, Instrumentation.class, JarFile.class)
