@@ -208,7 +208,13 @@ public final class Demo {
     private static String classPath() {
         String surefire = System.getProperty("surefire.test.class.path");
         String cp = surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
-        return cp;
+        StringBuilder abs = new StringBuilder();
+        for (String e : cp.split(java.io.File.pathSeparator)) {
+            if (!e.isEmpty()) {
+                abs.append(abs.length() == 0 ? "" : java.io.File.pathSeparator).append(Path.of(e).toAbsolutePath());
+            }
+        }
+        return abs.toString();
     }
 
     /** The repository root (the directory with pom.xml and sample-app/), searched upwards from here. */
