@@ -1,12 +1,46 @@
 package dev.rtbe.agent;
 
+import java.io.File;
 import java.lang.instrument.Instrumentation;
+import java.util.jar.JarFile;
 
-/** Entry point named in the jar manifest. Start-up wiring arrives with the agent issue. */
+/**
+ * Entry point named in the jar manifest; loaded by the system class loader. It puts the agent's
+ * jar on the boot class path, so that the JDK's own clients (loaded by the boot and platform
+ * loaders) can see the hooks their advice calls, then hands over to {@link AgentStarter}, loaded
+ * from there. Nothing thrown here reaches the application unless {@code rtbe.strict=true}.
+ */
 public final class RtbeAgent {
     private RtbeAgent() {}
 
-    public static void premain(String args, Instrumentation inst) {}
+    public static void premain(String args, Instrumentation inst) {
+        start(args, inst);
+    }
 
-    public static void agentmain(String args, Instrumentation inst) {}
+    public static void agentmain(String args, Instrumentation inst) {
+        start(args, inst);
+    }
+
+    private static void start(String args, Instrumentation inst) {
+        try {
+            File jar = new File(RtbeAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            JarFile agentJar = new JarFile(jar);
+            inst.appendToBootstrapClassLoaderSearch(agentJar);
+            Class<?> starter = Class.forName("dev.rtbe.agent.AgentStarter", true, null);
+            starter.getMethod("start", String.class, Instrumentation.class, JarFile.class)
+                    .invoke(null, args, inst, agentJar);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof StrictModeFailure) {
+                throw (StrictModeFailure) cause; // the user asked the JVM not to start
+            }
+            report(cause);
+        } catch (Throwable t) {
+            report(t);
+        }
+    }
+
+    private static void report(Throwable t) {
+        System.err.println("[rtbe] the agent failed to start and stays out of the way: " + t);
+    }
 }

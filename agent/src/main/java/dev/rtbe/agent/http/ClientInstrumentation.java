@@ -10,5 +10,6 @@ public interface ClientInstrumentation {
     /** Whether the client's classes are available to the application at start-up. */
     boolean isPresent();
 
-    AgentBuilder install(AgentBuilder builder);
+    /** Adds this client's transformations; may load the client's adapter classes. */
+    AgentBuilder install(AgentBuilder builder) throws ReflectiveOperationException;
 }

@@ -5,10 +5,8 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import dev.rtbe.agent.http.AdapterClassLoader;
 import dev.rtbe.agent.http.ClientInstrumentation;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
@@ -21,6 +19,7 @@ import net.bytebuddy.implementation.bytecode.assign.Assigner;
  */
 public final class JdkHttpClientInstrumentation implements ClientInstrumentation {
     static final String IMPL = "jdk.internal.net.http.HttpClientImpl";
+    static final String HOOKS = "dev.rtbe.agent.http.jdk.impl.JdkHttpClientHooks";
 
     @Override
     public String name() {
@@ -32,13 +31,19 @@ public final class JdkHttpClientInstrumentation implements ClientInstrumentation
         return ModuleLayer.boot().findModule("java.net.http").isPresent();
     }
 
+    /**
+     * Loads the hooks beside {@code java.net.http} (the platform loader) and installs them; the
+     * advice matches by name, so no {@code java.net.http} type is touched from the boot loader.
+     */
     @Override
-    public AgentBuilder install(AgentBuilder builder) {
+    public AgentBuilder install(AgentBuilder builder) throws ReflectiveOperationException {
+        JdkClientBridge.install(AdapterClassLoader.instantiate(HOOKS, ClassLoader.getPlatformClassLoader(),
+                JdkClientBridge.Hooks.class));
         return builder.type(named(IMPL)).transform((b, type, loader, module, domain) -> b
-                .visit(Advice.to(SendAdvice.class).on(named("send").and(isPublic()).and(takesArguments(2))
-                        .and(takesArgument(0, HttpRequest.class))))
-                .visit(Advice.to(SendAsyncAdvice.class).on(named("sendAsync").and(isPublic())
-                        .and(takesArguments(3)).and(takesArgument(0, HttpRequest.class)))));
+                .visit(Advice.to(SendAdvice.class, AdapterClassLoader.adviceLocator()).on(named("send").and(isPublic()).and(takesArguments(2))
+                        .and(takesArgument(0, named("java.net.http.HttpRequest")))))
+                .visit(Advice.to(SendAsyncAdvice.class, AdapterClassLoader.adviceLocator()).on(named("sendAsync").and(isPublic())
+                        .and(takesArguments(3)).and(takesArgument(0, named("java.net.http.HttpRequest"))))));
     }
 
     /** Inlined into {@code HttpClientImpl.send}. */
@@ -46,9 +51,9 @@ public final class JdkHttpClientInstrumentation implements ClientInstrumentation
         private SendAdvice() {}
 
         @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-        public static Object enter(@Advice.This HttpClient client, @Advice.Argument(0) HttpRequest request,
-                                   @Advice.Argument(1) HttpResponse.BodyHandler<?> handler) {
-            return JdkHttpClientHooks.send(client, request, handler);
+        public static Object enter(@Advice.This Object client, @Advice.Argument(0) Object request,
+                                   @Advice.Argument(1) Object handler) {
+            return JdkClientBridge.send(client, request, handler);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -67,10 +72,9 @@ public final class JdkHttpClientInstrumentation implements ClientInstrumentation
         private SendAsyncAdvice() {}
 
         @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-        public static Object enter(@Advice.This HttpClient client, @Advice.Argument(0) HttpRequest request,
-                                   @Advice.Argument(1) HttpResponse.BodyHandler<?> handler,
-                                   @Advice.Argument(2) HttpResponse.PushPromiseHandler<?> pushHandler) {
-            return JdkHttpClientHooks.sendAsync(client, request, handler, pushHandler);
+        public static Object enter(@Advice.This Object client, @Advice.Argument(0) Object request,
+                                   @Advice.Argument(1) Object handler, @Advice.Argument(2) Object pushHandler) {
+            return JdkClientBridge.sendAsync(client, request, handler, pushHandler);
         }
 
         @Advice.OnMethodExit(suppress = Throwable.class)

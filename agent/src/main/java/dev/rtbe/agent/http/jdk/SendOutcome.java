@@ -10,11 +10,11 @@ public final class SendOutcome {
         this.error = error;
     }
 
-    static SendOutcome of(Object response) {
+    public static SendOutcome of(Object response) {
         return new SendOutcome(response, null);
     }
 
-    static SendOutcome failed(Throwable error) {
+    public static SendOutcome failed(Throwable error) {
         return new SendOutcome(null, error);
     }
 }

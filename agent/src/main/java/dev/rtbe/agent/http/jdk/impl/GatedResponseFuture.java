@@ -1,4 +1,4 @@
-package dev.rtbe.agent.http.jdk;
+package dev.rtbe.agent.http.jdk.impl;
 
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;

@@ -1,9 +1,11 @@
-package dev.rtbe.agent.http.jdk;
+package dev.rtbe.agent.http.jdk.impl;
 
 import dev.rtbe.agent.call.AgentRuntime;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
 import dev.rtbe.agent.call.ReentryGuard;
+import dev.rtbe.agent.http.jdk.JdkClientBridge;
+import dev.rtbe.agent.http.jdk.SendOutcome;
 import dev.rtbe.agent.scheduler.QueueTimeoutException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,8 +24,19 @@ import java.util.concurrent.Executors;
  * through) with the application's handler wrapped. Returning null lets the original method run
  * untouched: for other hosts, nested calls, or when the agent is off.
  */
-public final class JdkHttpClientHooks {
-    private JdkHttpClientHooks() {}
+public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
+    public JdkHttpClientHooks() {}
+
+    @Override
+    public Object send(Object client, Object request, Object handler) {
+        return send((HttpClient) client, (HttpRequest) request, (HttpResponse.BodyHandler<?>) handler);
+    }
+
+    @Override
+    public Object sendAsync(Object client, Object request, Object handler, Object pushHandler) {
+        return sendAsync((HttpClient) client, (HttpRequest) request, (HttpResponse.BodyHandler<?>) handler,
+                (HttpResponse.PushPromiseHandler<?>) pushHandler);
+    }
 
     /** Runs the continuation of a call that had to wait, off the thread that released the slot. */
     private static final ExecutorService DISPATCH = Executors.newCachedThreadPool(r -> {
@@ -33,7 +46,7 @@ public final class JdkHttpClientHooks {
     });
 
     /** Returns null (not ours: run the original) or a {@link SendOutcome}. */
-    public static Object send(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<?> handler) {
+    static Object send(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<?> handler) {
         AgentRuntime runtime = applicableRuntime(request);
         if (runtime == null) {
             return null;
@@ -71,7 +84,7 @@ public final class JdkHttpClientHooks {
     }
 
     /** Returns null (not ours: run the original) or the future to hand to the application. */
-    public static Object sendAsync(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<?> handler,
+    static Object sendAsync(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<?> handler,
                                    HttpResponse.PushPromiseHandler<?> pushHandler) {
         AgentRuntime runtime = applicableRuntime(request);
         if (runtime == null) {

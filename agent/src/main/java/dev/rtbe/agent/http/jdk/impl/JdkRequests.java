@@ -1,4 +1,4 @@
-package dev.rtbe.agent.http.jdk;
+package dev.rtbe.agent.http.jdk.impl;
 
 import dev.rtbe.agent.call.AgentRuntime;
 import dev.rtbe.agent.wire.LlmRequest;

@@ -1,0 +1,81 @@
+package dev.rtbe.agent.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import net.bytebuddy.dynamic.ClassFileLocator;
+
+/**
+ * Loads a client adapter's classes beside the client's own class loader. Adapters implement
+ * library interfaces (a {@code BodyHandler}, an OkHttp {@code Interceptor}, ...), so they must see
+ * the library; the boot loader, where the rest of the agent lives, cannot. The jar keeps them
+ * under {@value #PREFIX}, out of reach of the boot and system loaders, and this loader defines
+ * them as children of the client's loader; everything else resolves through the parent chain.
+ */
+public final class AdapterClassLoader extends ClassLoader {
+    public static final String PREFIX = "rtbe-adapters/";
+
+    static {
+        registerAsParallelCapable();
+    }
+
+    private static final Map<ClassLoader, AdapterClassLoader> LOADERS = new WeakHashMap<>();
+    private static volatile JarFile agentJar;
+
+    private final JarFile jar;
+
+    private AdapterClassLoader(ClassLoader parent, JarFile jar) {
+        super("rtbe-adapters", parent);
+        this.jar = jar;
+    }
+
+    /** Called once at start-up with the agent's own jar. */
+    public static void useJar(JarFile jar) {
+        agentJar = jar;
+    }
+
+    /**
+     * Where Byte Buddy reads advice class files from: the agent jar (boot-loaded classes have no
+     * loader to ask), or the class path when not started from the jar.
+     */
+    public static ClassFileLocator adviceLocator() {
+        JarFile jar = agentJar;
+        ClassFileLocator classPath = ClassFileLocator.ForClassLoader.ofSystemLoader();
+        return jar == null ? classPath : new ClassFileLocator.Compound(new ClassFileLocator.ForJarFile(jar), classPath);
+    }
+
+    /** Creates the named adapter, loaded as a child of {@code clientLoader}. */
+    public static <T> T instantiate(String className, ClassLoader clientLoader, Class<T> type)
+            throws ReflectiveOperationException {
+        ClassLoader loader = loaderFor(clientLoader);
+        Class<?> adapter = Class.forName(className, true, loader);
+        return type.cast(adapter.getDeclaredConstructor().newInstance());
+    }
+
+    private static ClassLoader loaderFor(ClassLoader clientLoader) {
+        JarFile jar = agentJar;
+        if (jar == null) {
+            return clientLoader; // not started from the jar (unit tests): adapters are plain classes
+        }
+        synchronized (LOADERS) {
+            return LOADERS.computeIfAbsent(clientLoader, parent -> new AdapterClassLoader(parent, jar));
+        }
+    }
+
+    @Override
+    protected Class<?> findClass(String name) throws ClassNotFoundException {
+        JarEntry entry = jar.getJarEntry(PREFIX + name.replace('.', '/') + ".class");
+        if (entry == null) {
+            throw new ClassNotFoundException(name);
+        }
+        try (InputStream in = jar.getInputStream(entry)) {
+            byte[] bytes = in.readAllBytes();
+            return defineClass(name, bytes, 0, bytes.length);
+        } catch (IOException e) {
+            throw new ClassNotFoundException(name, e);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.rtbe.agent.http.jdk;
+
+/**
+ * What the advice inlined into {@code HttpClientImpl} calls. It lives on the boot class path and
+ * uses only {@code java.base} types, because the boot loader cannot see {@code java.net.http};
+ * the hooks that do use those types are loaded beside the platform loader and installed here.
+ */
+public final class JdkClientBridge {
+    /** Implemented by {@code dev.rtbe.agent.http.jdk.impl.JdkHttpClientHooks}. */
+    public interface Hooks {
+        /** Null: not ours, run the original; otherwise a {@link SendOutcome}. */
+        Object send(Object client, Object request, Object handler);
+
+        /** Null: not ours, run the original; otherwise the future to return. */
+        Object sendAsync(Object client, Object request, Object handler, Object pushPromiseHandler);
+    }
+
+    private static volatile Hooks hooks;
+
+    private JdkClientBridge() {}
+
+    public static void install(Hooks installed) {
+        hooks = installed;
+    }
+
+    public static Object send(Object client, Object request, Object handler) {
+        Hooks h = hooks;
+        return h == null ? null : h.send(client, request, handler);
+    }
+
+    public static Object sendAsync(Object client, Object request, Object handler, Object pushPromiseHandler) {
+        Hooks h = hooks;
+        return h == null ? null : h.sendAsync(client, request, handler, pushPromiseHandler);
+    }
+}

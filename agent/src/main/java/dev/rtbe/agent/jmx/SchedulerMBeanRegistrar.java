@@ -1,0 +1,52 @@
+package dev.rtbe.agent.jmx;
+
+import dev.rtbe.agent.call.AgentLog;
+import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.scheduler.HybridScheduler;
+import dev.rtbe.agent.scheduler.Priority;
+import java.lang.management.ManagementFactory;
+import java.util.Map;
+import javax.management.ObjectName;
+
+/** Registers the scheduler's MXBean on the platform MBean server. */
+public final class SchedulerMBeanRegistrar {
+    public static final String NAME = "dev.rtbe:type=Scheduler";
+
+    private SchedulerMBeanRegistrar() {}
+
+    public static void register(AgentRuntime runtime, AgentLog log) {
+        try {
+            ObjectName name = new ObjectName(NAME);
+            javax.management.MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            if (!server.isRegistered(name)) {
+                server.registerMBean(new SchedulerView(runtime), name);
+            }
+        } catch (Exception | LinkageError e) {
+            log.warn("JMX view " + NAME + " not registered: " + e);
+        }
+    }
+
+    private static final class SchedulerView implements SchedulerMXBean {
+        private final HybridScheduler scheduler;
+        private final Map<String, String> settings;
+
+        SchedulerView(AgentRuntime runtime) {
+            this.scheduler = runtime.scheduler();
+            this.settings = runtime.settings().effective();
+        }
+
+        @Override public int getTotalSlots() { return scheduler.policy().totalSlots(); }
+        @Override public int getRtReservedSlots() { return scheduler.policy().rtReservedSlots(); }
+        @Override public int getRtInFlight() { return scheduler.snapshot().inFlight(Priority.RT); }
+        @Override public int getBeInFlight() { return scheduler.snapshot().inFlight(Priority.BE); }
+        @Override public int getRtQueued() { return scheduler.snapshot().queued(Priority.RT); }
+        @Override public int getBeQueued() { return scheduler.snapshot().queued(Priority.BE); }
+        @Override public int getPromotedWaiting() { return scheduler.snapshot().promotedWaiting(); }
+        @Override public long getPromotions() { return scheduler.snapshot().promotions(); }
+        @Override public long getRtRejections() { return scheduler.snapshot().rejected(Priority.RT); }
+        @Override public long getBeRejections() { return scheduler.snapshot().rejected(Priority.BE); }
+        @Override public long getRtGranted() { return scheduler.snapshot().granted(Priority.RT); }
+        @Override public long getBeGranted() { return scheduler.snapshot().granted(Priority.BE); }
+        @Override public Map<String, String> getEffectiveSettings() { return settings; }
+    }
+}
