@@ -127,13 +127,14 @@ public final class Demo {
         URI base = URI.create(o.ollamaUrl());
         int port = base.getPort() < 0 ? 11434 : base.getPort();
         Child child = runChild(spec, o, o.ollamaUrl(), base.getHost() + ":" + port, true);
+        // Real time throughout: the trace's arrivals were compressed by the scale, durations are the model's.
         List<RunResult.SlotSpan> spans = new ArrayList<>();
         for (CallRecord c : child.calls) {
-            spans.add(new RunResult.SlotSpan(c.kind() + "-" + c.seq(), c.kind(), c.issueNs() * o.scale() / 1e9,
-                    c.issueNs() * o.scale() / 1e9, c.endNs() * o.scale() / 1e9));
+            spans.add(new RunResult.SlotSpan(c.kind() + "-" + c.seq(), c.kind(), c.issueNs() / 1e9,
+                    c.issueNs() / 1e9, c.endNs() / 1e9));
         }
-        return new RunResult(spec, child.calls, spans, o.scale(), o.runLengthS(), child.wallSeconds, child.exitCode,
-                false);
+        return new RunResult(spec, child.calls, spans, 1, o.runLengthS() / o.scale(), child.wallSeconds,
+                child.exitCode, false);
     }
 
     private static double unscaled(long simNanos, double offsetNs, Options o) {

@@ -86,7 +86,7 @@ public final class ReplayApp {
                 int seq = Integer.parseInt(article.id().substring(3));
                 Trace.Row row = trace.be().get(seq);
                 records.add(new CallRecord("BE", seq, issued.get(article.id()), -1, end, error == null,
-                        row.slotS(), row.prefillS(), Thread.currentThread().getName(),
+                        real ? Double.NaN : row.slotS(), row.prefillS(), Thread.currentThread().getName(),
                         error == null ? null : error.toString()));
             });
             rtDispatcher.join();

@@ -18,9 +18,9 @@ final class Report {
     static String table(List<RunResult> results, Demo.Options o) {
         StringBuilder sb = new StringBuilder();
         String unit = o.ollamaUrl() == null ? "unscaled seconds (real time x " + Demo.fmt(o.scale()) + ")"
-                : "seconds (real Ollama; arrivals compressed " + Demo.fmt(o.scale()) + "x)";
-        sb.append(String.format(Locale.ROOT, "RT TTFT and BE throughput, %s; trace run length %s s%n", unit,
-                Demo.fmt(o.runLengthS())));
+                : "real seconds (real Ollama; trace arrivals compressed " + Demo.fmt(o.scale()) + "x; BE wait unknown)";
+        sb.append(String.format(Locale.ROOT, "RT TTFT and BE throughput, %s; run length %s s%n", unit,
+                Demo.fmt(results.isEmpty() ? o.runLengthS() : results.get(0).runLengthS())));
         String head = String.format(Locale.ROOT, "%-44s %4s %9s %7s %7s %7s %8s %9s %8s%n", "run", "RT",
                 "TTFT mean", "p50", "p95", "max", "BE/hour", "BE maxwait", "BE done");
         sb.append(head);
