@@ -11,6 +11,8 @@ import java.util.jar.JarFile;
  * from there. Nothing thrown here reaches the application unless {@code rtbe.strict=true}.
  */
 public final class RtbeAgent {
+    private static final String STRICT_FAILURE = "dev.rtbe.agent.StrictModeFailure";
+
     private RtbeAgent() {}
 
     public static void premain(String args, Instrumentation inst) {
@@ -25,14 +27,25 @@ public final class RtbeAgent {
         try {
             File jar = new File(RtbeAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             JarFile agentJar = new JarFile(jar);
+            // If the application also carries our classes (e.g. an uber-jar that embeds the agent), this
+            // class may come from there: never put anything but the agent jar on the boot class path.
+            String premain = agentJar.getManifest() == null ? null
+                    : agentJar.getManifest().getMainAttributes().getValue("Premain-Class");
+            if (!RtbeAgent.class.getName().equals(premain)) {
+                System.err.println("[rtbe] the agent's classes were loaded from " + jar + ", which is not the agent jar"
+                        + " (no Premain-Class); put rtbe-agent.jar first or remove its classes from the class path."
+                        + " The agent stays out of the way.");
+                return;
+            }
             inst.appendToBootstrapClassLoaderSearch(agentJar);
             Class<?> starter = Class.forName("dev.rtbe.agent.AgentStarter", true, null);
             starter.getMethod("start", String.class, Instrumentation.class, JarFile.class)
                     .invoke(null, args, inst, agentJar);
         } catch (java.lang.reflect.InvocationTargetException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof StrictModeFailure) {
-                throw (StrictModeFailure) cause; // the user asked the JVM not to start
+            // Compared by name: this class's own view of the type may come from another loader.
+            if (cause instanceof RuntimeException && cause.getClass().getName().equals(STRICT_FAILURE)) {
+                throw (RuntimeException) cause; // rtbe.strict=true: the user asked the JVM not to start
             }
             report(cause);
         } catch (Throwable t) {

@@ -42,6 +42,16 @@ class SettingDefinitionsTest {
     }
 
     @Test
+    void readmeCarriesTheSameSettingsTable() throws Exception {
+        String readme = new String(Files.readAllBytes(Path.of("../README.md")), StandardCharsets.UTF_8);
+        for (String row : SettingsTable.markdown().split("\n")) {
+            if (row.startsWith("| `")) {
+                assertTrue(readme.contains(row), "README.md lacks or has an outdated row: " + row);
+            }
+        }
+    }
+
+    @Test
     void tableHasOneRowPerSetting() {
         String md = SettingsTable.markdown();
         for (Setting<?> s : SettingDefinitions.all()) {

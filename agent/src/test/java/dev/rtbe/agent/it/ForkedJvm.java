@@ -1,0 +1,144 @@
+package dev.rtbe.agent.it;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Runs an application main class in a fresh JVM with the built agent jar, the way a user would,
+ * and collects what it printed. The class path is the test's, minus the agent's own classes and
+ * its unshaded dependencies, so the agent is only what the jar provides.
+ */
+final class ForkedJvm {
+    static final Path AGENT_JAR = Paths.get(System.getProperty("rtbe.agent.jar", "target/rtbe-agent.jar"))
+            .toAbsolutePath();
+
+    record Result(int exitCode, String stdout, String stderr) {
+        List<String> lines(String prefix) {
+            return stdout.lines().filter(l -> l.startsWith(prefix)).collect(Collectors.toList());
+        }
+
+        String value(String key) {
+            return stdout.lines().filter(l -> l.startsWith(key + " ")).map(l -> l.substring(key.length() + 1))
+                    .findFirst().orElseThrow(() -> new AssertionError("no line '" + key + "' in:\n" + this));
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
+        }
+    }
+
+    static final Path OTEL_AGENT_JAR = Paths.get(System.getProperty("otel.javaagent.jar",
+            "target/it-agents/opentelemetry-javaagent.jar")).toAbsolutePath();
+
+    private final List<String> jvmArgs = new ArrayList<>();
+    private final List<String> agentsBefore = new ArrayList<>();
+    private final List<String> agentsAfter = new ArrayList<>();
+    private boolean withAgent = true;
+    private String agentArgs;
+
+    ForkedJvm property(String key, Object value) {
+        jvmArgs.add("-D" + key + "=" + value);
+        return this;
+    }
+
+    ForkedJvm jvmArg(String arg) {
+        jvmArgs.add(arg);
+        return this;
+    }
+
+    /** Another -javaagent on the same command line, before or after ours. */
+    ForkedJvm otherAgent(Path jar, boolean beforeOurs) {
+        (beforeOurs ? agentsBefore : agentsAfter).add("-javaagent:" + jar);
+        return this;
+    }
+
+    ForkedJvm withoutAgent() {
+        withAgent = false;
+        return this;
+    }
+
+    ForkedJvm agentArgs(String args) {
+        agentArgs = args;
+        return this;
+    }
+
+    Result run(Class<?> main, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(agentsBefore);
+        if (withAgent) {
+            command.add("-javaagent:" + AGENT_JAR + (agentArgs == null ? "" : "=" + agentArgs));
+        }
+        command.addAll(agentsAfter);
+        command.add("-Xshare:off"); // quiets the JVM's note about CDS and the appended boot class path
+        command.addAll(jvmArgs);
+        command.add("-cp");
+        command.add(applicationClassPath());
+        command.add(main.getName());
+        command.addAll(Arrays.asList(args));
+        try {
+            Process process = new ProcessBuilder(command).start();
+            process.getOutputStream().close();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            Thread outReader = drain(process.getInputStream(), out);
+            Thread errReader = drain(process.getErrorStream(), err);
+            if (!process.waitFor(90, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("forked JVM did not finish in 90 s: " + command);
+            }
+            outReader.join(10_000);
+            errReader.join(10_000);
+            synchronized (out) {
+                synchronized (err) {
+                    return new Result(process.exitValue(), out.toString(StandardCharsets.UTF_8),
+                            err.toString(StandardCharsets.UTF_8));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static Thread drain(InputStream in, ByteArrayOutputStream sink) {
+        Thread t = new Thread(() -> {
+            byte[] buffer = new byte[8192];
+            try (in) {
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    synchronized (sink) {
+                        sink.write(buffer, 0, n);
+                    }
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static String applicationClassPath() {
+        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> !Paths.get(entry).toAbsolutePath().normalize()
+                        .endsWith(Paths.get("agent", "target", "classes")))
+                .filter(entry -> !entry.contains("byte-buddy"))
+                .collect(Collectors.joining(File.pathSeparator));
+    }
+}
