@@ -116,7 +116,7 @@ public final class Demo {
                         unscaled(r.startNanos(), offsetNs, o), unscaled(end, offsetNs, o)));
             }
             RunResult result = new RunResult(spec, child.calls, spans, o.scale(), o.runLengthS(), child.wallSeconds,
-                    child.exitCode, true);
+                    child.exitCode, true, child.stallNs / 1e9 * o.scale());
             log(o, "run %s (%s): %d RT, %d BE calls, %d failed, %.1f s wall", spec.id(), spec.label(),
                     result.count("RT"), result.count("BE"), result.failed("RT") + result.failed("BE"), child.wallSeconds);
             return result;
@@ -134,14 +134,14 @@ public final class Demo {
                     c.issueNs() / 1e9, c.endNs() / 1e9));
         }
         return new RunResult(spec, child.calls, spans, 1, o.runLengthS() / o.scale(), child.wallSeconds,
-                child.exitCode, false);
+                child.exitCode, false, child.stallNs / 1e9);
     }
 
     private static double unscaled(long simNanos, double offsetNs, Options o) {
         return simNanos < 0 ? Double.NaN : (simNanos - offsetNs) * o.scale() / 1e9;
     }
 
-    private record Child(List<CallRecord> calls, long t0, double wallSeconds, int exitCode) {}
+    private record Child(List<CallRecord> calls, long t0, double wallSeconds, int exitCode, long stallNs) {}
 
     private static Child runChild(RunSpec spec, Options o, String baseUrl, String endpoint, boolean real)
             throws IOException, InterruptedException {
@@ -185,12 +185,14 @@ public final class Demo {
             throw new IOException("run " + spec.id() + " failed (exit " + p.exitValue() + "); see " + logFile);
         }
         List<String> lines = Files.readAllLines(results, StandardCharsets.UTF_8);
-        long t0 = Long.parseLong(lines.get(0).split("\t")[1]);
+        String[] head = lines.get(0).split("\t");
+        long t0 = Long.parseLong(head[1]);
+        long stallNs = head.length > 2 ? Long.parseLong(head[2]) : 0;
         List<CallRecord> calls = new ArrayList<>();
         for (String line : lines.subList(1, lines.size())) {
             calls.add(CallRecord.parse(line));
         }
-        return new Child(calls, t0, wall, p.exitValue());
+        return new Child(calls, t0, wall, p.exitValue(), stallNs);
     }
 
     /** The agent's settings for a demo run, besides the slot counts (given as agent arguments). */

@@ -54,6 +54,17 @@ public final class ReplayApp {
         try (BatchSummarizer batch = new BatchSummarizer(models, workers)) {
             warmUp(batch, interactive, real);
 
+            // How late a 1 ms sleep wakes up: on an overloaded machine the replay's clock is not the trace's.
+            java.util.concurrent.atomic.AtomicLong maxStall = new java.util.concurrent.atomic.AtomicLong();
+            Thread stallMonitor = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    long before = System.nanoTime();
+                    LockSupport.parkNanos(1_000_000);
+                    maxStall.accumulateAndGet(System.nanoTime() - before - 1_000_000, Math::max);
+                }
+            }, "stall-monitor");
+            stallMonitor.setDaemon(true);
+            stallMonitor.start();
             long t0 = System.nanoTime();
             long endNs = (long) (runLengthS / scale * 1e9);
             Thread rtDispatcher = new Thread(() -> replayRt(trace, interactive, real, scale, t0, endNs, records),
@@ -92,7 +103,7 @@ public final class ReplayApp {
             rtDispatcher.join();
 
             try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out, StandardCharsets.UTF_8))) {
-                w.println("T0\t" + t0);
+                w.println("T0\t" + t0 + "\t" + maxStall.get());
                 List<CallRecord> copy;
                 synchronized (records) {
                     copy = new ArrayList<>(records);

@@ -7,10 +7,11 @@ import java.util.List;
 /**
  * What one run produced. {@code calls} are the application's records; {@code slots} the server's slot
  * occupancy (from the simulator's records, or the app-side spans against a real server); all times in
- * UNSCALED seconds from the replay start.
+ * UNSCALED seconds from the replay start. {@code maxStallS}: the app JVM's longest oversleep (unscaled), a
+ * measure of how far an overloaded machine bent the replay's clock.
  */
 public record RunResult(RunSpec spec, List<CallRecord> calls, List<SlotSpan> slots, double scale, double runLengthS,
-                        double wallSeconds, int exitCode, boolean serverSide) {
+                        double wallSeconds, int exitCode, boolean serverSide, double maxStallS) {
 
     /** One request's stay on the server: arrival at the server, slot start, end. */
     public record SlotSpan(String id, String kind, double arrival, double start, double end) {}

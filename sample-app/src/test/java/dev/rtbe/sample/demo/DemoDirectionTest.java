@@ -29,6 +29,15 @@ class DemoDirectionTest {
         Report.writeHtml(results, options, table);
     }
 
+    /** The replays' clock stalls, for failure messages: a busy machine can bend a time-scaled replay. */
+    private static String stalls() {
+        StringBuilder sb = new StringBuilder("; app JVM stalls (unscaled s):");
+        for (RunResult r : results) {
+            sb.append(String.format(Locale.ROOT, " (%s) %.1f", r.spec().id(), r.maxStallS()));
+        }
+        return sb.toString();
+    }
+
     private static RunResult run(String id) {
         return results.stream().filter(r -> r.spec().id().equals(id)).findFirst().orElseThrow();
     }
@@ -58,7 +67,8 @@ class DemoDirectionTest {
         double without = run("a").ttftPercentile(95);
         double with = run("c").ttftPercentile(95);
         assertTrue(with * 3 <= without, String.format(Locale.ROOT,
-                "RT TTFT p95 with the agent (N=2, R=1) %.2f s, without %.2f s: expected at least 3x lower", with, without));
+                "RT TTFT p95 with the agent (N=2, R=1) %.2f s, without %.2f s: expected at least 3x lower%s", with,
+                without, stalls()));
     }
 
     @Test
@@ -66,7 +76,8 @@ class DemoDirectionTest {
         double without = run("a").ttftMean();
         double with = run("b").ttftMean();
         assertTrue(with * 2 <= without, String.format(Locale.ROOT,
-                "RT TTFT mean with the agent (N=2, R=0) %.2f s, without %.2f s: expected at least 2x lower", with, without));
+                "RT TTFT mean with the agent (N=2, R=0) %.2f s, without %.2f s: expected at least 2x lower%s", with, without,
+                stalls()));
     }
 
     @Test
