@@ -1,0 +1,73 @@
+package dev.rtbe.sample.demo;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * What one run produced. {@code calls} are the application's records; {@code slots} the server's slot
+ * occupancy (from the simulator's records, or the app-side spans against a real server); all times in
+ * UNSCALED seconds from the replay start. {@code maxStallS}: the app JVM's longest oversleep (unscaled), a
+ * measure of how far an overloaded machine bent the replay's clock.
+ */
+public record RunResult(RunSpec spec, List<CallRecord> calls, List<SlotSpan> slots, double scale, double runLengthS,
+                        double wallSeconds, int exitCode, boolean serverSide, double maxStallS) {
+
+    /** One request's stay on the server: arrival at the server, slot start, end. */
+    public record SlotSpan(String id, String kind, double arrival, double start, double end) {}
+
+    public List<Double> rtTtfts() {
+        List<Double> t = new ArrayList<>();
+        for (CallRecord c : calls) {
+            if (c.kind().equals("RT") && c.ok() && c.firstNs() >= 0) {
+                t.add((c.firstNs() - c.issueNs()) * scale / 1e9);
+            }
+        }
+        t.sort(Comparator.naturalOrder());
+        return t;
+    }
+
+    public long count(String kind) {
+        return calls.stream().filter(c -> c.kind().equals(kind)).count();
+    }
+
+    public long failed(String kind) {
+        return calls.stream().filter(c -> c.kind().equals(kind) && !c.ok()).count();
+    }
+
+    public double ttftMean() {
+        return rtTtfts().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+
+    public double ttftPercentile(double p) {
+        return percentile(rtTtfts(), p);
+    }
+
+    public double ttftMax() {
+        List<Double> t = rtTtfts();
+        return t.isEmpty() ? Double.NaN : t.get(t.size() - 1);
+    }
+
+    /** BE calls completed within the run length, per hour of run length. */
+    public double beDonePerHour() {
+        long done = calls.stream().filter(c -> c.kind().equals("BE") && c.ok()
+                && c.endNs() * scale / 1e9 < runLengthS).count();
+        return done * 3600.0 / runLengthS;
+    }
+
+    /** Longest BE wait (issue to slot): the call's duration minus its slot time, unscaled seconds. */
+    public double beMaxWait() {
+        return calls.stream().filter(c -> c.kind().equals("BE") && c.ok())
+                .mapToDouble(c -> Math.max(0, (c.endNs() - c.issueNs()) * scale / 1e9 - c.slotS()))
+                .max().orElse(Double.NaN);
+    }
+
+    /** Nearest-rank percentile of a sorted list. */
+    static double percentile(List<Double> sorted, double p) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
+    }
+}

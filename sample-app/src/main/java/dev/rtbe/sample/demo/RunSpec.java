@@ -1,0 +1,46 @@
+package dev.rtbe.sample.demo;
+
+import java.util.List;
+
+/**
+ * One demo run: with or without the agent, its slot settings, and the server's slot count.
+ *
+ * @param reference the matching row of shared/bench/README.md (unscaled seconds), or null
+ */
+public record RunSpec(String id, String label, boolean agent, int total, int reserved, int serverSlots,
+                      Reference reference) {
+
+    /** A reference row; NaN where the README gives no figure. */
+    public record Reference(String policy, double mean, double p95, double max, double bePerHour) {}
+
+    public static final Reference REF_FIFO = new Reference("no scheduler (server FIFO)", 154.9, 186.6, 193.6, 158.4);
+    public static final Reference REF_PRIORITY = new Reference("strict priority, no reservation", 15.2, 34.2, 44.9, 158.4);
+    public static final Reference REF_R1N2 = new Reference("strict reservation, N=2, R=1", 1.40, 7.6, 9.9, 86.4);
+    public static final Reference REF_R1N3 = new Reference("strict reservation, N=3, R=1", 1.40, 7.6, 9.9, 175.2);
+    public static final List<Reference> OTHER_REFERENCES = List.of(
+            new Reference("seed's Python scheduler, class defaults (FIFO RT, preemption)", 6.1, 44.1, 59.8, 122.4),
+            new Reference("seed's Python scheduler as deployed (LIFO RT, preemption)", 0.45, 0.5, 0.5, 121.2));
+
+    public static List<RunSpec> standard() {
+        return List.of(
+                new RunSpec("a", "no agent", false, 0, 0, 2, REF_FIFO),
+                new RunSpec("b", "agent N=2 R=0 (priority only)", true, 2, 0, 2, REF_PRIORITY),
+                new RunSpec("c", "agent N=2 R=1 (the seed's decision)", true, 2, 1, 2, REF_R1N2),
+                new RunSpec("d", "agent N=3 R=1, server 3 slots", true, 3, 1, 3, REF_R1N3));
+    }
+
+    public static RunSpec byId(String id) {
+        return standard().stream().filter(r -> r.id.equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no run " + id + " (a, b, c, d)"));
+    }
+
+    /** The same run against a server of {@code slots} (real Ollama mode). */
+    RunSpec withServerSlots(int slots) {
+        if (!agent) {
+            return new RunSpec(id, label, false, 0, 0, slots, reference);
+        }
+        int t = id.equals("d") ? slots + 1 : slots;
+        return new RunSpec(id, label.replaceAll("N=\\d", "N=" + t).replaceAll(", server \\d slots", ""), true, t,
+                Math.min(reserved, t - 1), slots, reference);
+    }
+}

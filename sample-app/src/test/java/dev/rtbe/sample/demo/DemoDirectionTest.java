@@ -1,0 +1,100 @@
+package dev.rtbe.sample.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The demo in short mode (first 600 s of the trace at time scale 200, four forked JVMs). Asserts the
+ * direction of the result, not absolute times: they depend on the machine.
+ */
+class DemoDirectionTest {
+    private static Demo.Options options;
+    private static List<RunResult> results;
+
+    @BeforeAll
+    static void runShortDemo() throws Exception {
+        options = Demo.Options.fromArgs("--short", "--quiet", "--out", "target/demo-test");
+        assertTrue(Files.isRegularFile(options.agentJar()),
+                "agent jar missing: " + options.agentJar() + "; build with mvn -B -ntp -pl sample-app -am package");
+        results = Demo.run(options);
+        String table = Report.table(results, options);
+        System.out.println(table);
+        Report.writeHtml(results, options, table);
+    }
+
+    /** The replays' clock stalls, for failure messages: a busy machine can bend a time-scaled replay. */
+    private static String stalls() {
+        StringBuilder sb = new StringBuilder("; app JVM stalls (unscaled s):");
+        for (RunResult r : results) {
+            sb.append(String.format(Locale.ROOT, " (%s) %.1f", r.spec().id(), r.maxStallS()));
+        }
+        return sb.toString();
+    }
+
+    private static RunResult run(String id) {
+        return results.stream().filter(r -> r.spec().id().equals(id)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void allBatchWorkCompletesInEveryRun() {
+        for (RunResult r : results) {
+            assertTrue(r.count("BE") >= 8, r.spec().id() + ": only " + r.count("BE") + " BE calls");
+            assertEquals(0, r.failed("BE"), r.spec().id() + ": failed BE calls");
+            long serverCompleted = r.slots().stream().filter(s -> s.kind().equals("BE") && s.end() >= s.start()).count();
+            assertEquals(r.count("BE"), serverCompleted, r.spec().id() + ": BE calls the server ran");
+        }
+    }
+
+    @Test
+    void everyRtCallGetsItsFirstToken() throws Exception {
+        long expected = Trace.load(options.trace()).rt().stream()
+                .filter(row -> row.arrivalS() < options.runLengthS()).count();
+        for (RunResult r : results) {
+            assertEquals(expected, r.rtTtfts().size(), r.spec().id() + ": RT calls with a first token");
+            assertEquals(0, r.failed("RT"), r.spec().id() + ": failed RT calls");
+        }
+    }
+
+    @Test
+    void reservingOneOfTwoSlotsCutsRtTtftP95AtLeastThreefold() {
+        double without = run("a").ttftPercentile(95);
+        double with = run("c").ttftPercentile(95);
+        assertTrue(with * 3 <= without, String.format(Locale.ROOT,
+                "RT TTFT p95 with the agent (N=2, R=1) %.2f s, without %.2f s: expected at least 3x lower%s", with,
+                without, stalls()));
+    }
+
+    @Test
+    void priorityAloneAlreadyHelpsRt() {
+        double without = run("a").ttftMean();
+        double with = run("b").ttftMean();
+        assertTrue(with * 2 <= without, String.format(Locale.ROOT,
+                "RT TTFT mean with the agent (N=2, R=0) %.2f s, without %.2f s: expected at least 2x lower%s", with, without,
+                stalls()));
+    }
+
+    @Test
+    void aThirdSlotForRtKeepsBatchThroughputAndRtFast() {
+        RunResult a = run("a");
+        RunResult d = run("d");
+        assertTrue(d.beDonePerHour() >= 0.9 * a.beDonePerHour(), String.format(Locale.ROOT,
+                "BE per hour with N=3, R=1: %.1f; without the agent on 2 slots: %.1f", d.beDonePerHour(), a.beDonePerHour()));
+        assertTrue(d.ttftPercentile(95) * 3 <= a.ttftPercentile(95), String.format(Locale.ROOT,
+                "RT TTFT p95 with N=3, R=1 %.2f s, without the agent %.2f s", d.ttftPercentile(95), a.ttftPercentile(95)));
+    }
+
+    @Test
+    void reportIsSelfContained() throws Exception {
+        String html = Files.readString(Path.of("target/demo-test/report.html"));
+        assertTrue(html.contains("<svg"), "inline SVG");
+        assertTrue(!html.contains("<script") && !html.contains("http://") && !html.contains("https://")
+                || !html.contains("<script"), "no scripts");
+    }
+}
