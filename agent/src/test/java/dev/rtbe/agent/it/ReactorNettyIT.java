@@ -101,40 +101,32 @@ class ReactorNettyIT {
         assertTrue(byTestId("be").startNanos() >= byTestId("rt").endNanos(), () -> sim.records().toString());
     }
 
+    /** Stopping after the first chunk, an exception in the application's reader, disposing a subscription. */
     @Test
-    void stoppingAStreamEarlyReleasesTheSlot() throws Exception {
-        ForkedJvm.Result r = run(app(1), "early-close");
+    void everyWayTheApplicationEndsAStreamReleasesTheSlot() throws Exception {
+        ForkedJvm.Result r = run(app(1), "stream-ends");
         assertEquals("true", r.value("FIRST"));
         assertEquals("0", r.value("AFTER-CLOSE"));
         assertEquals("200", r.value("NEXT"));
-        assertIdle(r);
-        sim.awaitRecords(rs -> rs.size() == 2 && rs.stream().allMatch(RequestRecord::finished),
-                java.time.Duration.ofSeconds(20));
-        assertEquals(dev.rtbe.simulator.Outcome.DISCONNECTED, sim.records().get(0).outcome());
-    }
-
-    @Test
-    void anExceptionWhileReadingReleasesTheSlot() {
-        ForkedJvm.Result r = run(app(1), "reader-throws");
         assertEquals("application bug while reading", r.value("THREW"));
+        assertEquals("queued=0", r.value("CANCEL-QUEUED"));
+        assertEquals("inFlight=1", r.value("CANCEL-RUNNING"));
+        assertEquals("0", r.value("CANCEL-RUNNING-AFTER"));
         assertIdle(r);
+        sim.awaitRecords(rs -> rs.stream().allMatch(RequestRecord::finished), java.time.Duration.ofSeconds(20));
+        assertEquals(dev.rtbe.simulator.Outcome.DISCONNECTED, sim.records().get(0).outcome(), "stopped early");
+        assertTrue(sim.records().stream().noneMatch(x -> "cancelled".equals(x.header("X-Test-Id"))), "sent while queued");
+        assertEquals(dev.rtbe.simulator.Outcome.DISCONNECTED, byTestId("abandoned").outcome(), "disposed mid-stream");
     }
 
+    /** Connection refused, then a server that resets the connection mid-stream, on the same endpoint. */
     @Test
-    void aServerResetMidStreamReleasesTheSlot() throws IOException {
+    void connectionRefusedAndAResetMidStreamReleaseTheSlot() throws IOException {
         int port = freePort();
         ForkedJvm.Result r = runAt(new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + port)
-                .property("rtbe.slots.total", 1), "http://127.0.0.1:" + port, "reset");
-        assertEquals("IOException", r.value("RESET"), r::toString);
-        assertIdle(r);
-    }
-
-    @Test
-    void connectionRefusedReleasesTheSlot() throws IOException {
-        int port = freePort();
-        ForkedJvm.Result r = runAt(new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + port),
-                "http://127.0.0.1:" + port, "refused");
+                .property("rtbe.slots.total", 1), "http://127.0.0.1:" + port, "wire-failures");
         assertEquals("ConnectException", r.value("REFUSED"), r::toString);
+        assertEquals("IOException", r.value("RESET"), r::toString);
         assertIdle(r);
     }
 
@@ -145,16 +137,6 @@ class ReactorNettyIT {
         assertEquals("true", r.value("READ-TIMEOUT"), r::toString);
         assertIdle(r);
         assertTrue(sim.records().stream().noneMatch(x -> "timed-out".equals(x.header("X-Test-Id"))));
-    }
-
-    @Test
-    void disposingAQueuedOrRunningSubscriptionReleasesTheSlot() {
-        ForkedJvm.Result r = run(app(1), "cancel");
-        assertEquals("queued=0", r.value("CANCEL-QUEUED"));
-        assertEquals("inFlight=1", r.value("CANCEL-RUNNING"));
-        assertEquals("0", r.value("CANCEL-RUNNING-AFTER"));
-        assertIdle(r);
-        assertTrue(sim.records().stream().noneMatch(x -> "cancelled".equals(x.header("X-Test-Id"))));
     }
 
     @Test
@@ -179,30 +161,29 @@ class ReactorNettyIT {
         assertEquals(1, sim.records().size());
     }
 
+    /**
+     * The header decides where the application set it on the client, and never reaches the server,
+     * not even when set in the send callback; a request built on one thread and subscribed on
+     * another is classified by the thread that built it.
+     */
     @Test
-    void theClassificationHeaderNeverReachesTheServerWhereverItWasSet() {
-        ForkedJvm.Result r = run(app(1).property("rtbe.log.calls", true), "headers");
-        assertEquals(2, sim.records().size());
+    void theClassificationHeaderNeverReachesTheServerAndTheBuildingThreadClassifies() {
+        ForkedJvm.Result r = run(app(1).property("rtbe.log.calls", true)
+                .property("rtbe.classify.rt-threads", "rt-worker-*")
+                .property("rtbe.classify.be-threads", "be-worker-*"), "classify");
+        assertEquals(3, sim.records().size());
         assertTrue(sim.records().stream().allMatch(x -> x.header("X-Rtbe-Priority") == null), () -> sim.records().toString());
         List<String> calls = callLines(r);
+        assertEquals(3, calls.size(), r::toString);
         assertTrue(calls.get(0).startsWith("[rtbe] call RT by=header"), calls::toString);
+        assertTrue(calls.get(2).startsWith("[rtbe] call RT by=thread"), calls::toString);
     }
 
     @Test
     void theHeaderIsKeptWhenStrippingIsOff() {
-        run(app(1).property("rtbe.classify.header-strip", false), "headers");
+        run(app(1).property("rtbe.classify.header-strip", false), "classify");
         assertEquals("rt", byTestId("client-header").header("X-Rtbe-Priority"));
         assertEquals("be", byTestId("send-header").header("X-Rtbe-Priority"));
-    }
-
-    @Test
-    void theThreadThatBuildsTheRequestClassifiesIt() {
-        ForkedJvm.Result r = run(app(1).property("rtbe.log.calls", true)
-                .property("rtbe.classify.rt-threads", "rt-worker-*")
-                .property("rtbe.classify.be-threads", "be-worker-*"), "built-here-sent-there");
-        List<String> calls = callLines(r);
-        assertEquals(1, calls.size(), r::toString);
-        assertTrue(calls.get(0).startsWith("[rtbe] call RT by=thread"), calls::toString);
     }
 
     @Test
