@@ -54,6 +54,15 @@ public final class GatedCall implements StreamListener {
         return new GatedCall(runtime, uri, request, c);
     }
 
+    /**
+     * Starts a call whose classification was decided earlier, on the application's thread: for
+     * lazy clients (Reactor) that build a request on one thread and send it, possibly again and
+     * again, from whichever thread subscribes.
+     */
+    public static GatedCall classified(AgentRuntime runtime, URI uri, LlmRequest request, Classification decided) {
+        return new GatedCall(runtime, uri, request, decided);
+    }
+
     public Classification classification() {
         return classification;
     }

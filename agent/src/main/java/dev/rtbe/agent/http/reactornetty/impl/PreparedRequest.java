@@ -1,0 +1,96 @@
+package dev.rtbe.agent.http.reactornetty.impl;
+
+import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.call.GatedCall;
+import dev.rtbe.agent.classify.Classification;
+import dev.rtbe.agent.wire.LlmRequest;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelOption;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.HttpClientConfig;
+
+/**
+ * A request to a configured endpoint as the application built it, decided once on the thread that
+ * built it: its target, its classification (the application's frames and thread are here, not
+ * on whichever thread later subscribes), and the client to send it with, without the
+ * classification header. Each subscription then starts a {@link GatedCall} of its own.
+ */
+final class PreparedRequest {
+    final AgentRuntime runtime;
+    final URI uri;
+    final HttpClient client;
+    final ByteBufAllocator alloc;
+    private final LlmRequest llmRequest;
+    private final Classification classification;
+
+    private PreparedRequest(AgentRuntime runtime, URI uri, HttpClient client, LlmRequest llmRequest,
+                            Classification classification) {
+        this.runtime = runtime;
+        this.uri = uri;
+        this.client = client;
+        this.llmRequest = llmRequest;
+        this.classification = classification;
+        Object configured = client.configuration().options().get(ChannelOption.ALLOCATOR);
+        this.alloc = configured instanceof ByteBufAllocator ? (ByteBufAllocator) configured : ByteBufAllocator.DEFAULT;
+    }
+
+    /** Null when the request does not go to a configured endpoint (or its target is not known yet). */
+    static PreparedRequest of(AgentRuntime runtime, HttpClient client) {
+        HttpClientConfig config = client.configuration();
+        URI uri = target(config);
+        if (uri == null || !runtime.endpoints().matches(uri)) {
+            return null;
+        }
+        String headerName = runtime.classifier().headerName();
+        String headerValue = config.headers().get(headerName);
+        HttpClient toSend = client;
+        if (headerValue != null && runtime.settings().classifyHeaderStrip()) {
+            toSend = client.headers(h -> h.remove(headerName));
+        }
+        if (runtime.settings().classifyHeaderStrip()) {
+            // Headers set later (in the send callback, as Spring's WebClient does) are removed on the wire.
+            toSend = toSend.doOnRequest((request, connection) -> HeaderStrip.install(connection, headerName));
+        }
+        // The body is a publisher that may be one-shot: it is never read here, so the stream flag is unknown.
+        LlmRequest llm = runtime.inspector().inspect(uri.getRawPath(), null);
+        Classification decided = runtime.classifier().classify(headerValue, null);
+        return new PreparedRequest(runtime, uri, toSend, llm, decided);
+    }
+
+    GatedCall newCall() {
+        return GatedCall.classified(runtime, uri, llmRequest, classification);
+    }
+
+    /**
+     * Where the request goes, resolved the way Reactor Netty does: an absolute URI, or a path
+     * after the base URL, or a path on the configured remote address. A URI given as a
+     * {@code Mono} is resolved only when subscribed: such a request is not recognised (null).
+     */
+    static URI target(HttpClientConfig config) {
+        String uri = config.uri();
+        if (uri == null) {
+            uri = "/";
+        }
+        String base = config.baseUrl();
+        if (base != null && uri.startsWith("/")) {
+            uri = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + uri;
+        }
+        if (uri.contains("://")) {
+            return URI.create(uri);
+        }
+        SocketAddress address = config.remoteAddress().get();
+        if (!(address instanceof InetSocketAddress)) {
+            return null;
+        }
+        InetSocketAddress inet = (InetSocketAddress) address;
+        return URI.create((config.isSecure() ? "https" : "http") + "://" + hostLiteral(inet.getHostString()) + ":"
+                + inet.getPort() + (uri.startsWith("/") ? uri : "/" + uri));
+    }
+
+    private static String hostLiteral(String host) {
+        return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.rtbe.agent.http.reactornetty.impl;
+
+import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.call.ReentryGuard;
+import dev.rtbe.agent.http.reactornetty.ReactorNettyBridge;
+import java.util.function.BiFunction;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.ByteBufMono;
+import reactor.netty.Connection;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.HttpClientResponse;
+
+/**
+ * Called from the advice on {@code HttpClientFinalizer}'s terminal methods, on the application's
+ * thread as it finishes building the request. A request to a configured endpoint is classified
+ * here and answered with a gated publisher of the same type; subscribing to it waits for a slot,
+ * and only then subscribes to the original (built by calling the same method again under the
+ * {@link ReentryGuard}). Returning null runs the original untouched: other hosts, the agent's
+ * own re-invocation, the agent off, or any fault of the agent's (fail open).
+ */
+public final class ReactorNettyHooks implements ReactorNettyBridge.Hooks {
+    public ReactorNettyHooks() {}
+
+    @Override
+    public Object receive(Object receiver, String method, Object function) {
+        if (ReentryGuard.isActive() || !(receiver instanceof HttpClient)) {
+            return null;
+        }
+        AgentRuntime runtime = AgentRuntime.current();
+        if (runtime == null) {
+            return null;
+        }
+        try {
+            PreparedRequest request = PreparedRequest.of(runtime, (HttpClient) receiver);
+            return request == null ? null : gate(request, method, function);
+        } catch (RuntimeException | LinkageError agentFault) {
+            return null;
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Object gate(PreparedRequest request, String method, Object function) {
+        switch (method) {
+            case "responseContent":
+                return Responses.content(request);
+            case "response":
+                return function == null ? Responses.headersOnly(request)
+                        : Responses.withBody(request, (BiFunction) function);
+            case "responseSingle":
+                return Responses.single(request, (BiFunction) function);
+            case "responseConnection":
+                return Responses.connection(request, (BiFunction) function);
+            default:
+                return null;
+        }
+    }
+
+    /** One gated publisher per terminal method, each watching the body bytes the application gets. */
+    static final class Responses {
+        private Responses() {}
+
+        static ByteBufFlux content(PreparedRequest request) {
+            return ByteBufFlux.fromInbound(Gate.flux(request, end -> receiver(request, end).responseContent()
+                    .doOnNext(bytes -> BodyWatch.onBytes(end.call, bytes))), request.alloc);
+        }
+
+        static Mono<HttpClientResponse> headersOnly(PreparedRequest request) {
+            return Gate.mono(request, end -> receiver(request, end).response());
+        }
+
+        static <V> Object withBody(PreparedRequest request,
+                                   BiFunction<? super HttpClientResponse, ? super ByteBufFlux, ? extends Publisher<V>> fn) {
+            return Gate.flux(request, end -> receiver(request, end).response((response, body) ->
+                    fn.apply(response, ByteBufFlux.fromInbound(body.doOnNext(bytes -> BodyWatch.onBytes(end.call, bytes)),
+                            request.alloc))));
+        }
+
+        static <V> Object single(PreparedRequest request,
+                                 BiFunction<? super HttpClientResponse, ? super ByteBufMono, ? extends Mono<V>> fn) {
+            return Gate.mono(request, end -> receiver(request, end).responseSingle((response, body) ->
+                    fn.apply(response, ByteBufFlux.fromInbound(body.doOnNext(bytes -> BodyWatch.onBytes(end.call, bytes)),
+                            request.alloc).aggregate())));
+        }
+
+        static <V> Object connection(PreparedRequest request,
+                                     BiFunction<? super HttpClientResponse, ? super Connection, ? extends Publisher<V>> fn) {
+            return Gate.flux(request, end -> receiver(request, end).responseConnection((response, connection) -> {
+                end.handOver(connection);
+                return fn.apply(response, connection);
+            }));
+        }
+
+        /** The prepared client, reporting each response's head to this subscription's call. */
+        private static HttpClient.ResponseReceiver<?> receiver(PreparedRequest request, CallEnd end) {
+            return (HttpClient.ResponseReceiver<?>) request.client.doOnResponse((response, connection) ->
+                    BodyWatch.onResponse(end.call, response));
+        }
+    }
+}
