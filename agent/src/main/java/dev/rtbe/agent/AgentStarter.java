@@ -10,6 +10,7 @@ import dev.rtbe.agent.config.Settings;
 import dev.rtbe.agent.config.SettingsLoader;
 import dev.rtbe.agent.http.ClientInstrumentation;
 import dev.rtbe.agent.http.AdapterClassLoader;
+import dev.rtbe.agent.http.apache5.Apache5Instrumentation;
 import dev.rtbe.agent.http.jdk.JdkClientBridge;
 import dev.rtbe.agent.http.jdk.JdkHttpClientInstrumentation;
 import dev.rtbe.agent.jmx.SchedulerMBeanRegistrar;
@@ -75,6 +76,7 @@ public final class AgentStarter {
     static List<ClientInstrumentation> instrumentations() {
         List<ClientInstrumentation> all = new ArrayList<>();
         all.add(new JdkHttpClientInstrumentation());
+        all.add(new Apache5Instrumentation());
         return all;
     }
 
