@@ -35,12 +35,12 @@ final class GatedFuture<T> extends BasicFuture<T> {
     public boolean cancel(boolean mayInterruptIfRunning) {
         boolean cancelled = super.cancel(mayInterruptIfRunning);
         if (cancelled) {
+            call.finish(Outcome.CANCELLED, null); // first: a slot granted meanwhile is handed straight back
             permit.cancel(false);
             Future<T> running = exchange;
             if (running != null) {
                 running.cancel(mayInterruptIfRunning);
             }
-            call.finish(Outcome.CANCELLED, null);
         }
         return cancelled;
     }

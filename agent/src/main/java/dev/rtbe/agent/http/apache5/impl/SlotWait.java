@@ -25,23 +25,41 @@ final class SlotWait {
     static Throwable await(GatedCall call, HttpRequest request, Duration timeout) {
         CompletableFuture<Permit> permit = call.acquireAsync(timeout);
         if (request instanceof CancellableDependency) {
-            // Replaced by the client's own dependency once the exchange starts.
-            ((CancellableDependency) request).setDependency(() -> permit.cancel(false));
+            // While it waits, the request's own abort takes it out of the queue.
+            ((CancellableDependency) request).setDependency(() -> leave(call, permit, null));
         }
         try {
             permit.get();
-            return null;
         } catch (InterruptedException e) {
-            if (!permit.cancel(false) && !permit.isCompletedExceptionally()) {
-                call.finish(Outcome.CANCELLED, e); // granted just as the interrupt came: give it back
-            }
+            leave(call, permit, e);
             Thread.currentThread().interrupt(); // the waiter left; the interrupt stays visible
             return failure(new InterruptedIOException("rtbe: interrupted while waiting for a slot"), e);
         } catch (CancellationException e) {
-            return failure(new InterruptedIOException("Request aborted while waiting for a slot"), e);
+            return aborted(e);
         } catch (ExecutionException e) {
             return translate(e.getCause() == null ? e : e.getCause());
         }
+        if (request instanceof CancellableDependency) {
+            // Granted: from here an abort is the client's business (it aborts a cancelled request).
+            ((CancellableDependency) request).setDependency(() -> false);
+        }
+        if (call.isFinished()) {
+            return aborted(null); // aborted as the slot came: the call already gave it back
+        }
+        return null;
+    }
+
+    private static Throwable aborted(Throwable cause) {
+        return failure(new InterruptedIOException("Request aborted while waiting for a slot"), cause);
+    }
+
+    /**
+     * The caller gave up: the call ends as cancelled first, so a slot granted at the same moment is
+     * handed straight back, then the waiter leaves the queue.
+     */
+    private static boolean leave(GatedCall call, CompletableFuture<Permit> permit, Throwable why) {
+        call.finish(Outcome.CANCELLED, why);
+        return permit.cancel(false);
     }
 
     /** The request's own timeout ending the wait reads as the pool's lease timeout; other limits as they are. */
