@@ -222,7 +222,9 @@ class Apache5ClientIT {
     void otherHostsAreUntouched() throws IOException {
         run(new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + freePort()).property("rtbe.slots.total", 1),
                 "concurrent");
-        assertEquals(6, sim.maxObservedConcurrency(), "the agent must not gate a host it was not given");
+        // With one slot, any overlap at all shows the calls were not gated.
+        assertTrue(sim.maxObservedConcurrency() > 1, "the agent must not gate a host it was not given");
+        assertEquals(6, sim.records().size());
     }
 
     private static int freePort() throws IOException {

@@ -510,8 +510,8 @@ public final class Apache5ClientApp {
         List<Thread> threads = new ArrayList<>();
         List<Future<?>> futures = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            threads.add(start("batch-" + i, () -> classicString(post(url, false, 10, 300, null))));
-            futures.add(ASYNC.execute(simple(url, false, 10, 300, null), null));
+            threads.add(start("batch-" + i, () -> classicString(post(url, false, 10, 1000, null))));
+            futures.add(ASYNC.execute(simple(url, false, 10, 1000, null), null));
         }
         for (Thread t : threads) {
             t.join();
