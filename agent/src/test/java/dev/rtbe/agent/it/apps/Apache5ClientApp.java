@@ -117,6 +117,20 @@ public final class Apache5ClientApp {
         return simpleBuilder(url, stream, prefillMs, genMs, testId).build();
     }
 
+    /**
+     * A short stream whose headers are back: its slot stays taken until the application reads it
+     * to the end, whenever the scenario is ready - however slowly the machine runs.
+     */
+    static ClassicHttpResponse holdSlot(String url, String testId) throws IOException {
+        return CLASSIC.executeOpen(null, post(url, true, 10, 200, testId), null);
+    }
+
+    static void readAndClose(ClassicHttpResponse held) throws IOException {
+        try (held) {
+            held.getEntity().getContent().readAllBytes();
+        }
+    }
+
     static String classicString(HttpPost post) throws IOException {
         return CLASSIC.execute(post, new BasicHttpClientResponseHandler());
     }
@@ -196,8 +210,7 @@ public final class Apache5ClientApp {
         boolean async = mode.equals("async");
         List<Thread> threads = new ArrayList<>();
         List<Future<?>> futures = new ArrayList<>();
-        threads.add(start("batch-first", () -> classicString(post(url, false, 10, 400, "be-0"))));
-        awaitInFlight(1);
+        ClassicHttpResponse first = holdSlot(url, "be-0");
         for (int i = 1; i <= 4; i++) {
             String id = "be-" + i;
             if (async) {
@@ -212,6 +225,8 @@ public final class Apache5ClientApp {
         } else {
             threads.add(start("user", () -> classicString(post(url, true, 10, 50, "rt"))));
         }
+        awaitQueued(5);
+        readAndClose(first);
         for (Thread t : threads) {
             t.join();
         }
@@ -340,8 +355,7 @@ public final class Apache5ClientApp {
     /** The request's own connection-request timeout bounds the queue wait; a response timeout ends the call. */
     static void timeouts(String url) throws Exception {
         RequestConfig shortWait = RequestConfig.custom().setConnectionRequestTimeout(Timeout.ofMilliseconds(200)).build();
-        Thread holder = start("holder", () -> classicString(post(url, false, 10, 1500, null)));
-        awaitInFlight(1);
+        ClassicHttpResponse held = holdSlot(url, null);
         HttpPost classic = post(url, false, 1, 1, "waited-c");
         classic.setConfig(shortWait);
         try {
@@ -356,7 +370,7 @@ public final class Apache5ClientApp {
         } catch (ExecutionException e) {
             System.out.println("QUEUE-TIMEOUT-A " + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage());
         }
-        holder.join();
+        readAndClose(held);
 
         RequestConfig slowAnswer = RequestConfig.custom().setResponseTimeout(Timeout.ofMilliseconds(200)).build();
         HttpPost slow = post(url, false, 2000, 1, null);
@@ -378,8 +392,7 @@ public final class Apache5ClientApp {
 
     /** One slot held; calls that give up while queued leave the queue and are never sent. */
     static void cancel(String url) throws Exception {
-        Thread holder = start("holder", () -> classicString(post(url, false, 10, 1500, null)));
-        awaitInFlight(1);
+        ClassicHttpResponse held = holdSlot(url, null);
 
         Future<SimpleHttpResponse> f = ASYNC.execute(simple(url, false, 1, 1, "cancelled-a"), null);
         awaitQueued(1);
@@ -413,7 +426,7 @@ public final class Apache5ClientApp {
         interrupted.interrupt();
         interrupted.join();
         System.out.println("QUEUED-AFTER " + AppSupport.queued());
-        holder.join();
+        readAndClose(held);
     }
 
     /** Every way of calling and reading: the whole body arrives and the slot comes back. */
