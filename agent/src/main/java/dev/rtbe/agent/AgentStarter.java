@@ -10,6 +10,7 @@ import dev.rtbe.agent.config.Settings;
 import dev.rtbe.agent.config.SettingsLoader;
 import dev.rtbe.agent.http.ClientInstrumentation;
 import dev.rtbe.agent.http.AdapterClassLoader;
+import dev.rtbe.agent.http.apache5.Apache5Instrumentation;
 import dev.rtbe.agent.http.jdk.JdkClientBridge;
 import dev.rtbe.agent.http.jdk.JdkHttpClientInstrumentation;
 import dev.rtbe.agent.http.reactornetty.ReactorNettyInstrumentation;
@@ -77,6 +78,7 @@ public final class AgentStarter {
         List<ClientInstrumentation> all = new ArrayList<>();
         all.add(new JdkHttpClientInstrumentation());
         all.add(new ReactorNettyInstrumentation());
+        all.add(new Apache5Instrumentation());
         return all;
     }
 

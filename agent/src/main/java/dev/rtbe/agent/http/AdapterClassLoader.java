@@ -2,6 +2,7 @@ package dev.rtbe.agent.http;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.ref.WeakReference;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.jar.JarEntry;
@@ -22,7 +23,12 @@ public final class AdapterClassLoader extends ClassLoader {
         registerAsParallelCapable();
     }
 
-    private static final Map<ClassLoader, AdapterClassLoader> LOADERS = new WeakHashMap<>();
+    /**
+     * One adapter loader per client loader. Values are weak too: an adapter loader references its
+     * parent, and a strong value would keep every application class loader alive forever. The
+     * adapters in use keep their loader reachable through their own classes.
+     */
+    private static final Map<ClassLoader, WeakReference<AdapterClassLoader>> LOADERS = new WeakHashMap<>();
     private static volatile JarFile agentJar;
 
     private final JarFile jar;
@@ -61,7 +67,13 @@ public final class AdapterClassLoader extends ClassLoader {
             return clientLoader; // not started from the jar (unit tests): adapters are plain classes
         }
         synchronized (LOADERS) {
-            return LOADERS.computeIfAbsent(clientLoader, parent -> new AdapterClassLoader(parent, jar));
+            WeakReference<AdapterClassLoader> cached = LOADERS.get(clientLoader);
+            AdapterClassLoader loader = cached == null ? null : cached.get();
+            if (loader == null) {
+                loader = new AdapterClassLoader(clientLoader, jar);
+                LOADERS.put(clientLoader, new WeakReference<>(loader));
+            }
+            return loader;
         }
     }
 

@@ -1,0 +1,120 @@
+package dev.rtbe.agent.http.apache5.impl;
+
+import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.call.GatedCall;
+import dev.rtbe.agent.call.Outcome;
+import dev.rtbe.agent.call.ReentryGuard;
+import dev.rtbe.agent.scheduler.Permit;
+import java.net.URI;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Future;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.nio.AsyncPushConsumer;
+import org.apache.hc.core5.http.nio.AsyncRequestProducer;
+import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
+import org.apache.hc.core5.http.nio.HandlerFactory;
+import org.apache.hc.core5.http.protocol.HttpContext;
+
+/**
+ * One gated async {@code execute}: classified on the caller's thread, queued without blocking
+ * anyone, and sent - by invoking the client's {@code execute} again under the reentry guard, with
+ * the consumer and callback wrapped - once its slot is granted.
+ */
+final class AsyncCall<T> {
+    private final CloseableHttpAsyncClient client;
+    private final HttpHost target;
+    private final AsyncRequestProducer producer;
+    private final AsyncResponseConsumer<T> consumer;
+    private final HandlerFactory<AsyncPushConsumer> pushHandlerFactory;
+    private final HttpContext context;
+    private final GatedCall call;
+    private final CompletableFuture<Permit> permit;
+    private final GatedFuture<T> result;
+
+    private AsyncCall(CloseableHttpAsyncClient client, HttpHost target, AsyncRequestProducer producer,
+                      AsyncResponseConsumer<T> consumer, HandlerFactory<AsyncPushConsumer> pushHandlerFactory,
+                      HttpContext context, FutureCallback<T> callback, GatedCall call, CompletableFuture<Permit> permit) {
+        this.client = client;
+        this.target = target;
+        this.producer = producer;
+        this.consumer = consumer;
+        this.pushHandlerFactory = pushHandlerFactory;
+        this.context = context;
+        this.call = call;
+        this.permit = permit;
+        this.result = new GatedFuture<>(callback, call, permit);
+    }
+
+    /** Null: not ours, run the original. Otherwise the future to hand to the application. */
+    static <T> Future<T> start(AgentRuntime runtime, CloseableHttpAsyncClient client, HttpHost target,
+                               AsyncRequestProducer producer, AsyncResponseConsumer<T> consumer,
+                               HandlerFactory<AsyncPushConsumer> pushHandlerFactory, HttpContext context,
+                               FutureCallback<T> callback) {
+        GatedCall call;
+        HttpRequest request;
+        try {
+            request = producer == null || consumer == null ? null : RequestProbe.peek(producer, context);
+            URI uri = request == null ? null : Apache5Requests.targetUri(target, request);
+            if (uri == null || !runtime.endpoints().matches(uri)) {
+                return null;
+            }
+            String header = Apache5Requests.headerValue(request, runtime.classifier().headerName());
+            call = GatedCall.begin(runtime, uri, Apache5Requests.inspect(runtime, uri, request), header);
+            // The producer hands this very object to the client when the exchange starts.
+            Apache5Requests.strip(runtime, request);
+        } catch (RuntimeException agentFault) {
+            return null; // fail open: the call goes out ungated
+        }
+        AsyncCall<T> gated = new AsyncCall<>(client, target, producer, consumer, pushHandlerFactory, context, callback,
+                call, call.acquireAsync(Apache5Requests.ownTimeout(request)));
+        if (gated.permit.isDone()) {
+            gated.send();
+        } else {
+            gated.permit.whenCompleteAsync((p, e) -> gated.send(), Dispatch.EXECUTOR);
+        }
+        return gated.result;
+    }
+
+    private void send() {
+        if (permit.isCompletedExceptionally()) {
+            if (!permit.isCancelled()) {
+                result.failed(asException(SlotWait.translate(failureOf(permit))));
+            }
+            return; // the call ended as rejected, or was cancelled while it waited
+        }
+        if (result.isDone()) {
+            call.finish(Outcome.CANCELLED, null);
+            return;
+        }
+        Future<T> exchange;
+        ReentryGuard.enter();
+        try {
+            exchange = client.execute(target, producer, new GatedResponseConsumer<>(consumer, call), pushHandlerFactory,
+                    context, new GatedCallback<>(call, result));
+        } catch (RuntimeException | Error e) {
+            call.finish(Outcome.FAILED, e);
+            result.failed(asException(e));
+            return;
+        } finally {
+            ReentryGuard.exit();
+        }
+        result.exchangeStarted(exchange);
+    }
+
+    private static Throwable failureOf(CompletableFuture<?> failed) {
+        try {
+            failed.join();
+            return new IllegalStateException("not failed");
+        } catch (CompletionException e) {
+            return e.getCause() != null ? e.getCause() : e;
+        }
+    }
+
+    private static Exception asException(Throwable t) {
+        return t instanceof Exception ? (Exception) t : new RuntimeException(t);
+    }
+}
