@@ -18,6 +18,8 @@ import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
@@ -67,14 +69,18 @@ final class SdkFactory {
             env.headers("metrics").forEach(metricBuilder::addHeader);
             metrics = metricBuilder.build();
         }
-        SdkTracerProvider tracerProvider = SdkTracerProvider.builder()
-                .setResource(resource)
-                .setSampler(Sampler.parentBased(Sampler.alwaysOn()))
-                .addSpanProcessor(BatchSpanProcessor.builder(spans)
+        // The logging exporter is for looking at calls as they end: write each at once, since
+        // java.util.logging may already be shut down when the exit-time flush runs.
+        SpanProcessor processor = kind == TelemetryExporter.LOGGING ? SimpleSpanProcessor.create(spans)
+                : BatchSpanProcessor.builder(spans)
                         .setScheduleDelay(env.spanScheduleDelay())
                         .setMaxQueueSize(MAX_QUEUED_SPANS)
                         .setExporterTimeout(EXPORT_TIMEOUT)
-                        .build())
+                        .build();
+        SdkTracerProvider tracerProvider = SdkTracerProvider.builder()
+                .setResource(resource)
+                .setSampler(Sampler.parentBased(Sampler.alwaysOn()))
+                .addSpanProcessor(processor)
                 .build();
         SdkMeterProvider meterProvider = SdkMeterProvider.builder()
                 .setResource(resource)
