@@ -129,8 +129,16 @@ public final class AgentTelemetry implements CallTelemetry {
         try {
             TelemetryPipeline p = ready.get(waitMillis, TimeUnit.MILLISECONDS);
             drain(p);
+            // The SDK's shutdown may block (a final metric export retrying a dead collector):
+            // run it on a daemon thread and wait only until the deadline, so exit stays bounded.
+            CompletableFuture<Void> flushed = new CompletableFuture<>();
+            Thread flush = new Thread(() -> {
+                p.shutdown().whenComplete(() -> flushed.complete(null));
+            }, "rtbe-telemetry-flush");
+            flush.setDaemon(true);
+            flush.start();
             long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-            p.shutdown().join(left, TimeUnit.MILLISECONDS);
+            flushed.get(left, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {

@@ -26,8 +26,8 @@ public final class TelemetryApp {
         String url = args[1];
         switch (args[0]) {
             case "calls": calls(url); break;
-            case "app-sdk": appSdk(url); break;
-            case "global-api": globalApi(url); break;
+            case "app-sdk": OtelScenarios.appSdk(url); break;
+            case "global-api": OtelScenarios.globalApi(url); break;
             case "agent-server": agentServer(url); break;
             default: throw new IllegalArgumentException(args[0]);
         }
@@ -43,39 +43,6 @@ public final class TelemetryApp {
                 BodyHandlers.ofString()).body();
         System.out.println("STREAM-LINES " + body.lines().count());
         batch.join();
-    }
-
-    /** The application's own, unshaded OpenTelemetry SDK: our span must join its trace. */
-    static void appSdk(String url) throws Exception {
-        io.opentelemetry.sdk.trace.SdkTracerProvider provider = io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
-                .addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(
-                        io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter.create()))
-                .build();
-        io.opentelemetry.api.trace.Span span = provider.get("news-app").spanBuilder("GET /summary").startSpan();
-        try (io.opentelemetry.context.Scope ignored = span.makeCurrent()) {
-            printCurrentSpan();
-            JdkClientApp.send(generate(url, true, 20, 50).build(), BodyHandlers.ofString());
-        } finally {
-            span.end();
-            provider.close();
-        }
-    }
-
-    /** The unshaded API with the OpenTelemetry Java agent attached: the agent bridges it to its SDK. */
-    static void globalApi(String url) throws Exception {
-        io.opentelemetry.api.trace.Tracer tracer = io.opentelemetry.api.GlobalOpenTelemetry.getTracer("news-app");
-        io.opentelemetry.api.trace.Span span = tracer.spanBuilder("GET /summary").startSpan();
-        try (io.opentelemetry.context.Scope ignored = span.makeCurrent()) {
-            printCurrentSpan();
-            JdkClientApp.send(generate(url, true, 20, 50).build(), BodyHandlers.ofString());
-        } finally {
-            span.end();
-        }
-    }
-
-    private static void printCurrentSpan() {
-        io.opentelemetry.api.trace.SpanContext c = io.opentelemetry.api.trace.Span.current().getSpanContext();
-        System.out.println("APP-SPAN " + c.getTraceId() + " " + c.getSpanId());
     }
 
     /**
