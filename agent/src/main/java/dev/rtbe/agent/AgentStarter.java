@@ -16,6 +16,7 @@ import dev.rtbe.agent.http.jdk.JdkHttpClientInstrumentation;
 import dev.rtbe.agent.http.reactornetty.ReactorNettyInstrumentation;
 import dev.rtbe.agent.jmx.SchedulerMBeanRegistrar;
 import dev.rtbe.agent.scheduler.SchedulerClock;
+import dev.rtbe.agent.telemetry.AgentTelemetry;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +63,7 @@ public final class AgentStarter {
             AgentRuntime.install(runtime);
             SchedulerMBeanRegistrar.register(runtime, log);
             List<String> found = install(inst, log);
+            runtime.installTelemetry(AgentTelemetry.create(settings, runtime.scheduler(), jdkSenderLoader(), log::warn));
             log.info("rtbe-agent " + version() + " started: endpoints=" + settings.effective().get("rtbe.endpoints")
                     + " N=" + settings.totalSlots() + " R=" + settings.rtReservedSlots()
                     + " clients=" + String.join(",", found));
@@ -72,6 +74,16 @@ public final class AgentStarter {
             }
             log.warn("the agent failed to start and is off: " + e);
         }
+    }
+
+    /**
+     * The OTLP exporter's JDK sender uses {@code java.net.http}, which the boot loader (home of
+     * the rest of the shaded SDK) cannot see: its package is defined by a loader beside the platform loader.
+     */
+    private static ClassLoader jdkSenderLoader() {
+        String pkg = String.join(".", "dev", "rtbe", "shaded", "io", "opentelemetry", "exporter", "sender", "jdk",
+                "internal");
+        return AdapterClassLoader.childFirst("rtbe-otlp-sender", ClassLoader.getPlatformClassLoader(), pkg);
     }
 
     static List<ClientInstrumentation> instrumentations() {

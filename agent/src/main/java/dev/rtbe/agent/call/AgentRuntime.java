@@ -6,6 +6,7 @@ import dev.rtbe.agent.scheduler.HybridScheduler;
 import dev.rtbe.agent.scheduler.SchedulerClock;
 import dev.rtbe.agent.scheduler.SchedulerPolicy;
 import dev.rtbe.agent.scheduler.Priority;
+import dev.rtbe.agent.telemetry.CallTelemetry;
 import dev.rtbe.agent.wire.RequestInspector;
 import java.lang.ref.Cleaner;
 
@@ -15,12 +16,15 @@ import java.lang.ref.Cleaner;
  */
 public final class AgentRuntime {
     private static volatile AgentRuntime current;
+    /** Bound on captured prompts and answers (rtbe.telemetry.capture-content=true). */
+    static final int CAPTURE_LIMIT = 16 * 1024;
 
     private final Settings settings;
     private final HybridScheduler scheduler;
     private final Classifier classifier;
     private final EndpointMatcher endpoints;
-    private final RequestInspector inspector = new RequestInspector();
+    private final RequestInspector inspector;
+    private volatile CallTelemetry telemetry = CallTelemetry.NOOP;
     private final Cleaner cleaner;
     private final long maxHoldNanos;
     private final AgentLog log;
@@ -29,6 +33,8 @@ public final class AgentRuntime {
         this.settings = settings;
         this.scheduler = new HybridScheduler(policyOf(settings), clock);
         this.classifier = new Classifier(settings);
+        this.inspector = new RequestInspector(RequestInspector.DEFAULT_MAX_BODY_BYTES,
+                settings.captureContent() ? CAPTURE_LIMIT : 0);
         this.endpoints = new EndpointMatcher(settings.endpoints());
         this.cleaner = Cleaner.create(runnable -> {
             Thread t = new Thread(runnable, "rtbe-reclaimer");
@@ -78,6 +84,20 @@ public final class AgentRuntime {
 
     public RequestInspector inspector() {
         return inspector;
+    }
+
+    /** Spans and metrics; {@link CallTelemetry#NOOP} until installed (and when telemetry is off). */
+    public CallTelemetry telemetry() {
+        return telemetry;
+    }
+
+    public void installTelemetry(CallTelemetry telemetry) {
+        this.telemetry = telemetry == null ? CallTelemetry.NOOP : telemetry;
+    }
+
+    /** How much answer text the watchers collect: only with content capture on. */
+    int captureTextChars() {
+        return settings.captureContent() ? CAPTURE_LIMIT : 0;
     }
 
     Cleaner cleaner() {

@@ -5,6 +5,8 @@ import dev.rtbe.agent.scheduler.Cancellable;
 import dev.rtbe.agent.scheduler.Permit;
 import dev.rtbe.agent.scheduler.SchedulerClock;
 import dev.rtbe.agent.scheduler.SchedulerRejectedException;
+import dev.rtbe.agent.telemetry.CallRecord;
+import dev.rtbe.agent.telemetry.TraceParent;
 import dev.rtbe.agent.wire.LlmRequest;
 import dev.rtbe.agent.wire.LlmResult;
 import dev.rtbe.agent.wire.ResponseWatcher;
@@ -21,12 +23,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The life of one gated call, whatever the client: acquire a slot, send, watch the response
  * bytes go by, and release the slot exactly once at the first of its ends (body done, close,
  * error, cancel, garbage collection, max hold). Adapters call it; it knows no HTTP client.
+ * When it ends it hands one {@link CallRecord} to telemetry.
  */
 public final class GatedCall implements StreamListener {
+    private static final long NONE = CallRecord.NONE;
+
     private final AgentRuntime runtime;
+    private final String method;
     private final URI uri;
     private final LlmRequest request;
     private final Classification classification;
+    private final TraceParent parent;
     private final long startNanos;
     private final AtomicBoolean finished = new AtomicBoolean();
 
@@ -34,24 +41,44 @@ public final class GatedCall implements StreamListener {
     private volatile Cancellable maxHold;
     private volatile ResponseWatcher watcher;
     private volatile int status;
-    private volatile long firstTokenNanos;
+    private volatile long sentNanos = NONE;
+    private volatile long firstTokenNanos = NONE;
     private volatile LlmResult result;
     private volatile String streamError;
     private volatile Outcome outcome;
 
-    GatedCall(AgentRuntime runtime, URI uri, LlmRequest request, Classification classification) {
+    GatedCall(AgentRuntime runtime, String method, URI uri, LlmRequest request, Classification classification,
+              TraceParent parent) {
         this.runtime = runtime;
+        this.method = method;
         this.uri = uri;
         this.request = request;
         this.classification = classification;
+        this.parent = parent;
         this.startNanos = runtime.scheduler().clock().nanoTime();
     }
 
     /** Starts a call on the calling thread: classifies it there (the application's frames are here). */
     public static GatedCall begin(AgentRuntime runtime, URI uri, LlmRequest request, String headerValue) {
+        return begin(runtime, null, uri, request, headerValue);
+    }
+
+    /**
+     * As {@link #begin(AgentRuntime, URI, LlmRequest, String)}, with the HTTP method for the span.
+     * Also reads the application's current trace context here, on its thread, so the call's span
+     * can join the application's trace.
+     */
+    public static GatedCall begin(AgentRuntime runtime, String method, URI uri, LlmRequest request,
+                                  String headerValue) {
         Boolean streams = request.bodyParsed() ? request.stream() : null; // unread body: unknown
         Classification c = runtime.classifier().classify(headerValue, streams);
-        return new GatedCall(runtime, uri, request, c);
+        TraceParent parent;
+        try {
+            parent = runtime.telemetry().captureParent();
+        } catch (RuntimeException | LinkageError e) {
+            parent = null; // telemetry is best-effort
+        }
+        return new GatedCall(runtime, method, uri, request, c, parent);
     }
 
     /**
@@ -113,11 +140,24 @@ public final class GatedCall implements StreamListener {
         }
     }
 
+    /**
+     * Optional: the adapter is about to hand the request to the real client (after the grant),
+     * so the span's {@code time to first token} starts at the send. Without it, the grant counts.
+     * Only the first call counts (redirects and retries inside the call do not move it).
+     */
+    public void onSent() {
+        if (sentNanos == NONE) {
+            sentNanos = runtime.scheduler().clock().nanoTime();
+        }
+    }
+
     /** The response headers arrived: from here on the body's bytes are watched. */
     public void onResponse(int status, String contentType, String contentEncoding) {
         this.status = status;
         try {
-            watcher = ResponseWatchers.create(request, status, contentType, contentEncoding, this);
+            watcher = ResponseWatchers.create(request, status, contentType, contentEncoding, this,
+                    ResponseWatchers.DEFAULT_MAX_LINE_BYTES, ResponseWatchers.DEFAULT_MAX_BODY_BYTES,
+                    runtime.captureTextChars());
         } catch (RuntimeException e) {
             watcher = null; // watching is best-effort: never disturb the application's call
         }
@@ -158,10 +198,33 @@ public final class GatedCall implements StreamListener {
         if (p != null) {
             p.release();
         }
+        long end = runtime.scheduler().clock().nanoTime();
         if (runtime.settings().logCalls()) {
-            runtime.log().info(callLine(how, error));
+            runtime.log().info(callLine(how, error, end));
+        }
+        try {
+            runtime.telemetry().callEnded(record(how, error, end));
+        } catch (RuntimeException | LinkageError e) {
+            // telemetry is best-effort: the call itself is over and its slot released
         }
         return true;
+    }
+
+    private CallRecord record(Outcome how, Throwable error, long end) {
+        CallRecord.Builder b = CallRecord.builder()
+                .classification(classification.priority(), classification.rule().label())
+                .target(method, uri.getScheme(), uri.getHost(), uri.getPort(), uri.getRawPath())
+                .request(request)
+                .result(result)
+                .outcome(how.label(), error, streamError)
+                .status(status)
+                .times(startNanos, sentNanos, firstTokenNanos, end)
+                .parent(parent);
+        Permit p = permit;
+        if (p != null) {
+            b.grant(p.arrivalNanos(), p.grantedNanos(), p.queuePosition(), p.promoted());
+        }
+        return b.build();
     }
 
     public boolean isFinished() {
@@ -212,8 +275,7 @@ public final class GatedCall implements StreamListener {
         return classification.priority() + " call " + uri;
     }
 
-    private String callLine(Outcome how, Throwable error) {
-        long now = runtime.scheduler().clock().nanoTime();
+    private String callLine(Outcome how, Throwable error, long now) {
         Permit p = permit;
         StringBuilder line = new StringBuilder("call ").append(classification.priority())
                 .append(" by=").append(classification.rule().label())
@@ -225,18 +287,25 @@ public final class GatedCall implements StreamListener {
             if (p.promoted()) {
                 line.append(" promoted=true");
             }
+        } else if (how == Outcome.REJECTED) {
+            line.append(" queue_wait=").append(seconds(now - startNanos)); // waited until refused
         }
         if (status > 0) {
             line.append(" status=").append(status);
         }
         long first = firstTokenNanos;
-        if (first != 0) {
+        if (first != NONE) {
             line.append(" ttft=").append(seconds(first - startNanos));
+            if (p != null) {
+                long sent = sentNanos != NONE ? sentNanos : p.grantedNanos();
+                line.append(" ttft_server=").append(seconds(first - sent));
+            }
         }
         LlmResult r = result;
         if (r != null) {
             line.append(" load=").append(seconds(r.loadDurationNanos()))
                     .append(" prompt_eval=").append(seconds(r.promptEvalDurationNanos()))
+                    .append(" eval=").append(seconds(r.evalDurationNanos()))
                     .append(" input_tokens=").append(r.inputTokens())
                     .append(" output_tokens=").append(r.outputTokens());
         }

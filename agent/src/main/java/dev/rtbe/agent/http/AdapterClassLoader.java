@@ -32,10 +32,63 @@ public final class AdapterClassLoader extends ClassLoader {
     private static volatile JarFile agentJar;
 
     private final JarFile jar;
+    /** Packages (as {@code a/b/}) defined here from their normal path in the jar, never asked of the parent. */
+    private final String[] childFirst;
 
     private AdapterClassLoader(ClassLoader parent, JarFile jar) {
-        super("rtbe-adapters", parent);
+        this("rtbe-adapters", parent, jar, new String[0]);
+    }
+
+    private AdapterClassLoader(String name, ClassLoader parent, JarFile jar, String[] childFirst) {
+        super(name, parent);
         this.jar = jar;
+        this.childFirst = childFirst;
+    }
+
+    /**
+     * A loader that defines the classes of the given packages itself, from their normal place in
+     * the agent jar, instead of letting the boot loader (which also has the jar) define them: for
+     * agent classes that use a JDK module the boot loader cannot see, such as the OTLP exporter's
+     * {@code java.net.http} sender. Everything else comes from {@code parent}. Returns null when
+     * not started from the agent jar (tests): then the class path already sees everything.
+     */
+    public static ClassLoader childFirst(String name, ClassLoader parent, String... packages) {
+        JarFile jar = agentJar;
+        if (jar == null) {
+            return null;
+        }
+        String[] paths = new String[packages.length];
+        for (int i = 0; i < packages.length; i++) {
+            paths[i] = packages[i].replace('.', '/') + "/";
+        }
+        return new AdapterClassLoader(name, parent, jar, paths);
+    }
+
+    @Override
+    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+        String path = name.replace('.', '/') + ".class";
+        if (!isChildFirst(path)) {
+            return super.loadClass(name, resolve);
+        }
+        synchronized (getClassLoadingLock(name)) {
+            Class<?> c = findLoadedClass(name);
+            if (c == null) {
+                c = define(name, jar.getJarEntry(path));
+            }
+            if (resolve) {
+                resolveClass(c);
+            }
+            return c;
+        }
+    }
+
+    private boolean isChildFirst(String path) {
+        for (String p : childFirst) {
+            if (path.startsWith(p) && path.indexOf('/', p.length()) < 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Called once at start-up with the agent's own jar. */
@@ -79,7 +132,10 @@ public final class AdapterClassLoader extends ClassLoader {
 
     @Override
     protected Class<?> findClass(String name) throws ClassNotFoundException {
-        JarEntry entry = jar.getJarEntry(PREFIX + name.replace('.', '/') + ".class");
+        return define(name, jar.getJarEntry(PREFIX + name.replace('.', '/') + ".class"));
+    }
+
+    private Class<?> define(String name, JarEntry entry) throws ClassNotFoundException {
         if (entry == null) {
             throw new ClassNotFoundException(name);
         }

@@ -214,6 +214,34 @@ final class JsonReader {
         } while (nested > 0);
     }
 
+    /**
+     * Consumes the next value and returns its JSON text, cut to at most {@code maxBytes} bytes
+     * (a cut may end inside a token or character: the text is for reading, not re-parsing).
+     */
+    String rawValue(int maxBytes) throws JsonException {
+        Token t = peek();
+        int start;
+        switch (t) {
+            case BEGIN_OBJECT:
+            case BEGIN_ARRAY:
+                start = pos - 1; // scan() stepped over the bracket
+                break;
+            case TRUE:
+            case NULL:
+                start = pos - 4;
+                break;
+            case FALSE:
+                start = pos - 5;
+                break;
+            default:
+                start = pos; // strings and numbers: at their first byte
+                break;
+        }
+        skipValue();
+        int len = Math.min(pos - start, Math.max(0, maxBytes));
+        return new String(buf, start, len, StandardCharsets.UTF_8);
+    }
+
     /** Fails unless only whitespace follows the top-level value. */
     void endDocument() throws JsonException {
         if (peek() != Token.END_DOCUMENT) {

@@ -7,13 +7,28 @@ public final class LlmRequest {
     private final String model;
     private final boolean stream;
     private final boolean bodyParsed;
+    private final String inputContent;
 
     LlmRequest(ApiStyle apiStyle, String operation, String model, boolean stream, boolean bodyParsed) {
+        this(apiStyle, operation, model, stream, bodyParsed, null);
+    }
+
+    LlmRequest(ApiStyle apiStyle, String operation, String model, boolean stream, boolean bodyParsed,
+               String inputContent) {
         this.apiStyle = apiStyle;
         this.operation = operation;
         this.model = model;
         this.stream = stream;
         this.bodyParsed = bodyParsed;
+        this.inputContent = inputContent;
+    }
+
+    /**
+     * The JSON text of the body's {@code messages} (chat) or {@code prompt}, bounded; null unless
+     * content capture is on ({@code rtbe.telemetry.capture-content}) and the body had one.
+     */
+    public String inputContent() {
+        return inputContent;
     }
 
     public ApiStyle apiStyle() {

@@ -15,10 +15,19 @@ public final class LlmResult {
     private final long loadDurationNanos;
     private final long promptEvalDurationNanos;
     private final long evalDurationNanos;
+    private final String outputText;
 
     LlmResult(String responseModel, long inputTokens, long outputTokens, String finishReason,
               long totalDurationNanos, long loadDurationNanos, long promptEvalDurationNanos,
               long evalDurationNanos) {
+        this(responseModel, inputTokens, outputTokens, finishReason, totalDurationNanos, loadDurationNanos,
+                promptEvalDurationNanos, evalDurationNanos, null);
+    }
+
+    LlmResult(String responseModel, long inputTokens, long outputTokens, String finishReason,
+              long totalDurationNanos, long loadDurationNanos, long promptEvalDurationNanos,
+              long evalDurationNanos, String outputText) {
+        this.outputText = outputText;
         this.responseModel = responseModel;
         this.inputTokens = inputTokens;
         this.outputTokens = outputTokens;
@@ -67,6 +76,14 @@ public final class LlmResult {
     /** Ollama {@code eval_duration}: decoding. */
     public long evalDurationNanos() {
         return evalDurationNanos;
+    }
+
+    /**
+     * The generated text (answer content only, no thinking), bounded; null unless the watcher was
+     * asked to collect it (content capture).
+     */
+    public String outputText() {
+        return outputText;
     }
 
     @Override

@@ -16,6 +16,8 @@ final class OllamaChunkParser implements ChunkParser {
     private final Reporter reporter;
     /** A whole non-streaming body: its stats count even without {@code done} (e.g. /api/embed). */
     private final boolean wholeBody;
+    /** Answer text of the line being parsed (content capture only), committed once it proved valid. */
+    private String lineText;
 
     OllamaChunkParser(Reporter reporter, boolean wholeBody) {
         this.reporter = reporter;
@@ -36,6 +38,7 @@ final class OllamaChunkParser implements ChunkParser {
         long load = 0;
         long promptDuration = 0;
         long evalDuration = 0;
+        lineText = null;
         try {
             r.reset(b, off, len).beginObject();
             while (r.hasNext()) {
@@ -48,6 +51,8 @@ final class OllamaChunkParser implements ChunkParser {
                         }
                         break;
                     case 1:
+                        output |= text();
+                        break;
                     case 2:
                         output |= r.optNonEmptyString();
                         break;
@@ -101,6 +106,7 @@ final class OllamaChunkParser implements ChunkParser {
         if (output) {
             reporter.firstToken();
         }
+        reporter.appendText(lineText);
         if (done || wholeBody) {
             reporter.finishReason = doneReason == null || doneReason.isEmpty() ? null : doneReason;
             reporter.inputTokens = promptCount;
@@ -116,6 +122,19 @@ final class OllamaChunkParser implements ChunkParser {
         return true;
     }
 
+    /** An answer string: true when non-empty; decoded only when the reporter collects text. */
+    private boolean text() throws JsonException {
+        if (!reporter.collectsText()) {
+            return r.optNonEmptyString();
+        }
+        String s = r.optString();
+        if (s == null || s.isEmpty()) {
+            return false;
+        }
+        lineText = s;
+        return true;
+    }
+
     /** True when the chat message carries output. */
     private boolean message() throws JsonException {
         if (r.peek() != JsonReader.Token.BEGIN_OBJECT) {
@@ -127,6 +146,8 @@ final class OllamaChunkParser implements ChunkParser {
         while (r.hasNext()) {
             switch (r.nextName(MESSAGE)) {
                 case 0:
+                    output |= text();
+                    break;
                 case 1:
                     output |= r.optNonEmptyString();
                     break;

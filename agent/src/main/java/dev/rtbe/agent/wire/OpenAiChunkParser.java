@@ -20,6 +20,7 @@ final class OpenAiChunkParser implements ChunkParser {
     // Scratch for one parse; committed only once the whole chunk proved valid.
     private boolean output;
     private String finishReason;
+    private StringBuilder chunkText;
 
     OpenAiChunkParser(Reporter reporter) {
         this.reporter = reporter;
@@ -37,6 +38,7 @@ final class OpenAiChunkParser implements ChunkParser {
         long completionTokens = LlmResult.UNKNOWN;
         output = false;
         finishReason = null;
+        chunkText = null;
         try {
             r.reset(b, off, len).beginObject();
             while (r.hasNext()) {
@@ -102,6 +104,25 @@ final class OpenAiChunkParser implements ChunkParser {
         if (output) {
             reporter.firstToken();
         }
+        if (chunkText != null) {
+            reporter.appendText(chunkText.toString());
+        }
+        return true;
+    }
+
+    /** An answer string: true when non-empty; decoded only when the reporter collects text. */
+    private boolean text() throws JsonException {
+        if (!reporter.collectsText()) {
+            return r.optNonEmptyString();
+        }
+        String s = r.optString();
+        if (s == null || s.isEmpty()) {
+            return false;
+        }
+        if (chunkText == null) {
+            chunkText = new StringBuilder();
+        }
+        chunkText.append(s);
         return true;
     }
 
@@ -124,7 +145,7 @@ final class OpenAiChunkParser implements ChunkParser {
                         output |= delta();
                         break;
                     case 2:
-                        output |= r.optNonEmptyString();
+                        output |= text();
                         break;
                     case 3:
                         String reason = r.optString(); // null for "finish_reason": null
@@ -152,6 +173,8 @@ final class OpenAiChunkParser implements ChunkParser {
         while (r.hasNext()) {
             switch (r.nextName(DELTA)) {
                 case 0:
+                    out |= text();
+                    break;
                 case 1:
                 case 2:
                     out |= r.optNonEmptyString();

@@ -19,8 +19,34 @@ final class Reporter {
     long promptEvalDuration = LlmResult.UNKNOWN;
     long evalDuration = LlmResult.UNKNOWN;
 
+    /** Collected output text (content capture), or null when not collecting. */
+    private final StringBuilder text;
+    private final int maxTextChars;
+
     Reporter(StreamListener listener) {
+        this(listener, 0);
+    }
+
+    Reporter(StreamListener listener, int maxTextChars) {
         this.listener = listener;
+        this.maxTextChars = Math.max(0, maxTextChars);
+        this.text = maxTextChars > 0 ? new StringBuilder() : null;
+    }
+
+    /** True when parsers should decode output text and pass it to {@link #appendText}. */
+    boolean collectsText() {
+        return text != null;
+    }
+
+    /** Appends output text up to the bound; the rest is dropped. */
+    void appendText(String s) {
+        if (text == null || s == null || s.isEmpty()) {
+            return;
+        }
+        int room = maxTextChars - text.length();
+        if (room > 0) {
+            text.append(s, 0, Math.min(room, s.length()));
+        }
     }
 
     void firstToken() {
@@ -34,7 +60,8 @@ final class Reporter {
         if (!terminal) {
             terminal = true;
             listener.onFinal(new LlmResult(model, inputTokens, outputTokens, finishReason,
-                    totalDuration, loadDuration, promptEvalDuration, evalDuration));
+                    totalDuration, loadDuration, promptEvalDuration, evalDuration,
+                    text == null ? null : text.toString()));
         }
     }
 

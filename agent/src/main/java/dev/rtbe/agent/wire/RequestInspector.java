@@ -7,18 +7,31 @@ package dev.rtbe.agent.wire;
 public final class RequestInspector {
     public static final int DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-    private static final byte[][] KEYS = JsonReader.keys("model", "stream");
+    private static final byte[][] KEYS = JsonReader.keys("model", "stream", "messages", "prompt", "input");
     private static final int MODEL = 0;
     private static final int STREAM = 1;
+    private static final int MESSAGES = 2;
+    private static final int PROMPT = 3;
+    private static final int INPUT = 4;
 
     private final int maxBodyBytes;
+    private final int maxContentBytes;
 
     public RequestInspector() {
         this(DEFAULT_MAX_BODY_BYTES);
     }
 
     public RequestInspector(int maxBodyBytes) {
+        this(maxBodyBytes, 0);
+    }
+
+    /**
+     * @param maxContentBytes when positive, the prompt or messages are kept (at most this many
+     *                        bytes of their JSON text) for telemetry; 0 never keeps them
+     */
+    public RequestInspector(int maxBodyBytes, int maxContentBytes) {
         this.maxBodyBytes = Math.max(0, maxBodyBytes);
+        this.maxContentBytes = Math.max(0, maxContentBytes);
     }
 
     /** Bodies longer than this are not parsed. */
@@ -43,6 +56,7 @@ public final class RequestInspector {
         JsonReader r = new JsonReader().reset(body, off, len);
         try {
             String model = null;
+            String content = null;
             int stream = -1; // -1 absent, 0 false, 1 true; duplicate keys: last wins, as in Go
             r.beginObject();
             while (r.hasNext()) {
@@ -58,6 +72,15 @@ public final class RequestInspector {
                             r.skipValue();
                         }
                         break;
+                    case MESSAGES:
+                    case PROMPT:
+                    case INPUT:
+                        if (maxContentBytes > 0) {
+                            content = r.rawValue(maxContentBytes);
+                        } else {
+                            r.skipValue();
+                        }
+                        break;
                     default:
                         r.skipValue(); // nested "stream"/"model" keys live in here and never count
                         break;
@@ -66,7 +89,8 @@ public final class RequestInspector {
             r.endObject();
             r.endDocument();
             boolean streaming = streams && (stream == -1 ? streamDefault : stream == 1);
-            return new LlmRequest(style, operation, model == null || model.isEmpty() ? null : model, streaming, true);
+            return new LlmRequest(style, operation, model == null || model.isEmpty() ? null : model, streaming, true,
+                    content);
         } catch (JsonException | RuntimeException e) {
             return new LlmRequest(style, operation, null, streamDefault, false);
         }

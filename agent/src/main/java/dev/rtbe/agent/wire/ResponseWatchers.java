@@ -28,18 +28,27 @@ public final class ResponseWatchers {
     public static ResponseWatcher create(LlmRequest request, int httpStatus, String contentType,
                                          String contentEncoding, StreamListener listener) {
         return create(request, httpStatus, contentType, contentEncoding, listener,
-                DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_BODY_BYTES);
+                DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_BODY_BYTES, 0);
+    }
+
+    public static ResponseWatcher create(LlmRequest request, int httpStatus, String contentType,
+                                         String contentEncoding, StreamListener listener,
+                                         int maxLineBytes, int maxBodyBytes) {
+        return create(request, httpStatus, contentType, contentEncoding, listener, maxLineBytes, maxBodyBytes, 0);
     }
 
     /**
      * @param maxLineBytes cap on one NDJSON line or SSE event; longer ones are skipped
      * @param maxBodyBytes cap on a non-streaming or error body; a larger body is not parsed
+     * @param maxTextChars when positive, the answer text is collected (up to this many chars) and
+     *                     handed over in {@link LlmResult#outputText()}: content capture only
      */
     public static ResponseWatcher create(LlmRequest request, int httpStatus, String contentType,
                                          String contentEncoding, StreamListener listener,
-                                         int maxLineBytes, int maxBodyBytes) {
+                                         int maxLineBytes, int maxBodyBytes, int maxTextChars) {
         try {
-            return build(request, httpStatus, contentType, contentEncoding, listener, maxLineBytes, maxBodyBytes);
+            return build(request, httpStatus, contentType, contentEncoding, listener, maxLineBytes, maxBodyBytes,
+                    maxTextChars);
         } catch (RuntimeException e) {
             return ResponseWatcher.inactive();
         }
@@ -47,7 +56,7 @@ public final class ResponseWatchers {
 
     private static ResponseWatcher build(LlmRequest request, int httpStatus, String contentType,
                                          String contentEncoding, StreamListener listener,
-                                         int maxLineBytes, int maxBodyBytes) {
+                                         int maxLineBytes, int maxBodyBytes, int maxTextChars) {
         String encoding = token(contentEncoding);
         boolean gzip = "gzip".equals(encoding) || "x-gzip".equals(encoding);
         if (listener == null || !(encoding == null || gzip || "identity".equals(encoding))) {
@@ -55,7 +64,7 @@ public final class ResponseWatchers {
         }
         ApiStyle style = request == null ? ApiStyle.UNKNOWN : request.apiStyle();
         boolean stream = request != null && request.stream();
-        Reporter reporter = new Reporter(listener);
+        Reporter reporter = new Reporter(listener, maxTextChars);
         ByteSink sink;
         boolean firstByte = false;
         boolean requiresFinal = false;

@@ -45,8 +45,15 @@ final class ForkedJvm {
     private final List<String> jvmArgs = new ArrayList<>();
     private final List<String> agentsBefore = new ArrayList<>();
     private final List<String> agentsAfter = new ArrayList<>();
+    private final List<String> hiddenFromClassPath = new ArrayList<>();
     private boolean withAgent = true;
     private String agentArgs;
+
+    /** Leaves class path entries whose path contains {@code fragment} out of the application's class path. */
+    ForkedJvm withoutClassPathEntries(String fragment) {
+        hiddenFromClassPath.add(fragment);
+        return this;
+    }
 
     ForkedJvm property(String key, Object value) {
         jvmArgs.add("-D" + key + "=" + value);
@@ -85,7 +92,7 @@ final class ForkedJvm {
         command.add("-Xshare:off"); // quiets the JVM's note about CDS and the appended boot class path
         command.addAll(jvmArgs);
         command.add("-cp");
-        command.add(applicationClassPath());
+        command.add(applicationClassPath(hiddenFromClassPath));
         command.add(main.getName());
         command.addAll(Arrays.asList(args));
         try {
@@ -134,8 +141,9 @@ final class ForkedJvm {
         return t;
     }
 
-    private static String applicationClassPath() {
+    private static String applicationClassPath(List<String> hidden) {
         return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> hidden.stream().noneMatch(entry::contains))
                 .filter(entry -> !Paths.get(entry).toAbsolutePath().normalize()
                         .endsWith(Paths.get("agent", "target", "classes")))
                 .filter(entry -> !entry.contains("byte-buddy"))

@@ -55,7 +55,7 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
         GatedCall call;
         try {
             prepared = JdkRequests.prepare(runtime, request);
-            call = GatedCall.begin(runtime, request.uri(), prepared.llmRequest, prepared.headerValue);
+            call = GatedCall.begin(runtime, request.method(), request.uri(), prepared.llmRequest, prepared.headerValue);
         } catch (RuntimeException agentFault) {
             return null; // fail open: the call goes out ungated
         }
@@ -71,6 +71,7 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
         }
         ReentryGuard.enter();
         try {
+            call.onSent();
             return SendOutcome.of(client.send(prepared.request, wrap(handler, call)));
         } catch (InterruptedException e) {
             call.finish(Outcome.CANCELLED, e);
@@ -94,7 +95,7 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
         GatedCall call;
         try {
             prepared = JdkRequests.prepare(runtime, request);
-            call = GatedCall.begin(runtime, request.uri(), prepared.llmRequest, prepared.headerValue);
+            call = GatedCall.begin(runtime, request.method(), request.uri(), prepared.llmRequest, prepared.headerValue);
         } catch (RuntimeException agentFault) {
             return null;
         }
@@ -127,6 +128,7 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
         CompletableFuture<? extends HttpResponse<?>> exchange;
         ReentryGuard.enter();
         try {
+            call.onSent();
             exchange = client.sendAsync(request, (HttpResponse.BodyHandler) wrap(handler, call),
                     (HttpResponse.PushPromiseHandler) pushHandler);
         } catch (Throwable e) {

@@ -1,0 +1,153 @@
+package dev.rtbe.agent.telemetry;
+
+import dev.rtbe.agent.config.Settings;
+import dev.rtbe.agent.config.TelemetryExporter;
+import dev.rtbe.agent.scheduler.HybridScheduler;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The agent's telemetry: off entirely ({@code rtbe.telemetry.exporter=none} or
+ * {@code OTEL_SDK_DISABLED=true}: no SDK is ever initialised), or an SDK built on a background
+ * thread when the first call starts, so neither start-up nor any call waits for it. Calls that
+ * end before it is ready wait in a small bounded queue. A shutdown hook flushes, bounded in time.
+ */
+public final class AgentTelemetry implements CallTelemetry {
+    static final int MAX_PENDING = 1024;
+    static final long SHUTDOWN_WAIT_MILLIS = 3_000;
+
+    private final Supplier<TelemetryPipeline> factory;
+    private final Consumer<String> warn;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final CompletableFuture<TelemetryPipeline> ready = new CompletableFuture<>();
+    private final Queue<CallRecord> pending = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pendingCount = new AtomicInteger();
+    private volatile TelemetryPipeline pipeline;
+
+    AgentTelemetry(Supplier<TelemetryPipeline> factory, Consumer<String> warn) {
+        this.factory = factory;
+        this.warn = warn;
+    }
+
+    /**
+     * The telemetry the settings ask for. {@code senderLoader} sees {@code java.net.http} and the
+     * agent's JDK sender classes (null when not running from the agent jar).
+     */
+    public static CallTelemetry create(Settings settings, HybridScheduler scheduler, ClassLoader senderLoader,
+                                       Consumer<String> warn) {
+        TelemetryExporter kind = settings.telemetryExporter();
+        OtelEnvironment env = OtelEnvironment.system();
+        if (kind == TelemetryExporter.NONE || env.sdkDisabled()) {
+            return NOOP;
+        }
+        EpochClock clock = EpochClock.anchor(scheduler.clock()::nanoTime);
+        boolean capture = settings.captureContent();
+        AgentTelemetry telemetry = new AgentTelemetry(() -> SdkFactory.create(kind, env, senderLoader, clock,
+                scheduler::snapshot, capture, warn), warn);
+        telemetry.flushAtExit();
+        return telemetry;
+    }
+
+    @Override
+    public TraceParent captureParent() {
+        startOnce();
+        return AppContextReader.current();
+    }
+
+    @Override
+    public void callEnded(CallRecord record) {
+        TelemetryPipeline p = pipeline;
+        if (p != null) {
+            p.record(record);
+            return;
+        }
+        startOnce();
+        if (pendingCount.incrementAndGet() > MAX_PENDING) {
+            pendingCount.decrementAndGet(); // the SDK is not up yet and the backlog is full: drop
+            return;
+        }
+        pending.add(record);
+        p = pipeline;
+        if (p != null) {
+            drain(p); // became ready meanwhile: make sure this record is not left behind
+        }
+    }
+
+    /** Builds the SDK on a daemon thread, once. */
+    void startOnce() {
+        if (pipeline != null || !started.compareAndSet(false, true)) {
+            return;
+        }
+        Thread init = new Thread(this::initialise, "rtbe-telemetry-init");
+        init.setDaemon(true);
+        init.setContextClassLoader(null);
+        init.start();
+    }
+
+    private void initialise() {
+        try {
+            TelemetryPipeline p = factory.get();
+            pipeline = p;
+            drain(p);
+            ready.complete(p);
+        } catch (RuntimeException | LinkageError e) {
+            warn.accept("telemetry is off: the OpenTelemetry SDK failed to start: " + e);
+            pending.clear();
+            ready.completeExceptionally(e);
+        }
+    }
+
+    private void drain(TelemetryPipeline p) {
+        CallRecord r;
+        while ((r = pending.poll()) != null) {
+            pendingCount.decrementAndGet();
+            p.record(r);
+        }
+    }
+
+    /** A shutdown hook: waits (bounded) for a start-up under way, then flushes and stops the SDK. */
+    private void flushAtExit() {
+        Thread hook = new Thread(() -> shutdown(SHUTDOWN_WAIT_MILLIS), "rtbe-telemetry-shutdown");
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+        } catch (IllegalStateException | SecurityException e) {
+            // already shutting down, or not allowed: export still runs while the JVM lives
+        }
+    }
+
+    void shutdown(long waitMillis) {
+        if (!started.get()) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        try {
+            TelemetryPipeline p = ready.get(waitMillis, TimeUnit.MILLISECONDS);
+            drain(p);
+            // The SDK's shutdown may block (a final metric export retrying a dead collector):
+            // run it on a daemon thread and wait only until the deadline, so exit stays bounded.
+            CompletableFuture<Void> flushed = new CompletableFuture<>();
+            Thread flush = new Thread(() -> {
+                p.shutdown().whenComplete(() -> flushed.complete(null));
+            }, "rtbe-telemetry-flush");
+            flush.setDaemon(true);
+            flush.start();
+            long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            flushed.get(left, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // not ready in time, or failed: nothing more to flush
+        }
+    }
+
+    /** The running pipeline, or null while it starts (tests). */
+    TelemetryPipeline pipeline() {
+        return pipeline;
+    }
+}

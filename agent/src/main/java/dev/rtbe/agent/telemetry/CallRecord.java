@@ -1,0 +1,184 @@
+package dev.rtbe.agent.telemetry;
+
+import dev.rtbe.agent.scheduler.Priority;
+import dev.rtbe.agent.wire.LlmRequest;
+import dev.rtbe.agent.wire.LlmResult;
+
+/**
+ * Everything known about one ended call, handed over once by the call lifecycle. Times are the
+ * scheduler clock's nanoseconds ({@link #NONE} when a moment was never reached), so spans get
+ * exact timestamps after the fact. Immutable once built.
+ */
+public final class CallRecord {
+    /** A moment the call never reached (or a figure that is unknown). */
+    public static final long NONE = Long.MIN_VALUE;
+
+    final Priority priority;
+    final String classifiedBy;
+    final String method;
+    final String host;
+    final int port;
+    final String path;
+    final LlmRequest request;
+    final LlmResult result;
+    final String outcome;
+    final Throwable error;
+    final String streamError;
+    final int status;
+    final long startNanos;
+    final long arrivalNanos;
+    final long grantedNanos;
+    final long sentNanos;
+    final long firstTokenNanos;
+    final long endNanos;
+    final int queuePosition;
+    final boolean promoted;
+    final TraceParent parent;
+
+    private CallRecord(Builder b) {
+        priority = b.priority;
+        classifiedBy = b.classifiedBy;
+        method = b.method;
+        host = b.host;
+        port = b.port;
+        path = b.path;
+        request = b.request;
+        result = b.result;
+        outcome = b.outcome;
+        error = b.error;
+        streamError = b.streamError;
+        status = b.status;
+        startNanos = b.startNanos;
+        arrivalNanos = b.arrivalNanos;
+        grantedNanos = b.grantedNanos;
+        sentNanos = b.sentNanos;
+        firstTokenNanos = b.firstTokenNanos;
+        endNanos = b.endNanos;
+        queuePosition = b.queuePosition;
+        promoted = b.promoted;
+        parent = b.parent;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Priority priority() {
+        return priority;
+    }
+
+    public String outcome() {
+        return outcome;
+    }
+
+    /** Granted a slot: the call reached the server (or tried to). */
+    public boolean granted() {
+        return grantedNanos != NONE;
+    }
+
+    /** When the request went out: the adapter's {@code onSent}, else the grant. */
+    long sendNanos() {
+        return sentNanos != NONE ? sentNanos : grantedNanos;
+    }
+
+    /** When the call joined the queue: the scheduler's arrival, else the call's start. */
+    long queueStartNanos() {
+        return arrivalNanos != NONE ? arrivalNanos : startNanos;
+    }
+
+    /** When the queue wait ended: the grant, or the end of a call that never got a slot. */
+    long queueEndNanos() {
+        return grantedNanos != NONE ? grantedNanos : endNanos;
+    }
+
+    /** Fills a record; every field is optional except outcome and the start and end times. */
+    public static final class Builder {
+        private Priority priority;
+        private String classifiedBy;
+        private String method;
+        private String host;
+        private int port = -1;
+        private String path;
+        private LlmRequest request;
+        private LlmResult result;
+        private String outcome;
+        private Throwable error;
+        private String streamError;
+        private int status;
+        private long startNanos = NONE;
+        private long arrivalNanos = NONE;
+        private long grantedNanos = NONE;
+        private long sentNanos = NONE;
+        private long firstTokenNanos = NONE;
+        private long endNanos = NONE;
+        private int queuePosition = -1;
+        private boolean promoted;
+        private TraceParent parent;
+
+        private Builder() {}
+
+        public Builder classification(Priority priority, String classifiedBy) {
+            this.priority = priority;
+            this.classifiedBy = classifiedBy;
+            return this;
+        }
+
+        /** Method (null when the adapter did not say), host, port (-1: the scheme's default), path. */
+        public Builder target(String method, String scheme, String host, int port, String path) {
+            this.method = method;
+            this.host = host;
+            this.port = port >= 0 ? port : "https".equalsIgnoreCase(scheme) ? 443 : 80;
+            this.path = path;
+            return this;
+        }
+
+        public Builder request(LlmRequest request) {
+            this.request = request;
+            return this;
+        }
+
+        public Builder result(LlmResult result) {
+            this.result = result;
+            return this;
+        }
+
+        /** How it ended ({@code completed}, {@code rejected}, ...), the exception if any, a stream error if any. */
+        public Builder outcome(String outcome, Throwable error, String streamError) {
+            this.outcome = outcome;
+            this.error = error;
+            this.streamError = streamError;
+            return this;
+        }
+
+        public Builder status(int status) {
+            this.status = status;
+            return this;
+        }
+
+        public Builder times(long startNanos, long sentNanos, long firstTokenNanos, long endNanos) {
+            this.startNanos = startNanos;
+            this.sentNanos = sentNanos;
+            this.firstTokenNanos = firstTokenNanos;
+            this.endNanos = endNanos;
+            return this;
+        }
+
+        /** What the scheduler said when it granted the slot. */
+        public Builder grant(long arrivalNanos, long grantedNanos, int queuePosition, boolean promoted) {
+            this.arrivalNanos = arrivalNanos;
+            this.grantedNanos = grantedNanos;
+            this.queuePosition = queuePosition;
+            this.promoted = promoted;
+            return this;
+        }
+
+        public Builder parent(TraceParent parent) {
+            this.parent = parent;
+            return this;
+        }
+
+        public CallRecord build() {
+            return new CallRecord(this);
+        }
+    }
+}
