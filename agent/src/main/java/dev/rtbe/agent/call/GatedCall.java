@@ -72,13 +72,16 @@ public final class GatedCall implements StreamListener {
                                   String headerValue) {
         Boolean streams = request.bodyParsed() ? request.stream() : null; // unread body: unknown
         Classification c = runtime.classifier().classify(headerValue, streams);
-        TraceParent parent;
+        return new GatedCall(runtime, method, uri, request, c, currentParent(runtime));
+    }
+
+    /** The application's current trace context on this thread, if any; telemetry is best-effort. */
+    private static TraceParent currentParent(AgentRuntime runtime) {
         try {
-            parent = runtime.telemetry().captureParent();
+            return runtime.telemetry().captureParent();
         } catch (RuntimeException | LinkageError e) {
-            parent = null; // telemetry is best-effort
+            return null;
         }
-        return new GatedCall(runtime, method, uri, request, c, parent);
     }
 
     /**
@@ -87,7 +90,7 @@ public final class GatedCall implements StreamListener {
      * again, from whichever thread subscribes.
      */
     public static GatedCall classified(AgentRuntime runtime, URI uri, LlmRequest request, Classification decided) {
-        return new GatedCall(runtime, uri, request, decided);
+        return new GatedCall(runtime, null, uri, request, decided, currentParent(runtime));
     }
 
     public Classification classification() {
