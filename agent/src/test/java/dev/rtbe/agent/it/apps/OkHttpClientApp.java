@@ -53,6 +53,8 @@ public final class OkHttpClientApp {
             awaitIdleAndReport();
             System.out.println("SCENARIO-DONE " + args[i]);
         }
+        System.out.flush();
+        System.exit(0); // OkHttp's dispatcher threads are not daemons: they would keep the JVM up for a minute
     }
 
     private static void run(String scenario) throws Exception {
