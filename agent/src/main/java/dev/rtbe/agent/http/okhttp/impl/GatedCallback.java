@@ -40,8 +40,12 @@ final class GatedCallback implements Callback, OkHttpBridge.GatedCallback {
         int depth = Unguarded.suspend();
         try {
             delegate.onResponse(call, gatedResponse);
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (RuntimeException | Error e) {
+            call.cancel(); // what OkHttp does next anyway; first, so the server stops before the slot is reused
             gated.finish(Outcome.FAILED, e); // the application gave up on the response it was handed
+            throw e;
+        } catch (IOException e) {
+            gated.finish(Outcome.FAILED, e);
             throw e;
         } finally {
             Unguarded.resume(depth);

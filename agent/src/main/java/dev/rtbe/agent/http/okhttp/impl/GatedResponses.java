@@ -10,6 +10,15 @@ final class GatedResponses {
     private GatedResponses() {}
 
     static Response gate(Response response, GatedCall gated) {
+        try {
+            return wrap(response, gated);
+        } catch (RuntimeException | LinkageError agentFault) {
+            gated.finish(Outcome.FAILED, agentFault); // fail open: the application gets the response as it was
+            return response;
+        }
+    }
+
+    private static Response wrap(Response response, GatedCall gated) {
         gated.onResponse(response.code(), response.header("Content-Type"), response.header("Content-Encoding"));
         ResponseBody body = response.body();
         if (body == null) {
