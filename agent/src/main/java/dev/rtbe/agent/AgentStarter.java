@@ -14,6 +14,7 @@ import dev.rtbe.agent.http.apache5.Apache5Instrumentation;
 import dev.rtbe.agent.http.jdk.JdkClientBridge;
 import dev.rtbe.agent.http.jdk.JdkHttpClientInstrumentation;
 import dev.rtbe.agent.http.reactornetty.ReactorNettyInstrumentation;
+import dev.rtbe.agent.http.okhttp.OkHttpInstrumentation;
 import dev.rtbe.agent.jmx.SchedulerMBeanRegistrar;
 import dev.rtbe.agent.scheduler.SchedulerClock;
 import dev.rtbe.agent.telemetry.AgentTelemetry;
@@ -91,6 +92,7 @@ public final class AgentStarter {
         all.add(new JdkHttpClientInstrumentation());
         all.add(new ReactorNettyInstrumentation());
         all.add(new Apache5Instrumentation());
+        all.add(new OkHttpInstrumentation());
         return all;
     }
 

@@ -1,0 +1,36 @@
+package dev.rtbe.agent.http.okhttp.impl;
+
+import dev.rtbe.agent.call.GatedCall;
+import dev.rtbe.agent.call.Outcome;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/** Hands the application the response with a body that ends the gated call at its end. */
+final class GatedResponses {
+    private GatedResponses() {}
+
+    static Response gate(Response response, GatedCall gated) {
+        try {
+            return wrap(response, gated);
+        } catch (RuntimeException | LinkageError agentFault) {
+            gated.finish(Outcome.FAILED, agentFault); // fail open: the application gets the response as it was
+            return response;
+        }
+    }
+
+    private static Response wrap(Response response, GatedCall gated) {
+        gated.onResponse(response.code(), response.header("Content-Type"), response.header("Content-Encoding"));
+        ResponseBody body = response.body();
+        if (body == null) {
+            gated.finish(Outcome.COMPLETED, null);
+            return response;
+        }
+        GatedResponseBody gatedBody = new GatedResponseBody(body, gated);
+        if (body.contentLength() == 0) {
+            gated.finish(Outcome.COMPLETED, null); // nothing to read: a 204, a HEAD
+        } else {
+            gated.reclaimWhenUnreachable(gatedBody);
+        }
+        return response.newBuilder().body(gatedBody).build();
+    }
+}

@@ -1,0 +1,72 @@
+package dev.rtbe.agent.it.apps;
+
+import java.io.File;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Runs an application from its own class loader, with library jars that take precedence over
+ * those on the class path: how a test runs the same application against another version of a
+ * client library (and how a Spring Boot-like application keeps its libraries out of the system
+ * loader). {@code main(jarDir, mainClass, args...)}.
+ */
+public final class ChildFirstLauncher {
+    private static final String[] OWN = {"okhttp3.", "okio.", "dev.rtbe.agent.it.apps."};
+
+    private ChildFirstLauncher() {}
+
+    public static void main(String[] args) throws Exception {
+        List<URL> urls = new ArrayList<>();
+        File[] jars = new File(args[0]).listFiles((dir, name) -> name.endsWith(".jar"));
+        if (jars == null || jars.length == 0) {
+            throw new IllegalStateException("no jars in " + args[0]);
+        }
+        for (File jar : jars) {
+            urls.add(jar.toURI().toURL());
+        }
+        urls.add(ChildFirstLauncher.class.getProtectionDomain().getCodeSource().getLocation());
+        ClassLoader loader = new ChildFirst(urls.toArray(new URL[0]), ChildFirstLauncher.class.getClassLoader());
+        Thread.currentThread().setContextClassLoader(loader);
+        Class<?> main = Class.forName(args[1], true, loader);
+        main.getMethod("main", String[].class).invoke(null, (Object) Arrays.copyOfRange(args, 2, args.length));
+    }
+
+    private static final class ChildFirst extends URLClassLoader {
+        static {
+            registerAsParallelCapable();
+        }
+
+        ChildFirst(URL[] urls, ClassLoader parent) {
+            super("app", urls, parent);
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            if (!isOwn(name)) {
+                return super.loadClass(name, resolve);
+            }
+            synchronized (getClassLoadingLock(name)) {
+                Class<?> c = findLoadedClass(name);
+                if (c == null) {
+                    c = findClass(name);
+                }
+                if (resolve) {
+                    resolveClass(c);
+                }
+                return c;
+            }
+        }
+
+        private static boolean isOwn(String name) {
+            for (String prefix : OWN) {
+                if (name.startsWith(prefix) && !name.equals(ChildFirstLauncher.class.getName())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+}
