@@ -22,7 +22,9 @@ import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.jar.JarFile;
+import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
 
 /**
  * Boot-loaded start-up: settings, runtime, JMX, and the client instrumentations. Fail-open:
@@ -62,7 +64,7 @@ public final class AgentStarter {
         try {
             AgentRuntime runtime = new AgentRuntime(settings, SchedulerClock.system(), log);
             AgentRuntime.install(runtime);
-            SchedulerMBeanRegistrar.register(runtime, log);
+            registerJmxInBackground(runtime, log);
             List<String> found = install(inst, log);
             runtime.installTelemetry(AgentTelemetry.create(settings, runtime.scheduler(), jdkSenderLoader(), log::warn));
             log.info("rtbe-agent " + version() + " started: endpoints=" + settings.effective().get("rtbe.endpoints")
@@ -75,6 +77,16 @@ public final class AgentStarter {
             }
             log.warn("the agent failed to start and is off: " + e);
         }
+    }
+
+    /**
+     * The platform MBean server costs about 150 classes and a good part of our start-up; nothing
+     * needs the view before the application runs, so it is registered off the start-up path.
+     */
+    private static void registerJmxInBackground(AgentRuntime runtime, AgentLog log) {
+        Thread t = new Thread(() -> SchedulerMBeanRegistrar.register(runtime, log), "rtbe-jmx-register");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**
@@ -97,7 +109,8 @@ public final class AgentStarter {
     }
 
     private static List<String> install(Instrumentation inst, AgentLog log) {
-        AgentBuilder builder = new AgentBuilder.Default()
+        // Type validation only checks what we generate, and we generate nothing but inlined advice.
+        AgentBuilder builder = new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
                 .disableClassFormatChanges()
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
                 .with(AgentBuilder.TypeStrategy.Default.DECORATE)
