@@ -12,6 +12,7 @@ import dev.rtbe.agent.http.ClientInstrumentation;
 import dev.rtbe.agent.http.AdapterClassLoader;
 import dev.rtbe.agent.http.jdk.JdkClientBridge;
 import dev.rtbe.agent.http.jdk.JdkHttpClientInstrumentation;
+import dev.rtbe.agent.http.urlconnection.UrlConnectionInstrumentation;
 import dev.rtbe.agent.jmx.SchedulerMBeanRegistrar;
 import dev.rtbe.agent.scheduler.SchedulerClock;
 import java.lang.instrument.Instrumentation;
@@ -75,6 +76,7 @@ public final class AgentStarter {
     static List<ClientInstrumentation> instrumentations() {
         List<ClientInstrumentation> all = new ArrayList<>();
         all.add(new JdkHttpClientInstrumentation());
+        all.add(new UrlConnectionInstrumentation());
         return all;
     }
 
