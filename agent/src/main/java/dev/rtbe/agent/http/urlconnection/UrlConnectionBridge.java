@@ -15,23 +15,28 @@ public final class UrlConnectionBridge {
     private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
     private static volatile SunHttpAccess access;
-    private static volatile boolean accessTried;
+    private static volatile boolean accessFailed;
 
     private UrlConnectionBridge() {}
 
-    /** True until the advice has handed over a lookup (once). */
+    /**
+     * True until the access to the JDK class is set up (or known impossible). Every thread that
+     * sees true hands a lookup to {@link #enter}, where the set-up is serialised, so no first call
+     * slips through ungated while another thread is still setting up.
+     */
     public static boolean needsLookup() {
-        return !accessTried;
+        return access == null && !accessFailed;
     }
 
+    /** Sets up the access once, from a lookup made inside the JDK's connection class. */
     private static synchronized void grant(MethodHandles.Lookup lookup) {
-        if (accessTried) {
+        if (!needsLookup()) {
             return;
         }
-        accessTried = true;
         try {
             access = SunHttpAccess.from(lookup);
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            accessFailed = true;
             AgentRuntime runtime = AgentRuntime.current();
             if (runtime != null) {
                 runtime.log().warn("HttpURLConnection stays ungated: this JDK's connection class is not as expected: " + e);

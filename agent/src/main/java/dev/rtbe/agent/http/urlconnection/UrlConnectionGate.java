@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.HttpURLConnection;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -73,6 +74,10 @@ final class UrlConnectionGate {
         int connectTimeout = connection.getConnectTimeout();
         try {
             call.acquire(connectTimeout > 0 ? Duration.ofMillis(connectTimeout) : null);
+            if (call.isFinished()) {
+                // disconnect() from another thread while this one waited: the slot went straight back
+                return state.reject(new SocketException("rtbe: the connection was disconnected while its call waited for a slot"));
+            }
             return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // the waiter left; the interrupt stays visible

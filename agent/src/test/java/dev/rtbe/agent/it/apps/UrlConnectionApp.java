@@ -108,7 +108,9 @@ public final class UrlConnectionApp {
         }
         awaitInFlight(0);
         System.out.println("AFTER-CLOSE " + AppSupport.inFlight());
-        System.out.println("NEXT " + post(url, false, 1, 1).getResponseCode());
+        HttpURLConnection next = post(url, false, 1, 1);
+        readAll(next);
+        System.out.println("NEXT " + next.getResponseCode());
     }
 
     static void readerThrows(String url) throws Exception {
