@@ -15,6 +15,7 @@ import dev.rtbe.agent.http.jdk.JdkClientBridge;
 import dev.rtbe.agent.http.jdk.JdkHttpClientInstrumentation;
 import dev.rtbe.agent.http.reactornetty.ReactorNettyInstrumentation;
 import dev.rtbe.agent.http.okhttp.OkHttpInstrumentation;
+import dev.rtbe.agent.http.urlconnection.UrlConnectionInstrumentation;
 import dev.rtbe.agent.jmx.SchedulerMBeanRegistrar;
 import dev.rtbe.agent.scheduler.SchedulerClock;
 import dev.rtbe.agent.telemetry.AgentTelemetry;
@@ -105,6 +106,7 @@ public final class AgentStarter {
         all.add(new ReactorNettyInstrumentation());
         all.add(new Apache5Instrumentation());
         all.add(new OkHttpInstrumentation());
+        all.add(new UrlConnectionInstrumentation());
         return all;
     }
 

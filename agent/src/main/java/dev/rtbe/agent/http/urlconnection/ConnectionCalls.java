@@ -1,0 +1,24 @@
+package dev.rtbe.agent.http.urlconnection;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * Connection -> its call, weakly keyed so a dropped connection leaves no trace. The JDK's
+ * connection classes keep Object's identity equals/hashCode, so a WeakHashMap is an identity map
+ * here. The lock is held only for a lookup or an insert, never while waiting for a slot.
+ */
+final class ConnectionCalls {
+    private static final Map<Object, ConnectionCall> CALLS = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private ConnectionCalls() {}
+
+    static ConnectionCall get(Object connection) {
+        return CALLS.get(connection);
+    }
+
+    static void put(Object connection, ConnectionCall call) {
+        CALLS.put(connection, call);
+    }
+}

@@ -1,0 +1,245 @@
+package dev.rtbe.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rtbe.agent.it.apps.UrlConnectionApp;
+import dev.rtbe.simulator.OllamaSimulator;
+import dev.rtbe.simulator.RequestRecord;
+import dev.rtbe.simulator.SimulatorConfig;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent on {@code java.net.HttpURLConnection} ({@code new URL(...).openConnection()}), in
+ * forked JVMs with the built jar, against the Ollama simulator. The simulator has more slots than
+ * the agent allows, so any limit it observes comes from the agent.
+ */
+class UrlConnectionIT {
+    private OllamaSimulator sim;
+
+    @BeforeEach
+    void startSimulator() {
+        sim = OllamaSimulator.start(SimulatorConfig.builder().slots(8).build());
+    }
+
+    @AfterEach
+    void stopSimulator() {
+        sim.close();
+    }
+
+    private ForkedJvm app(int totalSlots) {
+        return new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
+                .property("rtbe.slots.total", totalSlots);
+    }
+
+    private ForkedJvm.Result run(ForkedJvm jvm, String scenario, String... extra) {
+        return runAt(jvm, scenario, sim.baseUri().toString(), extra);
+    }
+
+    private static ForkedJvm.Result runAt(ForkedJvm jvm, String scenario, String url, String... extra) {
+        String[] args = new String[2 + extra.length];
+        args[0] = scenario;
+        args[1] = url;
+        System.arraycopy(extra, 0, args, 2, extra.length);
+        ForkedJvm.Result result = jvm.run(UrlConnectionApp.class, args);
+        assertEquals(0, result.exitCode(), result::toString);
+        assertTrue(result.lines("ERROR").isEmpty(), result::toString);
+        assertTrue(result.stderr().contains("http-urlconnection"), result::toString);
+        assertFalse(result.stderr().contains("could not instrument"), result::toString);
+        return result;
+    }
+
+    /**
+     * The simulator stamps a call's end just after writing its last byte; the client sees the end of
+     * a fixed-length or chunked body, releases the slot, and the next call may start a moment before
+     * that stamp. Calls wrongly admitted together would overlap by a whole call (100+ ms).
+     */
+    private static final Duration STAMP_SLACK = Duration.ofMillis(20);
+
+    private static boolean startsAfter(RequestRecord next, RequestRecord first) {
+        return next.startNanos() >= first.endNanos() - STAMP_SLACK.toNanos();
+    }
+
+    private static void assertIdle(ForkedJvm.Result r) {
+        assertEquals("inFlight=0 queued=0", r.value("STATE"), r::toString);
+    }
+
+    private static List<String> callLines(ForkedJvm.Result r) {
+        return r.stderr().lines().filter(l -> l.startsWith("[rtbe] call ")).collect(Collectors.toList());
+    }
+
+    private RequestRecord byTestId(String id) {
+        return sim.records().stream().filter(r -> id.equals(r.header("X-Test-Id"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no request " + id + " in " + sim.records()));
+    }
+
+    @Test
+    void theServerNeverSeesMoreThanNAndStreamsAreRealTimeByTheirBufferedBody() {
+        ForkedJvm.Result r = run(app(2).property("rtbe.slots.rt-reserved", 1), "flood");
+        assertIdle(r);
+        List<RequestRecord> records = sim.records();
+        assertEquals(8, records.size());
+        assertTrue(sim.maxObservedConcurrency() <= 2, "saw " + sim.maxObservedConcurrency());
+        List<RequestRecord> batch = records.stream().filter(x -> !x.stream()).collect(Collectors.toList());
+        long stampSlack = STAMP_SLACK.toNanos();
+        for (RequestRecord a : batch) {
+            long overlapping = batch.stream().filter(b -> b != a && b.startNanos() < a.endNanos() - stampSlack
+                    && a.startNanos() < b.endNanos() - stampSlack).count();
+            assertEquals(0, overlapping, "two batch calls ran at once with one slot reserved: " + a);
+        }
+        long lastBatchStart = batch.stream().mapToLong(RequestRecord::startNanos).max().orElseThrow();
+        records.stream().filter(RequestRecord::stream).forEach(rt ->
+                assertTrue(rt.startNanos() < lastBatchStart, "a stream waited behind the whole batch: " + rt));
+    }
+
+    @Test
+    void aStreamOvertakesQueuedBatchCalls() {
+        assertIdle(run(app(1), "overtake"));
+        assertTrue(byTestId("rt").startNanos() < byTestId("be-1").startNanos(), () -> sim.records().toString());
+        assertTrue(startsAfter(byTestId("rt"), byTestId("be-0")), "one slot means one at a time");
+    }
+
+    @Test
+    void theSlotIsHeldThroughASlowStreamAndReleasedAtItsEnd() {
+        assertIdle(run(app(1), "hold-stream"));
+        assertTrue(startsAfter(byTestId("be"), byTestId("rt")), () -> sim.records().toString());
+    }
+
+    @Test
+    void closingEarlyOrThrowingWhileReadingReleasesTheSlot() throws Exception {
+        ForkedJvm.Result r = run(app(1), "early-close");
+        assertEquals("true", r.value("FIRST"));
+        assertEquals("0", r.value("AFTER-CLOSE"));
+        assertEquals("200", r.value("NEXT"));
+        assertIdle(r);
+        sim.awaitRecords(rs -> rs.size() == 2 && rs.stream().allMatch(RequestRecord::finished), Duration.ofSeconds(20));
+        assertEquals(dev.rtbe.simulator.Outcome.DISCONNECTED, sim.records().get(0).outcome());
+
+        ForkedJvm.Result thrown = run(app(1), "reader-throws");
+        assertEquals("application bug while reading", thrown.value("THREW"));
+        assertIdle(thrown);
+    }
+
+    @Test
+    void disconnectReleasesTheSlotMidStreamAndAfterTheStatusOnly() {
+        ForkedJvm.Result r = run(app(1), "disconnect");
+        assertEquals("true", r.value("FIRST"));
+        assertEquals("0", r.value("MID-STREAM"));
+        assertEquals("200 held=1", r.value("STATUS"));
+        assertEquals("0", r.value("STATUS-ONLY"));
+        assertIdle(r);
+    }
+
+    @Test
+    void aServerResetOrARefusedConnectionReleasesTheSlot() throws IOException {
+        int port = freePort();
+        ForkedJvm jvm = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + port).property("rtbe.slots.total", 1);
+        ForkedJvm.Result reset = runAt(jvm, "reset", "http://127.0.0.1:" + port);
+        assertTrue(reset.value("RESET").endsWith("Exception"), reset::toString);
+        assertIdle(reset);
+        ForkedJvm.Result refused = runAt(jvm, "refused", "http://127.0.0.1:" + port);
+        assertEquals("ConnectException", refused.value("REFUSED"), refused::toString);
+        assertIdle(refused);
+    }
+
+    @Test
+    void theConnectTimeoutBoundsTheQueueWaitAndAReadTimeoutEndsTheCall() {
+        ForkedJvm.Result r = run(app(1), "timeouts");
+        assertTrue(r.value("CONNECT-TIMEOUT").startsWith("connect timed out: rtbe: BE call waited"), r::toString);
+        assertTrue(r.value("CONNECT-TIMEOUT").contains("the call's own timeout=0.200s"), r::toString);
+        assertEquals("SocketTimeoutException", r.value("AGAIN"), "a later method repeats the failure");
+        assertTrue(r.value("READ-TIMEOUT").toLowerCase().contains("timed out"), r::toString);
+        assertIdle(r);
+        assertTrue(sim.records().stream().noneMatch(x -> "never-sent".equals(x.header("X-Test-Id"))));
+    }
+
+    @Test
+    void anInterruptedWaiterLeavesWithItsInterruptStatusSet() {
+        ForkedJvm.Result r = run(app(1), "interrupt");
+        assertEquals("InterruptedIOException stillInterrupted=true", r.value("INTERRUPT"));
+        assertIdle(r);
+        assertTrue(sim.records().stream().noneMatch(x -> "interrupted".equals(x.header("X-Test-Id"))));
+    }
+
+    @Test
+    void streamingModesAreGatedAtGetOutputStreamByHeaderOrDefault() {
+        ForkedJvm.Result r = run(app(1).property("rtbe.log.calls", true), "streaming-mode");
+        assertTrue(r.value("FIXED").startsWith("200 "), r::toString);
+        assertTrue(r.value("CHUNKED").startsWith("200 "), r::toString);
+        assertEquals(r.value("FIXED"), r.value("CHUNKED"), "both bodies arrived whole");
+        List<String> calls = callLines(r);
+        assertEquals(2, calls.size(), r::toString);
+        assertTrue(calls.get(0).startsWith("[rtbe] call BE by=default"), calls.get(0)); // body unseen
+        assertTrue(calls.get(1).startsWith("[rtbe] call RT by=header"), calls.get(1));
+        assertTrue(calls.stream().allMatch(l -> l.contains("outcome=completed")), calls::toString);
+        assertTrue(byTestId("chunked").header("X-Rtbe-Priority") == null, "the header was stripped");
+        assertIdle(r);
+    }
+
+    @Test
+    void eachClassificationRuleDecidesAndTheHeaderNeverReachesTheServer() {
+        ForkedJvm.Result r = run(app(2).property("rtbe.log.calls", true)
+                .property("rtbe.classify.rt-stack", "dev.rtbe.agent.it.apps.UrlConnectionApp$InteractiveChat#reply")
+                .property("rtbe.classify.rt-threads", "rt-worker-*"), "classify");
+        List<String> calls = callLines(r);
+        assertEquals(5, calls.size(), r::toString);
+        assertTrue(calls.get(0).startsWith("[rtbe] call RT by=header"), calls.get(0));
+        assertTrue(calls.get(1).startsWith("[rtbe] call RT by=stack"), calls.get(1));
+        assertTrue(calls.get(2).startsWith("[rtbe] call RT by=thread"), calls.get(2));
+        assertTrue(calls.get(3).startsWith("[rtbe] call RT by=streaming"), calls.get(3));
+        assertTrue(calls.get(4).startsWith("[rtbe] call BE by=default"), calls.get(4));
+        assertEquals(5, sim.records().size());
+        assertTrue(sim.records().stream().allMatch(x -> x.header("X-Rtbe-Priority") == null));
+        assertIdle(r);
+    }
+
+    @Test
+    void aRedirectIsOneCallWithOneSlot() throws IOException {
+        int redirector = freePort();
+        ForkedJvm jvm = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port() + ",127.0.0.1:" + redirector)
+                .property("rtbe.slots.total", 1).property("rtbe.log.calls", true);
+        ForkedJvm.Result r = runAt(jvm, "redirect", sim.baseUri().toString(), Integer.toString(redirector));
+        assertEquals("200 lines>1=true url=" + sim.baseUri() + "/api/generate", r.value("REDIRECT"), r::toString);
+        assertEquals("null", r.value("REDIRECTOR-SAW-HEADER"));
+        List<String> calls = callLines(r);
+        assertEquals(1, calls.size(), r::toString);
+        assertTrue(calls.get(0).startsWith("[rtbe] call BE by=header"), calls.get(0));
+        assertEquals(1, sim.records().size());
+        assertTrue(byTestId("redirected").stream(), "the POST body was sent again to the new location");
+        assertIdle(r);
+    }
+
+    @Test
+    void anErrorStatusReleasesAtOnceAndADroppedConnectionIsReclaimed() {
+        ForkedJvm.Result error = run(app(1), "error-status");
+        assertEquals("404 inFlight=0", error.value("STATUS"));
+        assertIdle(error);
+
+        ForkedJvm.Result dropped = run(app(1), "dropped");
+        assertEquals("200 held=1", dropped.value("STATUS"));
+        assertEquals("0", dropped.value("RECLAIMED"));
+        assertTrue(dropped.stderr().contains("dropped without being closed"), dropped::toString);
+    }
+
+    @Test
+    void otherHostsAreUntouched() throws IOException {
+        ForkedJvm.Result r = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + freePort())
+                .property("rtbe.slots.total", 1).run(UrlConnectionApp.class, "concurrent", sim.baseUri().toString(), "4");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals(4, sim.maxObservedConcurrency(), "the agent must not gate a host it was not given");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
