@@ -127,13 +127,18 @@ public final class AgentStarter {
             }
             try {
                 builder = client.install(builder);
-                found.add(client.name());
+                found.add(client.name() + (onClassPath(client) ? "" : " (when loaded)"));
             } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
                 log.warn(client.name() + " stays ungated: its adapter failed to load: " + e);
             }
         }
         builder.installOn(inst);
         return found;
+    }
+
+    private static boolean onClassPath(ClientInstrumentation client) {
+        String type = client.libraryClass();
+        return type == null || ClassLoader.getSystemClassLoader().getResource(type.replace('.', '/') + ".class") != null;
     }
 
     private static String version() {

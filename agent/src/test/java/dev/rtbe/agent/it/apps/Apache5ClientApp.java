@@ -2,9 +2,9 @@ package dev.rtbe.agent.it.apps;
 
 import static dev.rtbe.agent.it.apps.AppSupport.awaitIdleAndReport;
 import static dev.rtbe.agent.it.apps.AppSupport.generateBody;
-import static dev.rtbe.agent.it.apps.JdkClientApp.awaitInFlight;
-import static dev.rtbe.agent.it.apps.JdkClientApp.awaitQueued;
-import static dev.rtbe.agent.it.apps.JdkClientApp.start;
+import static dev.rtbe.agent.it.apps.AppSupport.awaitInFlight;
+import static dev.rtbe.agent.it.apps.AppSupport.awaitQueued;
+import static dev.rtbe.agent.it.apps.AppSupport.start;
 
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;

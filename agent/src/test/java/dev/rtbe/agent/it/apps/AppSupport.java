@@ -49,4 +49,56 @@ final class AppSupport {
         }
         System.out.println("STATE inFlight=" + inFlight() + " queued=" + queued());
     }
+
+    interface Body {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code body} on a new thread named {@code name}; a failure is printed as an ERROR line. */
+    static Thread start(String name, Body body) {
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Exception e) {
+                System.out.println("ERROR " + Thread.currentThread().getName() + " " + e);
+            }
+        }, name);
+        t.start();
+        return t;
+    }
+
+    static void awaitInFlight(int n) throws Exception {
+        awaitCondition(() -> inFlight() == n, "in flight == " + n);
+    }
+
+    static void awaitQueued(int n) throws Exception {
+        awaitCondition(() -> queued() == n, "queued == " + n);
+    }
+
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    /** Polls a condition until it holds, failing after 20 s: a wait on a condition, not a fixed delay. */
+    static void awaitCondition(Check check, String what) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (!check.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out waiting for " + what);
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    /** Reads a request up to the blank line that ends its head (for the tests' tiny raw servers). */
+    static void drainRequestHead(java.io.InputStream in) throws java.io.IOException {
+        int matched = 0;
+        int b;
+        while ((b = in.read()) >= 0) {
+            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+            if (matched == 4) {
+                return;
+            }
+        }
+    }
 }

@@ -12,7 +12,7 @@ final class Classify {
         JdkClientApp.send(generate(url, false, 1, 1).header("X-Rtbe-Priority", "realtime").build(),
                 BodyHandlers.ofString());
         InteractiveChat.reply(url);
-        Thread t = JdkClientApp.start("rt-worker-1",
+        Thread t = AppSupport.start("rt-worker-1",
                 () -> JdkClientApp.send(generate(url, false, 1, 1).build(), BodyHandlers.ofString()));
         t.join();
         JdkClientApp.send(generate(url, true, 1, 1).build(), BodyHandlers.ofString());

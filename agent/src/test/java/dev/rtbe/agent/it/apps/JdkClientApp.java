@@ -1,5 +1,9 @@
 package dev.rtbe.agent.it.apps;
 
+import static dev.rtbe.agent.it.apps.AppSupport.drainRequestHead;
+import static dev.rtbe.agent.it.apps.AppSupport.start;
+import static dev.rtbe.agent.it.apps.AppSupport.awaitQueued;
+import static dev.rtbe.agent.it.apps.AppSupport.awaitInFlight;
 import static dev.rtbe.agent.it.apps.AppSupport.awaitIdleAndReport;
 import static dev.rtbe.agent.it.apps.AppSupport.generate;
 
@@ -296,52 +300,4 @@ public final class JdkClientApp {
         }
     }
 
-    interface Body {
-        void run() throws Exception;
-    }
-
-    static Thread start(String name, Body body) {
-        Thread t = new Thread(() -> {
-            try {
-                body.run();
-            } catch (Exception e) {
-                System.out.println("ERROR " + Thread.currentThread().getName() + " " + e);
-            }
-        }, name);
-        t.start();
-        return t;
-    }
-
-    static void awaitInFlight(int n) throws Exception {
-        awaitCondition(() -> AppSupport.inFlight() == n, "in flight == " + n);
-    }
-
-    static void awaitQueued(int n) throws Exception {
-        awaitCondition(() -> AppSupport.queued() == n, "queued == " + n);
-    }
-
-    interface Check {
-        boolean holds() throws Exception;
-    }
-
-    static void awaitCondition(Check check, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!check.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out waiting for " + what);
-            }
-            Thread.sleep(2);
-        }
-    }
-
-    private static void drainRequestHead(InputStream in) throws IOException {
-        int matched = 0;
-        int b;
-        while ((b = in.read()) >= 0) {
-            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
-            if (matched == 4) {
-                return;
-            }
-        }
-    }
 }

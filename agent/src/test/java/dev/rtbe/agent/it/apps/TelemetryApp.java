@@ -36,9 +36,9 @@ public final class TelemetryApp {
 
     /** With one slot: a batch call runs, and a stream queues behind it. */
     static void calls(String url) throws Exception {
-        Thread batch = JdkClientApp.start("batch", () -> JdkClientApp.send(generate(url, false, 50, 400)
+        Thread batch = AppSupport.start("batch", () -> JdkClientApp.send(generate(url, false, 50, 400)
                 .header("X-Rtbe-Priority", "be").build(), BodyHandlers.ofString()));
-        JdkClientApp.awaitInFlight(1);
+        AppSupport.awaitInFlight(1);
         String body = JdkClientApp.send(generate(url, true, 50, 200).header("X-Rtbe-Priority", "rt").build(),
                 BodyHandlers.ofString()).body();
         System.out.println("STREAM-LINES " + body.lines().count());

@@ -1,5 +1,9 @@
 package dev.rtbe.agent.it.apps;
 
+import static dev.rtbe.agent.it.apps.AppSupport.drainRequestHead;
+import static dev.rtbe.agent.it.apps.AppSupport.start;
+import static dev.rtbe.agent.it.apps.AppSupport.awaitQueued;
+import static dev.rtbe.agent.it.apps.AppSupport.awaitInFlight;
 import static dev.rtbe.agent.it.apps.AppSupport.awaitIdleAndReport;
 import static dev.rtbe.agent.it.apps.AppSupport.generateBody;
 
@@ -365,44 +369,10 @@ public final class UrlConnectionApp {
         return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
     }
 
-    interface Body {
-        void run() throws Exception;
-    }
-
-    static Thread start(String name, Body body) {
-        Thread t = new Thread(() -> {
-            try {
-                body.run();
-            } catch (Exception e) {
-                System.out.println("ERROR " + Thread.currentThread().getName() + " " + e);
-            }
-        }, name);
-        t.start();
-        return t;
-    }
-
     static void join(List<Thread> threads) throws InterruptedException {
         for (Thread t : threads) {
             t.join();
         }
     }
 
-    static void awaitInFlight(int n) throws Exception {
-        JdkClientApp.awaitInFlight(n);
-    }
-
-    static void awaitQueued(int n) throws Exception {
-        JdkClientApp.awaitQueued(n);
-    }
-
-    private static void drainRequestHead(InputStream in) throws IOException {
-        int matched = 0;
-        int b;
-        while ((b = in.read()) >= 0) {
-            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
-            if (matched == 4) {
-                return;
-            }
-        }
-    }
 }

@@ -18,17 +18,17 @@ final class WebClientCalls {
                     .subscribe(s -> { }, e -> ReactorNettyApp.report("ERROR async " + e), asyncDone::countDown);
         }
         List<Thread> threads = List.of(
-                ReactorNettyApp.start("stream", () -> ReactorNettyApp.report("WEBCLIENT-STREAM "
+                AppSupport.start("stream", () -> ReactorNettyApp.report("WEBCLIENT-STREAM "
                         + call(client, true, "stream").bodyToFlux(String.class).collectList()
                         .block(Duration.ofSeconds(30)).size())),
-                ReactorNettyApp.start("single", () -> ReactorNettyApp.report("WEBCLIENT-SINGLE "
+                AppSupport.start("single", () -> ReactorNettyApp.report("WEBCLIENT-SINGLE "
                         + call(client, false, "single").bodyToMono(String.class).block(Duration.ofSeconds(30))
                         .contains("\"done\":true"))));
         ReactorNettyApp.join(threads);
         asyncDone.await(30, TimeUnit.SECONDS);
         // Abandoning a stream after its first line gives the slot back.
         String first = call(client, true, "abandoned").bodyToFlux(String.class).blockFirst(Duration.ofSeconds(30));
-        ReactorNettyApp.awaitInFlight(0);
+        AppSupport.awaitInFlight(0);
         ReactorNettyApp.report("WEBCLIENT-FIRST " + (first != null));
     }
 
