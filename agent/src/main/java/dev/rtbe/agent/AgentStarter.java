@@ -116,6 +116,8 @@ public final class AgentStarter {
                 .disableClassFormatChanges()
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
                 .with(AgentBuilder.TypeStrategy.Default.DECORATE)
+                // Inlined advice needs no type initializers, so skip Byte Buddy's initializer injection.
+                .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
                 // The JDK clients live in named modules: let them read the agent's (unnamed) module.
                 .assureReadEdgeTo(inst, JdkClientBridge.class)
                 .ignore(nameStartsWith("dev.rtbe.").or(nameStartsWith("net.bytebuddy.")))
