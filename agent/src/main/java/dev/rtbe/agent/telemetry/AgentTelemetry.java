@@ -9,14 +9,18 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * The agent's telemetry: off entirely ({@code rtbe.telemetry.exporter=none} or
  * {@code OTEL_SDK_DISABLED=true}: no SDK is ever initialised), or an SDK built on a background
- * thread when the first call starts, so neither start-up nor any call waits for it. Calls that
- * end before it is ready wait in a small bounded queue. A shutdown hook flushes, bounded in time.
+ * thread when the first call starts, so neither start-up nor any call waits for it. An ended call
+ * is handed to a bounded queue and turned into spans and metrics by one recorder thread, so the
+ * application's thread pays only the hand-off (when the queue is full, the record is dropped:
+ * telemetry never slows a call). The {@code logging} exporter records on the calling thread
+ * instead, so the last lines before exit are not lost. A shutdown hook flushes, bounded in time.
  */
 public final class AgentTelemetry implements CallTelemetry {
     static final int MAX_PENDING = 1024;
@@ -24,15 +28,19 @@ public final class AgentTelemetry implements CallTelemetry {
 
     private final Supplier<TelemetryPipeline> factory;
     private final Consumer<String> warn;
+    private final boolean recordOnCallingThread;
     private final AtomicBoolean started = new AtomicBoolean();
     private final CompletableFuture<TelemetryPipeline> ready = new CompletableFuture<>();
     private final Queue<CallRecord> pending = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingCount = new AtomicInteger();
     private volatile TelemetryPipeline pipeline;
+    /** The thread that records queued calls, once the SDK is up (null in logging mode). */
+    private volatile Thread recorder;
 
-    AgentTelemetry(Supplier<TelemetryPipeline> factory, Consumer<String> warn) {
+    AgentTelemetry(Supplier<TelemetryPipeline> factory, Consumer<String> warn, boolean recordOnCallingThread) {
         this.factory = factory;
         this.warn = warn;
+        this.recordOnCallingThread = recordOnCallingThread;
     }
 
     /**
@@ -49,7 +57,7 @@ public final class AgentTelemetry implements CallTelemetry {
         EpochClock clock = EpochClock.anchor(scheduler.clock()::nanoTime);
         boolean capture = settings.captureContent();
         AgentTelemetry telemetry = new AgentTelemetry(() -> SdkFactory.create(kind, env, senderLoader, clock,
-                scheduler::snapshot, capture, warn), warn);
+                scheduler::snapshot, capture, warn), warn, kind == TelemetryExporter.LOGGING);
         telemetry.flushAtExit();
         return telemetry;
     }
@@ -63,19 +71,29 @@ public final class AgentTelemetry implements CallTelemetry {
     @Override
     public void callEnded(CallRecord record) {
         TelemetryPipeline p = pipeline;
-        if (p != null) {
+        if (p != null && recordOnCallingThread) {
             p.record(record);
             return;
         }
         startOnce();
         if (pendingCount.incrementAndGet() > MAX_PENDING) {
-            pendingCount.decrementAndGet(); // the SDK is not up yet and the backlog is full: drop
+            pendingCount.decrementAndGet(); // the backlog is full: drop rather than slow the call
             return;
         }
         pending.add(record);
-        p = pipeline;
-        if (p != null) {
+        Thread r = recorder;
+        if (r != null) {
+            LockSupport.unpark(r);
+        } else if ((p = pipeline) != null) {
             drain(p); // became ready meanwhile: make sure this record is not left behind
+        }
+    }
+
+    /** The recorder thread: turns queued records into spans and metrics, parking when idle. */
+    private void recordLoop(TelemetryPipeline p) {
+        while (true) {
+            drain(p);
+            LockSupport.park(this);
         }
     }
 
@@ -84,7 +102,7 @@ public final class AgentTelemetry implements CallTelemetry {
         if (pipeline != null || !started.compareAndSet(false, true)) {
             return;
         }
-        Thread init = new Thread(this::initialise, "rtbe-telemetry-init");
+        Thread init = new Thread(this::initialise, "rtbe-telemetry");
         init.setDaemon(true);
         init.setContextClassLoader(null);
         init.start();
@@ -96,6 +114,11 @@ public final class AgentTelemetry implements CallTelemetry {
             pipeline = p;
             drain(p);
             ready.complete(p);
+            if (!recordOnCallingThread) {
+                recorder = Thread.currentThread();
+                drain(p); // records queued before the recorder was published
+                recordLoop(p);
+            }
         } catch (RuntimeException | LinkageError e) {
             warn.accept("telemetry is off: the OpenTelemetry SDK failed to start: " + e);
             pending.clear();

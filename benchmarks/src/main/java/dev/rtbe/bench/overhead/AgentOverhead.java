@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * p99, and the differences.
  *
  * <p>Usage: {@code java -cp benchmarks/target/benchmarks.jar dev.rtbe.bench.overhead.AgentOverhead
- * [agentJar] [rounds] [callsPerRound]}
+ * [agentJar] [rounds] [callsPerRound] [warmupCalls] [extraAgentSettings]}
  */
 public final class AgentOverhead {
     private static final String BODY = "{\"model\":\"m\",\"created_at\":\"2026-01-01T00:00:00Z\",\"response\":\"hi\","
@@ -36,6 +36,11 @@ public final class AgentOverhead {
         Path agent = Paths.get(args.length > 0 ? args[0] : "agent/target/rtbe-agent.jar").toAbsolutePath();
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
         int calls = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
+        int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 5000;
+        String extraSettings = args.length > 4 ? "," + args[4] : "";
+        // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs:
+        // 40 ms per call, which would drown what we measure.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
         byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
         server.createContext("/", exchange -> {
@@ -50,16 +55,16 @@ public final class AgentOverhead {
         server.start();
         String url = "http://127.0.0.1:" + server.getAddress().getPort();
         String agentArg = "-javaagent:" + agent + "=endpoints=127.0.0.1:" + server.getAddress().getPort()
-                + ",slots.total=4";
+                + ",slots.total=4" + extraSettings;
         try {
             List<Long> off = new ArrayList<>();
             List<Long> on = new ArrayList<>();
             for (int round = 0; round < rounds; round++) {
-                off.addAll(runClient(null, url, calls));
-                on.addAll(runClient(agentArg, url, calls));
+                off.addAll(runClient(null, url, warmup, calls));
+                on.addAll(runClient(agentArg, url, warmup, calls));
             }
-            System.out.printf(Locale.ROOT, "per call (%d calls each, %d alternating rounds, after 500 warm-up calls per JVM)%n",
-                    off.size(), rounds);
+            System.out.printf(Locale.ROOT, "per call (%d calls each, %d alternating rounds, after %d warm-up calls per JVM;"
+                    + " agent settings %s)%n", off.size(), rounds, warmup, agentArg.substring(agentArg.indexOf('=') + 1));
             System.out.printf(Locale.ROOT, "  agent off: median %.1f us, p99 %.1f us%n", pct(off, 50), pct(off, 99));
             System.out.printf(Locale.ROOT, "  agent on:  median %.1f us, p99 %.1f us%n", pct(on, 50), pct(on, 99));
             System.out.printf(Locale.ROOT, "  added:     median %.1f us, p99 %.1f us (ratio on/off median %.3f)%n",
@@ -78,8 +83,9 @@ public final class AgentOverhead {
                 ms(median(startOn) - median(startOff)), (double) median(startOn) / median(startOff));
     }
 
-    private static List<Long> runClient(String agentArg, String url, int calls) throws IOException, InterruptedException {
-        String out = fork(agentArg, OverheadClient.class, url, "500", Integer.toString(calls));
+    private static List<Long> runClient(String agentArg, String url, int warmup, int calls)
+            throws IOException, InterruptedException {
+        String out = fork(agentArg, OverheadClient.class, url, Integer.toString(warmup), Integer.toString(calls));
         List<Long> latencies = new ArrayList<>();
         for (String line : out.split("\n")) {
             if (!line.isBlank()) {
