@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -21,6 +22,8 @@ import java.util.function.Supplier;
  * application's thread pays only the hand-off (when the queue is full, the record is dropped:
  * telemetry never slows a call). The {@code logging} exporter records on the calling thread
  * instead, so the last lines before exit are not lost. A shutdown hook flushes, bounded in time.
+ * Recording and shutdown take one lock, so a call being turned into spans when the JVM exits is
+ * finished before the SDK flushes, never cut in half.
  */
 public final class AgentTelemetry implements CallTelemetry {
     static final int MAX_PENDING = 1024;
@@ -33,6 +36,10 @@ public final class AgentTelemetry implements CallTelemetry {
     private final CompletableFuture<TelemetryPipeline> ready = new CompletableFuture<>();
     private final Queue<CallRecord> pending = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingCount = new AtomicInteger();
+    /** Held while records go into the SDK and while it shuts down. */
+    private final ReentrantLock recording = new ReentrantLock();
+    /** Set under {@link #recording} once the SDK is shutting down: later records are dropped. */
+    private boolean closed;
     private volatile TelemetryPipeline pipeline;
     /** The thread that records queued calls, once the SDK is up (null in logging mode). */
     private volatile Thread recorder;
@@ -72,7 +79,14 @@ public final class AgentTelemetry implements CallTelemetry {
     public void callEnded(CallRecord record) {
         TelemetryPipeline p = pipeline;
         if (p != null && recordOnCallingThread) {
-            p.record(record);
+            recording.lock();
+            try {
+                if (!closed) {
+                    p.record(record);
+                }
+            } finally {
+                recording.unlock();
+            }
             return;
         }
         startOnce();
@@ -112,12 +126,12 @@ public final class AgentTelemetry implements CallTelemetry {
         try {
             TelemetryPipeline p = factory.get();
             pipeline = p;
-            drain(p);
             ready.complete(p);
-            if (!recordOnCallingThread) {
+            if (recordOnCallingThread) {
+                drain(p); // records queued while the SDK started
+            } else {
                 recorder = Thread.currentThread();
-                drain(p); // records queued before the recorder was published
-                recordLoop(p);
+                recordLoop(p); // starts with the records queued before the recorder was published
             }
         } catch (RuntimeException | LinkageError e) {
             warn.accept("telemetry is off: the OpenTelemetry SDK failed to start: " + e);
@@ -127,10 +141,33 @@ public final class AgentTelemetry implements CallTelemetry {
     }
 
     private void drain(TelemetryPipeline p) {
-        CallRecord r;
-        while ((r = pending.poll()) != null) {
-            pendingCount.decrementAndGet();
-            p.record(r);
+        recording.lock();
+        try {
+            CallRecord r;
+            while ((r = pending.poll()) != null) {
+                pendingCount.decrementAndGet();
+                if (!closed) {
+                    p.record(r);
+                }
+            }
+        } finally {
+            recording.unlock();
+        }
+    }
+
+    /**
+     * Records what is queued, then refuses more. A record in progress is waited for, but only
+     * until the deadline: exit stays bounded even if the SDK stalls.
+     */
+    private void drainAndClose(TelemetryPipeline p, long waitMillis) throws InterruptedException {
+        if (!recording.tryLock(waitMillis, TimeUnit.MILLISECONDS)) {
+            return;
+        }
+        try {
+            drain(p);
+            closed = true;
+        } finally {
+            recording.unlock();
         }
     }
 
@@ -151,7 +188,7 @@ public final class AgentTelemetry implements CallTelemetry {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
         try {
             TelemetryPipeline p = ready.get(waitMillis, TimeUnit.MILLISECONDS);
-            drain(p);
+            drainAndClose(p, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             // The SDK's shutdown may block (a final metric export retrying a dead collector):
             // run it on a daemon thread and wait only until the deadline, so exit stays bounded.
             CompletableFuture<Void> flushed = new CompletableFuture<>();
