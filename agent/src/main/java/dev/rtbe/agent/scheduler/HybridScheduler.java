@@ -1,6 +1,8 @@
 package dev.rtbe.agent.scheduler;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -20,6 +22,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * delivered after it, and a waiter that was cancelled in between hands its slot straight back.
  * Nothing blocks while holding the lock, and futures are completed outside it, so the caller's
  * continuations never run under it.
+ *
+ * <p>Transparent preemption (when the policy turns it on): a running BE call whose holder offered
+ * it ({@link Permit#offerPreemption}) may lose its slot to an RT call that has waited the grace.
+ * The victim is the youngest offered call (it loses the least work); the slot is taken back and
+ * granted in the same step, and the holder's abort action runs after the lock is released. The
+ * holder then asks again with {@link #reacquire}: it rejoins the BE queue in arrival order (in
+ * front of everyone who came after it), keeping its arrival time for aging. Promoted calls and
+ * calls preempted {@code maxPreemptionsPerCall} times are immune, and nothing is preempted while
+ * a promoted BE call waits (it would take the freed slot first).
  */
 public final class HybridScheduler {
     private final SchedulerPolicy policy;
@@ -41,6 +52,10 @@ public final class HybridScheduler {
     private final long[] rejectedMaxWait = new long[2];
     private final long[] rejectedCallTimeout = new long[2];
     private final long[] cancelled = new long[2];
+    /** Running BE permits offered for preemption, in offer order. */
+    private final List<Permit> preemptible = new ArrayList<>();
+    private long preemptions;
+    private long preemptedSlotNanos;
 
     public HybridScheduler(SchedulerPolicy policy, SchedulerClock clock) {
         this.policy = policy;
@@ -64,10 +79,38 @@ public final class HybridScheduler {
      */
     public Permit acquire(Priority priority, Duration timeout)
             throws InterruptedException, SchedulerRejectedException {
+        return await(priority, timeout, null);
+    }
+
+    /**
+     * Waits for a slot again after {@code preempted} lost its slot to an RT call: the call rejoins
+     * the BE queue in arrival order with its original arrival time. It is never refused for a full
+     * queue and the class max-wait does not apply (it was admitted already); its own
+     * {@code timeout} still does.
+     */
+    public Permit reacquire(Permit preempted, Duration timeout)
+            throws InterruptedException, SchedulerRejectedException {
+        return await(Priority.BE, timeout, requirePreempted(preempted));
+    }
+
+    /** As {@link #reacquire}, without blocking (see {@link #acquireAsync}). */
+    public CompletableFuture<Permit> reacquireAsync(Permit preempted, Duration timeout) {
+        return asFuture(admit(Priority.BE, timeout, requirePreempted(preempted)));
+    }
+
+    private static Permit requirePreempted(Permit permit) {
+        if (!permit.isPreempted()) {
+            throw new IllegalArgumentException("not a preempted permit: " + permit);
+        }
+        return permit;
+    }
+
+    private Permit await(Priority priority, Duration timeout, Permit preempted)
+            throws InterruptedException, SchedulerRejectedException {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        Object admitted = admit(priority, timeout);
+        Object admitted = admit(priority, timeout, preempted);
         if (admitted instanceof Permit) {
             return (Permit) admitted;
         }
@@ -99,7 +142,10 @@ public final class HybridScheduler {
      * the thread that released the slot, so keep them short or make them async.
      */
     public CompletableFuture<Permit> acquireAsync(Priority priority, Duration timeout) {
-        Object admitted = admit(priority, timeout);
+        return asFuture(admit(priority, timeout, null));
+    }
+
+    private static CompletableFuture<Permit> asFuture(Object admitted) {
         if (admitted instanceof Permit) {
             return CompletableFuture.completedFuture((Permit) admitted);
         }
@@ -117,7 +163,7 @@ public final class HybridScheduler {
         lock.lock();
         try {
             promoteDue(now);
-            return mayStartNow(priority) ? newPermit(priority, now, now, false, 0) : null;
+            return mayStartNow(priority) ? newPermit(priority, now, now, false, 0, 0) : null;
         } finally {
             lock.unlock();
         }
@@ -132,20 +178,27 @@ public final class HybridScheduler {
                     new int[] {rtInFlight, beInFlight}, new int[] {rtQueue.size(), beQueue.size()},
                     promotedWaiting, promotions, granted.clone(), released.clone(),
                     rejectedQueueFull.clone(), rejectedMaxWait.clone(), rejectedCallTimeout.clone(),
-                    cancelled.clone());
+                    cancelled.clone(), preemptions, preemptedSlotNanos);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Returns a {@link Permit} (started at once), a {@link Waiter} (queued) or the rejection. */
-    private Object admit(Priority priority, Duration timeout) {
+    /**
+     * Returns a {@link Permit} (started at once), a {@link Waiter} (queued, possibly granted
+     * already by a preemption) or the rejection. {@code preempted} is set for a re-queued call.
+     */
+    private Object admit(Priority priority, Duration timeout, Permit preempted) {
         long now = clock.nanoTime();
+        Delivery delivery = null;
         lock.lock();
         try {
             promoteDue(now);
+            if (preempted != null) {
+                return requeue(preempted, timeout, now);
+            }
             if (mayStartNow(priority)) {
-                return newPermit(priority, now, now, false, 0);
+                return newPermit(priority, now, now, false, 0, 0);
             }
             WaitQueue queue = queue(priority);
             int maxLength = policy.maxQueueLength(priority);
@@ -153,21 +206,107 @@ public final class HybridScheduler {
                 rejectedQueueFull[priority.ordinal()]++;
                 return new QueueFullException(priority, queue.size(), maxLength);
             }
-            Waiter waiter = new Waiter(this, priority, now, positionAtArrival(priority));
+            Waiter waiter = new Waiter(this, priority, now, positionAtArrival(priority), 0);
             queue.addLast(waiter);
             if (priority == Priority.BE && nextToPromote == null) {
                 nextToPromote = waiter;
             }
-            scheduleDeadline(waiter, timeout, now);
+            scheduleDeadline(waiter, timeout, now, policy.maxWaitNanos(priority));
+            if (priority == Priority.RT && policy.preemption()) {
+                if (policy.preemptionGraceNanos() == 0) {
+                    delivery = settle(now);
+                } else {
+                    waiter.grace = clock.schedule(now + policy.preemptionGraceNanos(), this::onGraceOver);
+                }
+            }
             return waiter;
+        } finally {
+            lock.unlock();
+            deliver(delivery);
+        }
+    }
+
+    /** A preempted call rejoins the BE queue in arrival order (ahead of all who came after it). */
+    private Object requeue(Permit preempted, Duration timeout, long now) {
+        long arrival = preempted.arrivalNanos();
+        int times = preempted.preemptions() + 1;
+        boolean due = isDue(arrival, now);
+        Waiter older = beQueue.first();
+        if (rtQueue.isEmpty() && beMayStart() && (older == null || older.arrivalNanos > arrival)) {
+            return newPermit(Priority.BE, arrival, now, due, 0, times);
+        }
+        Waiter waiter = new Waiter(this, Priority.BE, arrival, rtQueue.size(), times);
+        beQueue.insertByArrival(waiter);
+        if (due) {
+            waiter.promoted = true; // everyone older is promoted already (promoteDue ran)
+            promotedWaiting++;
+            promotions++;
+        } else if (nextToPromote == null || arrival < nextToPromote.arrivalNanos) {
+            nextToPromote = waiter;
+        }
+        scheduleDeadline(waiter, timeout, now, SchedulerPolicy.UNLIMITED);
+        return waiter;
+    }
+
+    private boolean isDue(long arrival, long now) {
+        long after = policy.promotionAfterNanos();
+        return after != SchedulerPolicy.UNLIMITED && now - arrival >= after;
+    }
+
+    /** Called by {@link Permit#offerPreemption}. */
+    boolean offerPreemption(Permit permit, Runnable abort) {
+        if (!policy.preemption() || permit.priority() != Priority.BE || permit.promoted()
+                || permit.preemptions() >= policy.maxPreemptionsPerCall() || abort == null) {
+            return false;
+        }
+        Delivery delivery;
+        lock.lock();
+        try {
+            if (permit.isReleased() || permit.abort != null) {
+                return false;
+            }
+            permit.abort = abort;
+            preemptible.add(permit);
+            delivery = settle(clock.nanoTime());
+        } finally {
+            lock.unlock();
+        }
+        deliver(delivery);
+        return true;
+    }
+
+    /** Called by {@link Permit#withdrawPreemption}. */
+    boolean withdrawPreemption(Permit permit) {
+        lock.lock();
+        try {
+            if (permit.isPreempted()) {
+                return false;
+            }
+            if (permit.abort != null) {
+                permit.abort = null;
+                preemptible.remove(permit);
+            }
+            return true;
         } finally {
             lock.unlock();
         }
     }
 
+    /** An RT waiter's grace ended: a preemption may now be due. */
+    private void onGraceOver() {
+        Delivery delivery;
+        lock.lock();
+        try {
+            delivery = settle(clock.nanoTime());
+        } finally {
+            lock.unlock();
+        }
+        deliver(delivery);
+    }
+
     /** Called once per permit, by {@link Permit#release()}. */
     void onRelease(Permit permit) {
-        Waiter grantedChain;
+        Delivery delivery;
         lock.lock();
         try {
             if (permit.priority() == Priority.RT) {
@@ -176,11 +315,15 @@ public final class HybridScheduler {
                 beInFlight--;
             }
             released[permit.priority().ordinal()]++;
-            grantedChain = dispatch(clock.nanoTime());
+            if (permit.abort != null) {
+                permit.abort = null;
+                preemptible.remove(permit);
+            }
+            delivery = settle(clock.nanoTime());
         } finally {
             lock.unlock();
         }
-        deliver(grantedChain);
+        deliver(delivery);
     }
 
     /** The waiter's future was cancelled or failed from outside: take it out of the queue. */
@@ -213,7 +356,96 @@ public final class HybridScheduler {
                 new QueueTimeoutException(waiter.priority, now - waiter.arrivalNanos, limitNanos, callTimeout));
     }
 
-    /** Completes the granted waiters' futures, outside the lock. */
+    /** What one event decided under the lock, to carry out after it: grants, then aborts. */
+    private static final class Delivery {
+        final Waiter granted;
+        final List<Runnable> aborts;
+
+        Delivery(Waiter granted, List<Runnable> aborts) {
+            this.granted = granted;
+            this.aborts = aborts;
+        }
+    }
+
+    /**
+     * After an event: grants what may start, then, while an RT call has waited its grace and no
+     * slot is free for it, takes back the youngest offered BE slot and grants again.
+     */
+    private Delivery settle(long now) {
+        Waiter chain = dispatch(now);
+        List<Runnable> aborts = null;
+        while (mayPreemptFor(now)) {
+            Permit victim = youngestPreemptible();
+            if (victim == null) {
+                break;
+            }
+            preemptible.remove(victim);
+            Runnable abort = victim.abort;
+            victim.abort = null;
+            if (!victim.claimForPreemption(now)) {
+                continue; // its holder is releasing it right now: that release frees the slot
+            }
+            beInFlight--;
+            released[Priority.BE.ordinal()]++;
+            preemptions++;
+            preemptedSlotNanos += now - victim.grantedNanos();
+            if (aborts == null) {
+                aborts = new ArrayList<>(2);
+            }
+            aborts.add(abort);
+            chain = append(chain, dispatch(now));
+        }
+        return chain == null && aborts == null ? null : new Delivery(chain, aborts);
+    }
+
+    private boolean mayPreemptFor(long now) {
+        if (!policy.preemption() || preemptible.isEmpty() || promotedWaiting > 0 || rtMayStart()) {
+            return false;
+        }
+        Waiter oldestRt = rtQueue.first();
+        return oldestRt != null && now - oldestRt.arrivalNanos >= policy.preemptionGraceNanos();
+    }
+
+    /** The offered permit granted last: preempting it loses the least work. */
+    private Permit youngestPreemptible() {
+        Permit youngest = null;
+        for (Permit p : preemptible) {
+            if (youngest == null || p.grantedNanos() >= youngest.grantedNanos()) {
+                youngest = p;
+            }
+        }
+        return youngest;
+    }
+
+    private static Waiter append(Waiter chain, Waiter more) {
+        if (chain == null) {
+            return more;
+        }
+        Waiter tail = chain;
+        while (tail.nextGranted != null) {
+            tail = tail.nextGranted;
+        }
+        tail.nextGranted = more;
+        return chain;
+    }
+
+    /** Completes the granted waiters' futures, then runs the preempted calls' aborts, outside the lock. */
+    private static void deliver(Delivery delivery) {
+        if (delivery == null) {
+            return;
+        }
+        deliver(delivery.granted);
+        if (delivery.aborts != null) {
+            for (Runnable abort : delivery.aborts) {
+                try {
+                    abort.run();
+                } catch (RuntimeException | LinkageError e) {
+                    // the adapter's abort failed: the exchange ends on its own; the slot is already back
+                }
+            }
+        }
+    }
+
     private static void deliver(Waiter chain) {
         while (chain != null) {
             Waiter waiter = chain;
@@ -250,7 +482,7 @@ public final class HybridScheduler {
             leaveQueue(chosen);
             chosen.state = Waiter.State.GRANTED;
             chosen.permit = newPermit(chosen.priority, chosen.arrivalNanos, now, chosen.promoted,
-                    chosen.queuePosition);
+                    chosen.queuePosition, chosen.preemptions);
             if (tail == null) {
                 head = chosen;
             } else {
@@ -290,14 +522,15 @@ public final class HybridScheduler {
         return beInFlight + Math.max(policy.rtReservedSlots(), rtInFlight) < policy.totalSlots();
     }
 
-    private Permit newPermit(Priority priority, long arrival, long now, boolean promoted, int position) {
+    private Permit newPermit(Priority priority, long arrival, long now, boolean promoted, int position,
+                             int preemptionsBefore) {
         if (priority == Priority.RT) {
             rtInFlight++;
         } else {
             beInFlight++;
         }
         granted[priority.ordinal()]++;
-        return new Permit(this, priority, arrival, now, promoted, position);
+        return new Permit(this, priority, arrival, now, promoted, position, preemptionsBefore);
     }
 
     /** Waiters ahead of a new arrival: for RT those served before it, for BE all RT and older BE. */
@@ -321,10 +554,13 @@ public final class HybridScheduler {
             waiter.deadline.cancel();
             waiter.deadline = null;
         }
+        if (waiter.grace != null) {
+            waiter.grace.cancel();
+            waiter.grace = null;
+        }
     }
 
-    private void scheduleDeadline(Waiter waiter, Duration callTimeout, long now) {
-        long classLimit = policy.maxWaitNanos(waiter.priority);
+    private void scheduleDeadline(Waiter waiter, Duration callTimeout, long now, long classLimit) {
         long callLimit = callTimeout == null ? SchedulerPolicy.UNLIMITED : nanos(callTimeout);
         long limit = Math.min(classLimit, callLimit);
         if (limit == SchedulerPolicy.UNLIMITED) {

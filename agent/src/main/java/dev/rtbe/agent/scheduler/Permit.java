@@ -25,17 +25,36 @@ public final class Permit {
     private final long grantedNanos;
     private final boolean promoted;
     private final int queuePosition;
+    private final int preemptions;
     @SuppressWarnings("unused") // accessed through RELEASED
     private volatile boolean released;
+    /** Set (under the scheduler's lock) when the scheduler took the slot back for an RT call. */
+    private volatile long preemptedNanos = NOT_PREEMPTED;
+
+    // Guarded by the scheduler's lock.
+    /** What aborts the exchange, while the holder offers the permit for preemption. */
+    Runnable abort;
+
+    static final long NOT_PREEMPTED = Long.MIN_VALUE;
 
     Permit(HybridScheduler scheduler, Priority priority, long arrivalNanos, long grantedNanos,
-           boolean promoted, int queuePosition) {
+           boolean promoted, int queuePosition, int preemptions) {
         this.scheduler = scheduler;
         this.priority = priority;
         this.arrivalNanos = arrivalNanos;
         this.grantedNanos = grantedNanos;
         this.promoted = promoted;
         this.queuePosition = queuePosition;
+        this.preemptions = preemptions;
+    }
+
+    /** Claims the slot back for the scheduler (under its lock); false if the holder released it first. */
+    boolean claimForPreemption(long now) {
+        if (RELEASED.compareAndSet(this, false, true)) {
+            preemptedNanos = now;
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -78,6 +97,40 @@ public final class Permit {
         return promoted;
     }
 
+    /** How often this call was preempted before this permit was granted. */
+    public int preemptions() {
+        return preemptions;
+    }
+
+    /** True when the scheduler took this slot back for an RT call; the exchange must be abandoned. */
+    public boolean isPreempted() {
+        return preemptedNanos != NOT_PREEMPTED;
+    }
+
+    /** When the slot was taken back, in the scheduler clock's nanoseconds; only if {@link #isPreempted()}. */
+    public long preemptedNanos() {
+        return preemptedNanos;
+    }
+
+    /**
+     * Offers this running BE call for preemption: from now until {@link #withdrawPreemption()},
+     * the scheduler may take the slot back for an RT call and then runs {@code abort} (once, on
+     * the thread that caused the preemption, possibly this one, before this method returns).
+     * Returns false when the call may not be preempted (RT, promoted, immune after too many
+     * preemptions, preemption off, or already over).
+     */
+    public boolean offerPreemption(Runnable abort) {
+        return scheduler.offerPreemption(this, abort);
+    }
+
+    /**
+     * Ends the offer (the response is about to reach the application). Returns false when the
+     * call was preempted already: the exchange is being aborted and must not reach the application.
+     */
+    public boolean withdrawPreemption() {
+        return scheduler.withdrawPreemption(this);
+    }
+
     /** How many waiters were ahead of the call when it arrived (0 when it started at once). */
     public int queuePosition() {
         return queuePosition;
@@ -86,6 +139,7 @@ public final class Permit {
     @Override
     public String toString() {
         return "Permit[" + priority + ", waited " + SchedulerPolicy.nanosText(queueWaitNanos())
-                + (promoted ? ", promoted" : "") + (released ? ", released" : "") + "]";
+                + (promoted ? ", promoted" : "") + (preemptions > 0 ? ", preempted " + preemptions + "x before" : "")
+                + (isPreempted() ? ", preempted" : released ? ", released" : "") + "]";
     }
 }

@@ -18,6 +18,9 @@ public final class SchedulerPolicy {
     private final int beMaxQueueLength;
     private final long rtMaxWaitNanos;
     private final long beMaxWaitNanos;
+    private final boolean preemption;
+    private final long preemptionGraceNanos;
+    private final int maxPreemptionsPerCall;
 
     private SchedulerPolicy(Builder b) {
         if (b.totalSlots < 1) {
@@ -30,6 +33,9 @@ public final class SchedulerPolicy {
         if (b.rtMaxQueueLength < 1 || b.beMaxQueueLength < 1) {
             throw new IllegalArgumentException("queue lengths must be >= 1");
         }
+        if (b.maxPreemptionsPerCall < 0) {
+            throw new IllegalArgumentException("max preemptions per call must be >= 0, was " + b.maxPreemptionsPerCall);
+        }
         this.totalSlots = b.totalSlots;
         this.rtReservedSlots = b.rtReservedSlots;
         this.rtOrder = b.rtOrder;
@@ -38,6 +44,9 @@ public final class SchedulerPolicy {
         this.beMaxQueueLength = b.beMaxQueueLength;
         this.rtMaxWaitNanos = b.rtMaxWaitNanos;
         this.beMaxWaitNanos = b.beMaxWaitNanos;
+        this.preemption = b.preemption;
+        this.preemptionGraceNanos = b.preemptionGraceNanos;
+        this.maxPreemptionsPerCall = b.maxPreemptionsPerCall;
     }
 
     public static Builder builder(int totalSlots) {
@@ -72,12 +81,32 @@ public final class SchedulerPolicy {
         return priority == Priority.RT ? rtMaxWaitNanos : beMaxWaitNanos;
     }
 
+    /**
+     * Transparent preemption: an RT call that has waited the grace may take the slot of the
+     * youngest running BE call that offered itself as preemptible.
+     */
+    public boolean preemption() {
+        return preemption;
+    }
+
+    /** How long an RT call waits before a preemption is considered (0 = at once). */
+    public long preemptionGraceNanos() {
+        return preemptionGraceNanos;
+    }
+
+    /** How often one BE call may be preempted before it becomes immune. */
+    public int maxPreemptionsPerCall() {
+        return maxPreemptionsPerCall;
+    }
+
     @Override
     public String toString() {
         return "N=" + totalSlots + " R=" + rtReservedSlots + " rt-order=" + rtOrder
                 + " promotion=" + nanosText(promotionAfterNanos)
                 + " max-length rt/be=" + rtMaxQueueLength + "/" + beMaxQueueLength
-                + " max-wait rt/be=" + nanosText(rtMaxWaitNanos) + "/" + nanosText(beMaxWaitNanos);
+                + " max-wait rt/be=" + nanosText(rtMaxWaitNanos) + "/" + nanosText(beMaxWaitNanos)
+                + (preemption ? " preemption grace=" + nanosText(preemptionGraceNanos)
+                        + " max-per-call=" + maxPreemptionsPerCall : "");
     }
 
     static String nanosText(long nanos) {
@@ -110,6 +139,9 @@ public final class SchedulerPolicy {
         private int beMaxQueueLength = 10_000;
         private long rtMaxWaitNanos = UNLIMITED;
         private long beMaxWaitNanos = UNLIMITED;
+        private boolean preemption;
+        private long preemptionGraceNanos;
+        private int maxPreemptionsPerCall = 1;
 
         private Builder(int totalSlots) {
             this.totalSlots = totalSlots;
@@ -148,6 +180,15 @@ public final class SchedulerPolicy {
             } else {
                 beMaxWaitNanos = toNanos(d);
             }
+            return this;
+        }
+
+        /** Turns transparent preemption on, with its grace and per-call limit. */
+        public Builder preemption(Duration grace, int maxPerCall) {
+            long g = toNanos(java.util.Objects.requireNonNull(grace, "grace"));
+            this.preemption = true;
+            this.preemptionGraceNanos = g;
+            this.maxPreemptionsPerCall = maxPerCall;
             return this;
         }
 

@@ -14,11 +14,13 @@ public final class SchedulerSnapshot {
     private final long[] rejectedMaxWait;
     private final long[] rejectedCallTimeout;
     private final long[] cancelled;
+    private final long preemptions;
+    private final long preemptedSlotNanos;
 
     SchedulerSnapshot(int totalSlots, int rtReservedSlots, int[] inFlight, int[] queued,
                       int promotedWaiting, long promotions, long[] granted, long[] released,
                       long[] rejectedQueueFull, long[] rejectedMaxWait, long[] rejectedCallTimeout,
-                      long[] cancelled) {
+                      long[] cancelled, long preemptions, long preemptedSlotNanos) {
         this.totalSlots = totalSlots;
         this.rtReservedSlots = rtReservedSlots;
         this.inFlight = inFlight;
@@ -31,6 +33,18 @@ public final class SchedulerSnapshot {
         this.rejectedMaxWait = rejectedMaxWait;
         this.rejectedCallTimeout = rejectedCallTimeout;
         this.cancelled = cancelled;
+        this.preemptions = preemptions;
+        this.preemptedSlotNanos = preemptedSlotNanos;
+    }
+
+    /** BE calls whose slot was taken back for an RT call, since start. */
+    public long preemptions() {
+        return preemptions;
+    }
+
+    /** Slot time the preempted calls had used when their slot was taken back (work thrown away). */
+    public long preemptedSlotNanos() {
+        return preemptedSlotNanos;
     }
 
     public int totalSlots() {
@@ -105,6 +119,7 @@ public final class SchedulerSnapshot {
         return "in-flight rt/be=" + inFlight[0] + "/" + inFlight[1] + " of " + totalSlots
                 + " (R=" + rtReservedSlots + "), queued rt/be=" + queued[0] + "/" + queued[1]
                 + ", promoted waiting=" + promotedWaiting + ", promotions=" + promotions
-                + ", rejected rt/be=" + rejected(Priority.RT) + "/" + rejected(Priority.BE);
+                + ", rejected rt/be=" + rejected(Priority.RT) + "/" + rejected(Priority.BE)
+                + (preemptions > 0 ? ", preemptions=" + preemptions : "");
     }
 }

@@ -1,6 +1,6 @@
 package dev.rtbe.agent.scheduler;
 
-/** An intrusive doubly linked list of waiters, in arrival order. Guarded by the scheduler's lock. */
+/** An intrusive doubly linked list of waiters, in arrival order (re-queued calls are inserted in it). Guarded by the scheduler's lock. */
 final class WaitQueue {
     private Waiter first;
     private Waiter last;
@@ -15,6 +15,27 @@ final class WaitQueue {
             last.next = w;
         }
         last = w;
+        size++;
+    }
+
+    /** Inserts after every waiter that arrived no later than {@code w}: arrival order is kept. */
+    void insertByArrival(Waiter w) {
+        Waiter after = last;
+        while (after != null && after.arrivalNanos > w.arrivalNanos) {
+            after = after.prev;
+        }
+        w.prev = after;
+        w.next = after == null ? first : after.next;
+        if (after == null) {
+            first = w;
+        } else {
+            after.next = w;
+        }
+        if (w.next == null) {
+            last = w;
+        } else {
+            w.next.prev = w;
+        }
         size++;
     }
 

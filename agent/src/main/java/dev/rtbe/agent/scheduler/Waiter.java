@@ -14,10 +14,14 @@ final class Waiter extends CompletableFuture<Permit> {
     final Priority priority;
     final long arrivalNanos;
     final int queuePosition;
+    /** How often the call was preempted before (0 for a new call). */
+    final int preemptions;
 
     State state = State.QUEUED;
     boolean promoted;
     Cancellable deadline;
+    /** The end of an RT waiter's preemption grace. */
+    Cancellable grace;
     Permit permit;
 
     Waiter prev;
@@ -25,11 +29,12 @@ final class Waiter extends CompletableFuture<Permit> {
     /** Link in the chain of waiters granted by one dispatch, delivered after the lock is released. */
     Waiter nextGranted;
 
-    Waiter(HybridScheduler scheduler, Priority priority, long arrivalNanos, int queuePosition) {
+    Waiter(HybridScheduler scheduler, Priority priority, long arrivalNanos, int queuePosition, int preemptions) {
         this.scheduler = scheduler;
         this.priority = priority;
         this.arrivalNanos = arrivalNanos;
         this.queuePosition = queuePosition;
+        this.preemptions = preemptions;
     }
 
     /** Cancelling the future takes the waiter out of the queue; a slot granted meanwhile passes on. */
