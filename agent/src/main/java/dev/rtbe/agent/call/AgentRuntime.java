@@ -1,6 +1,7 @@
 package dev.rtbe.agent.call;
 
 import dev.rtbe.agent.classify.Classifier;
+import dev.rtbe.agent.config.PreemptionMode;
 import dev.rtbe.agent.config.Settings;
 import dev.rtbe.agent.scheduler.HybridScheduler;
 import dev.rtbe.agent.scheduler.SchedulerClock;
@@ -46,15 +47,18 @@ public final class AgentRuntime {
     }
 
     static SchedulerPolicy policyOf(Settings s) {
-        return SchedulerPolicy.builder(s.totalSlots())
+        SchedulerPolicy.Builder b = SchedulerPolicy.builder(s.totalSlots())
                 .rtReservedSlots(s.rtReservedSlots())
                 .rtOrder(s.rtOrder())
                 .promotionAfter(s.promotionAfter().orElse(null))
                 .maxQueueLength(Priority.RT, s.rtQueueMaxLength())
                 .maxQueueLength(Priority.BE, s.beQueueMaxLength())
                 .maxWait(Priority.RT, s.rtQueueMaxWait().orElse(null))
-                .maxWait(Priority.BE, s.beQueueMaxWait().orElse(null))
-                .build();
+                .maxWait(Priority.BE, s.beQueueMaxWait().orElse(null));
+        if (s.preemption() == PreemptionMode.TRANSPARENT) {
+            b.preemption(s.preemptionGrace(), s.preemptionMaxPerCall());
+        }
+        return b.build();
     }
 
     /** The running agent's runtime, or null when the agent is off. */

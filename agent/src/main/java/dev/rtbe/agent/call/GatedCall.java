@@ -46,6 +46,8 @@ public final class GatedCall implements StreamListener {
     private volatile LlmResult result;
     private volatile String streamError;
     private volatile Outcome outcome;
+    /** Attempts that lost their slot to an RT call: grant, send and preemption time, three per attempt. */
+    private volatile long[] preemptedAttempts = new long[0];
 
     GatedCall(AgentRuntime runtime, String method, URI uri, LlmRequest request, Classification classification,
               TraceParent parent) {
@@ -154,6 +156,80 @@ public final class GatedCall implements StreamListener {
         }
     }
 
+    /**
+     * Offers the exchange under way for transparent preemption: until {@link #withdrawPreemption()}
+     * the scheduler may take the slot back for an RT call and run {@code abort}, which must end the
+     * exchange on the wire (possibly at once, on this thread). The adapter calls this only when it
+     * can send the request again. Returns false when the call may not be preempted.
+     */
+    public boolean offerPreemption(Runnable abort) {
+        Permit p = permit;
+        return p != null && !finished.get() && p.offerPreemption(abort);
+    }
+
+    /**
+     * The response is about to reach the application: no more preemption. Returns false when the
+     * call was preempted already; the adapter must then keep this response from the application
+     * and send again after {@link #reacquireAfterPreemption}.
+     */
+    public boolean withdrawPreemption() {
+        Permit p = permit;
+        return p == null || p.withdrawPreemption();
+    }
+
+    /** True when transparent preemption is on and this is a batch call: worth offering. */
+    public boolean preemptionEnabled() {
+        return classification.priority() == dev.rtbe.agent.scheduler.Priority.BE
+                && runtime.scheduler().policy().preemption();
+    }
+
+    /** True when the current attempt lost its slot to an RT call. */
+    public boolean wasPreempted() {
+        Permit p = permit;
+        return p != null && p.isPreempted();
+    }
+
+    /**
+     * After a preemption: remembers the lost attempt and waits for a slot again, at the front of
+     * the batch queue with the call's original arrival time. On rejection or interrupt the call is
+     * over, as with {@link #acquire}.
+     */
+    public Permit reacquireAfterPreemption(Duration timeout) throws InterruptedException, SchedulerRejectedException {
+        Permit lost = permit;
+        if (lost == null || !lost.isPreempted()) {
+            throw new IllegalStateException("the call was not preempted");
+        }
+        Cancellable guard = maxHold;
+        if (guard != null) {
+            guard.cancel();
+        }
+        long[] before = preemptedAttempts;
+        long[] attempts = java.util.Arrays.copyOf(before, before.length + 3);
+        attempts[before.length] = lost.grantedNanos();
+        attempts[before.length + 1] = sentNanos;
+        attempts[before.length + 2] = lost.preemptedNanos();
+        preemptedAttempts = attempts;
+        sentNanos = NONE;
+        status = 0;
+        watcher = null;
+        firstTokenNanos = NONE;
+        result = null;
+        streamError = null;
+        try {
+            Permit next = runtime.scheduler().reacquire(lost, timeout);
+            onGranted(next);
+            return next;
+        } catch (InterruptedException | SchedulerRejectedException e) {
+            finish(Outcome.REJECTED, e);
+            throw e;
+        }
+    }
+
+    /** How often this call lost its slot to an RT call so far. */
+    public int preemptions() {
+        return preemptedAttempts.length / 3;
+    }
+
     /** The response headers arrived: from here on the body's bytes are watched. */
     public void onResponse(int status, String contentType, String contentEncoding) {
         this.status = status;
@@ -222,7 +298,8 @@ public final class GatedCall implements StreamListener {
                 .outcome(how.label(), error, streamError)
                 .status(status)
                 .times(startNanos, sentNanos, firstTokenNanos, end)
-                .parent(parent);
+                .parent(parent)
+                .preemptedAttempts(preemptedAttempts);
         Permit p = permit;
         if (p != null) {
             b.grant(p.arrivalNanos(), p.grantedNanos(), p.queuePosition(), p.promoted());
@@ -289,6 +366,14 @@ public final class GatedCall implements StreamListener {
             line.append(" queue_wait=").append(seconds(p.queueWaitNanos()));
             if (p.promoted()) {
                 line.append(" promoted=true");
+            }
+            long[] lost = preemptedAttempts;
+            if (lost.length > 0) {
+                long wasted = 0;
+                for (int i = 0; i < lost.length; i += 3) {
+                    wasted += lost[i + 2] - lost[i];
+                }
+                line.append(" preempted=").append(lost.length / 3).append(" wasted=").append(seconds(wasted));
             }
         } else if (how == Outcome.REJECTED) {
             line.append(" queue_wait=").append(seconds(now - startNanos)); // waited until refused

@@ -3,6 +3,7 @@ package dev.rtbe.agent.config;
 import static dev.rtbe.agent.config.SettingDefinitions.AGING_BOOST;
 import static dev.rtbe.agent.config.SettingDefinitions.AGING_PROMOTION;
 import static dev.rtbe.agent.config.SettingDefinitions.AGING_THRESHOLD;
+import static dev.rtbe.agent.config.SettingDefinitions.PREEMPTION;
 import static dev.rtbe.agent.config.SettingDefinitions.SLOTS_RT_RESERVED;
 import static dev.rtbe.agent.config.SettingDefinitions.SLOTS_TOTAL;
 
@@ -25,7 +26,8 @@ final class CrossFieldRules {
     }
 
     /**
-     * R < N, so batch calls always have a slot they may use; by default R = min(1, N - 1). The
+     * R < N, so batch calls always have a slot they may use; by default R = min(1, N - 1), or 0
+     * with transparent preemption (real-time calls take slots back instead of keeping one idle). The
      * seed's own variables accepted R = N (its deployment ran N = 1, R = 1, which reserved nothing
      * in effect), so from there the value is lowered to N - 1 with a warning instead of refused.
      */
@@ -35,7 +37,11 @@ final class CrossFieldRules {
             return;
         }
         if (!r.isExplicit(SLOTS_RT_RESERVED)) {
-            r.put(SLOTS_RT_RESERVED, Math.min(1, total - 1), "default: min(1, total - 1)");
+            if (r.get(PREEMPTION) == PreemptionMode.TRANSPARENT) {
+                r.put(SLOTS_RT_RESERVED, 0, "default with rtbe.preemption=transparent");
+            } else {
+                r.put(SLOTS_RT_RESERVED, Math.min(1, total - 1), "default: min(1, total - 1)");
+            }
             return;
         }
         Integer reserved = r.get(SLOTS_RT_RESERVED);

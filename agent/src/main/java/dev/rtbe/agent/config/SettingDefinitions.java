@@ -47,7 +47,7 @@ public final class SettingDefinitions {
             "The LLM servers whose calls are scheduled; all other HTTP calls pass untouched. A scheme, if given, must match; a path is a prefix.");
     public static final Setting<Integer> SLOTS_TOTAL = row("rtbe.slots.total", integer(1), "1", plain("OLLAMA_NUM_PARALLEL"),
             "N: calls the server runs at once; set it to the server's OLLAMA_NUM_PARALLEL.");
-    public static final Setting<Integer> SLOTS_RT_RESERVED = derived("rtbe.slots.rt-reserved", integer(0), "min(1, total - 1)",
+    public static final Setting<Integer> SLOTS_RT_RESERVED = derived("rtbe.slots.rt-reserved", integer(0), "min(1, total - 1), or 0 with preemption",
             plain("SCHEDULING_RT_RESERVED_SLOTS"),
             "R: slots only real-time calls may use; must be below rtbe.slots.total so batch work can run.");
     public static final Setting<Duration> AGING_THRESHOLD = row("rtbe.aging.threshold", duration(), "60s",
@@ -70,6 +70,14 @@ public final class SettingDefinitions {
             "Longest a batch call waits for a slot before it fails with an IOException; none waits as long as it takes.");
     public static final Setting<Duration> SLOTS_MAX_HOLD = row("rtbe.slots.max-hold", duration(), "30m", null,
             "Leak guard: a slot held this long is taken back; far above any real generation.");
+    public static final Setting<PreemptionMode> PREEMPTION = row("rtbe.preemption", enumOf(PreemptionMode.class), "off", null,
+            "transparent: a real-time call that would wait takes the slot of the youngest running batch call that has sent nothing to the application yet; that call is aborted and re-sent later, unseen by the application.");
+    public static final Setting<Duration> PREEMPTION_GRACE = row("rtbe.preemption.grace", duration(), "0s", null,
+            "How long a waiting real-time call waits for a slot to free up before a preemption is considered.");
+    public static final Setting<Integer> PREEMPTION_MAX_PER_CALL = row("rtbe.preemption.max-per-call", integer(0), "2", null,
+            "How often one batch call may be preempted; after that it is immune, so batch work always finishes.");
+    public static final Setting<Integer> PREEMPTION_MAX_BODY = row("rtbe.preemption.max-body-bytes", integer(0), "1048576", null,
+            "Largest request body the agent keeps to re-send; a batch call with a larger (or one-shot, streamed) body is immune.");
     public static final Setting<String> CLASSIFY_HEADER = row("rtbe.classify.header", headerName(), "X-Rtbe-Priority", null,
             "Request header an application may set to rt or be to classify a call explicitly.");
     public static final Setting<Boolean> CLASSIFY_HEADER_STRIP = row("rtbe.classify.header-strip", bool(), "true", null,

@@ -111,6 +111,14 @@ public final class Settings {
 
     public Duration slotMaxHold() { return get(SLOTS_MAX_HOLD); }
 
+    public PreemptionMode preemption() { return get(PREEMPTION); }
+
+    public Duration preemptionGrace() { return get(PREEMPTION_GRACE); }
+
+    public int preemptionMaxPerCall() { return get(PREEMPTION_MAX_PER_CALL); }
+
+    public int preemptionMaxBodyBytes() { return get(PREEMPTION_MAX_BODY); }
+
     public String classifyHeader() { return get(CLASSIFY_HEADER); }
 
     public boolean classifyHeaderStrip() { return get(CLASSIFY_HEADER_STRIP); }

@@ -10,6 +10,7 @@ import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.LongHistogram;
 import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.ObservableDoubleMeasurement;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
 import java.util.Arrays;
 import java.util.List;
@@ -19,7 +20,8 @@ import java.util.function.Supplier;
  * The agent's metrics. Per call: queue wait and user-perceived time to first token by class and
  * outcome, and the GenAI client duration and token usage. From the scheduler, read at each
  * collection from one snapshot: slots in use and queue length by class, rejections by reason,
- * promotions. Forced releases (max hold, garbage-collected bodies) are counted as calls end.
+ * promotions, preemptions and the slot time preempted calls threw away. Forced releases (max
+ * hold, garbage-collected bodies) are counted as calls end.
  */
 final class CallMetrics {
     static final String QUEUE_WAIT = "rtbe.queue.wait";
@@ -29,6 +31,8 @@ final class CallMetrics {
     static final String REJECTIONS = "rtbe.rejections";
     static final String PROMOTIONS = "rtbe.promotions";
     static final String FORCED_RELEASES = "rtbe.forced_releases";
+    static final String PREEMPTIONS = "rtbe.preemptions";
+    static final String PREEMPTED_SLOT_TIME = "rtbe.preempted.slot_time";
     static final String OPERATION_DURATION = "gen_ai.client.operation.duration";
     static final String TOKEN_USAGE = "gen_ai.client.token.usage";
 
@@ -72,12 +76,18 @@ final class CallMetrics {
                 .setDescription("Calls refused a slot, by class and reason (queue_full, max_wait, timeout)").buildObserver();
         ObservableLongMeasurement promoted = meter.counterBuilder(PROMOTIONS).setUnit("{call}")
                 .setDescription("Batch calls promoted to real-time level by aging").buildObserver();
-        meter.batchCallback(() -> observe(snapshots.get(), inUse, queued, rejected, promoted),
-                inUse, queued, rejected, promoted);
+        ObservableLongMeasurement preempted = meter.counterBuilder(PREEMPTIONS).setUnit("{call}")
+                .setDescription("Batch calls whose slot was taken back for a real-time call (each is re-sent)").buildObserver();
+        ObservableDoubleMeasurement wasted = meter.counterBuilder(PREEMPTED_SLOT_TIME).ofDoubles().setUnit("s")
+                .setDescription("Slot time preempted batch calls had used when aborted: server work thrown away")
+                .buildObserver();
+        meter.batchCallback(() -> observe(snapshots.get(), inUse, queued, rejected, promoted, preempted, wasted),
+                inUse, queued, rejected, promoted, preempted, wasted);
     }
 
     private static void observe(SchedulerSnapshot s, ObservableLongMeasurement inUse, ObservableLongMeasurement queued,
-                                ObservableLongMeasurement rejected, ObservableLongMeasurement promoted) {
+                                ObservableLongMeasurement rejected, ObservableLongMeasurement promoted,
+                                ObservableLongMeasurement preempted, ObservableDoubleMeasurement wasted) {
         for (Priority p : Priority.values()) {
             Attributes byClass = Attributes.of(SpanRecorder.PRIORITY, p.label());
             inUse.record(s.inFlight(p), byClass);
@@ -87,12 +97,14 @@ final class CallMetrics {
             rejected.record(s.rejectedCallTimeout(p), byClass.toBuilder().put(REASON, "timeout").build());
         }
         promoted.record(s.promotions());
+        preempted.record(s.preemptions());
+        wasted.record(SpanRecorder.seconds(s.preemptedSlotNanos()));
     }
 
     void record(CallRecord r, ErrorKind error) {
         Attributes byClassAndOutcome = Attributes.of(SpanRecorder.PRIORITY, label(r.priority),
                 SpanRecorder.OUTCOME, r.outcome == null ? "unknown" : r.outcome);
-        queueWait.record(SpanRecorder.seconds(r.queueEndNanos() - r.queueStartNanos()), byClassAndOutcome);
+        queueWait.record(SpanRecorder.seconds(r.totalQueueWaitNanos()), byClassAndOutcome);
         if (r.firstTokenNanos != CallRecord.NONE) {
             ttft.record(SpanRecorder.seconds(r.firstTokenNanos - r.startNanos), byClassAndOutcome);
         }

@@ -34,6 +34,8 @@ public final class CallRecord {
     final int queuePosition;
     final boolean promoted;
     final TraceParent parent;
+    /** Attempts preempted for an RT call: grant, send ({@link #NONE} if unknown) and preemption, three each. */
+    final long[] preempted;
 
     private CallRecord(Builder b) {
         priority = b.priority;
@@ -57,6 +59,7 @@ public final class CallRecord {
         queuePosition = b.queuePosition;
         promoted = b.promoted;
         parent = b.parent;
+        preempted = b.preempted;
     }
 
     public static Builder builder() {
@@ -79,6 +82,47 @@ public final class CallRecord {
     /** When the request went out: the adapter's {@code onSent}, else the grant. */
     long sendNanos() {
         return sentNanos != NONE ? sentNanos : grantedNanos;
+    }
+
+    /** How often the call lost its slot to an RT call. */
+    public int preemptions() {
+        return preempted.length / 3;
+    }
+
+    /** Slot time the preempted attempts used before they were aborted: work the server threw away. */
+    public long preemptedSlotNanos() {
+        long total = 0;
+        for (int i = 0; i < preempted.length; i += 3) {
+            total += preempted[i + 2] - preempted[i];
+        }
+        return total;
+    }
+
+    long attemptGrantedNanos(int attempt) {
+        return preempted[3 * attempt];
+    }
+
+    long attemptPreemptedNanos(int attempt) {
+        return preempted[3 * attempt + 2];
+    }
+
+    /** When the first wait ended: the first attempt's grant (a later one's if it was preempted). */
+    long firstQueueEndNanos() {
+        return preempted.length > 0 ? preempted[0] : queueEndNanos();
+    }
+
+    /** When the wait after preempted attempt {@code i} ended. */
+    long requeueEndNanos(int attempt) {
+        return attempt + 1 < preemptions() ? attemptGrantedNanos(attempt + 1) : queueEndNanos();
+    }
+
+    /** All the time spent waiting for a slot: the first wait and every wait after a preemption. */
+    long totalQueueWaitNanos() {
+        long total = firstQueueEndNanos() - queueStartNanos();
+        for (int i = 0; i < preemptions(); i++) {
+            total += requeueEndNanos(i) - attemptPreemptedNanos(i);
+        }
+        return total;
     }
 
     /** When the call joined the queue: the scheduler's arrival, else the call's start. */
@@ -114,6 +158,7 @@ public final class CallRecord {
         private int queuePosition = -1;
         private boolean promoted;
         private TraceParent parent;
+        private long[] preempted = new long[0];
 
         private Builder() {}
 
@@ -169,6 +214,15 @@ public final class CallRecord {
             this.grantedNanos = grantedNanos;
             this.queuePosition = queuePosition;
             this.promoted = promoted;
+            return this;
+        }
+
+        /** The preempted attempts: grant, send and preemption time, three per attempt. */
+        public Builder preemptedAttempts(long[] attempts) {
+            if (attempts.length % 3 != 0) {
+                throw new IllegalArgumentException("three times per attempt");
+            }
+            this.preempted = attempts.clone();
             return this;
         }
 

@@ -22,12 +22,15 @@ import java.util.concurrent.TimeUnit;
  * Builds one call's spans after it ended, with explicit timestamps: the CLIENT span
  * {@code {operation} {model}} for the whole call, and the children {@code queue},
  * {@code time to first token} (after the send) and {@code decode}, so a trace viewer draws
- * where the time went. Nothing is kept open while the call runs.
+ * where the time went. A call preempted for an RT call also has, per lost attempt, a
+ * {@code preempted attempt} span (its slot time, thrown away) followed by another {@code queue}.
+ * Nothing is kept open while the call runs.
  */
 final class SpanRecorder {
     static final String QUEUE = "queue";
     static final String FIRST_TOKEN = "time to first token";
     static final String DECODE = "decode";
+    static final String PREEMPTED_ATTEMPT = "preempted attempt";
 
     static final AttributeKey<String> OPERATION = AttributeKey.stringKey("gen_ai.operation.name");
     static final AttributeKey<String> PROVIDER = AttributeKey.stringKey("gen_ai.provider.name");
@@ -52,6 +55,8 @@ final class SpanRecorder {
     static final AttributeKey<Double> QUEUE_WAIT = AttributeKey.doubleKey("rtbe.queue.wait");
     static final AttributeKey<Long> QUEUE_POSITION = AttributeKey.longKey("rtbe.queue.position");
     static final AttributeKey<Boolean> PROMOTED = AttributeKey.booleanKey("rtbe.promoted");
+    static final AttributeKey<Long> PREEMPTIONS = AttributeKey.longKey("rtbe.preemptions");
+    static final AttributeKey<Double> PREEMPTED_SLOT_TIME = AttributeKey.doubleKey("rtbe.preempted.slot_time");
     static final AttributeKey<Double> TTFT_USER = AttributeKey.doubleKey("rtbe.ttft.user");
     static final AttributeKey<Double> TTFT_SERVER = AttributeKey.doubleKey("rtbe.ttft.server");
     static final AttributeKey<Double> OLLAMA_LOAD = AttributeKey.doubleKey("ollama.load_duration");
@@ -85,8 +90,17 @@ final class SpanRecorder {
         Context inCall = Context.root().with(call);
 
         boolean failedInQueue = !r.granted() && error != null;
-        child(QUEUE, inCall, r.queueStartNanos(), r.queueEndNanos(), failedInQueue ? error : null,
-                queueAttributes(r));
+        int preemptions = r.preemptions();
+        child(QUEUE, inCall, r.queueStartNanos(), r.firstQueueEndNanos(),
+                failedInQueue && preemptions == 0 ? error : null, queueAttributes(r));
+        for (int i = 0; i < preemptions; i++) {
+            long granted = r.attemptGrantedNanos(i);
+            long lost = r.attemptPreemptedNanos(i);
+            child(PREEMPTED_ATTEMPT, inCall, granted, lost, null,
+                    Attributes.of(PREEMPTED_SLOT_TIME, seconds(lost - granted)));
+            child(QUEUE, inCall, lost, r.requeueEndNanos(i),
+                    failedInQueue && i == preemptions - 1 ? error : null, queueAttributes(r));
+        }
         if (r.granted()) {
             boolean gotFirst = r.firstTokenNanos != CallRecord.NONE;
             long send = r.sendNanos();
@@ -153,7 +167,11 @@ final class SpanRecorder {
         }
         putIfNotNull(a, CLASSIFIED_BY, r.classifiedBy);
         putIfNotNull(a, OUTCOME, r.outcome);
-        a.put(QUEUE_WAIT, seconds(r.queueEndNanos() - r.queueStartNanos()));
+        a.put(QUEUE_WAIT, seconds(r.totalQueueWaitNanos()));
+        if (r.preemptions() > 0) {
+            a.put(PREEMPTIONS, (long) r.preemptions());
+            a.put(PREEMPTED_SLOT_TIME, seconds(r.preemptedSlotNanos()));
+        }
         if (r.queuePosition >= 0) {
             a.put(QUEUE_POSITION, (long) r.queuePosition);
         }

@@ -8,8 +8,11 @@ import dev.rtbe.agent.it.apps.JdkClientApp;
 import dev.rtbe.simulator.OllamaSimulator;
 import dev.rtbe.simulator.RequestRecord;
 import dev.rtbe.simulator.SimulatorConfig;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -57,6 +60,68 @@ class JdkHttpClientIT {
     private RequestRecord byTestId(String id) {
         return sim.records().stream().filter(r -> id.equals(r.header("X-Test-Id"))).findFirst()
                 .orElseThrow(() -> new AssertionError("no request " + id + " in " + sim.records()));
+    }
+
+    @Test
+    void aBatchCallPreemptedForAStreamIsResentAndTheApplicationSeesOneWholeResponse() throws Exception {
+        sim.close();
+        sim = OllamaSimulator.start(SimulatorConfig.builder().slots(2).build()); // as many as the agent's N
+        HttpServer probe = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        probe.createContext("/running", exchange -> {
+            byte[] body = Integer.toString(sim.running()).getBytes(StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        probe.start();
+        ForkedJvm.Result r;
+        try {
+            r = run(app(2).property("rtbe.preemption", "transparent").property("rtbe.log.calls", true), "preempt",
+                    "http://127.0.0.1:" + probe.getAddress().getPort() + "/running");
+        } finally {
+            probe.stop(0);
+        }
+        assertIdle(r);
+        assertEquals("11", r.value("RT-LINES"), r::toString); // 10 tokens and the final line
+
+        List<RequestRecord> younger = sim.records().stream().filter(x -> "be-1".equals(x.header("X-Test-Id")))
+                .collect(Collectors.toList());
+        assertEquals(2, younger.size(), () -> "the younger batch call was not sent twice: " + sim.records());
+        RequestRecord aborted = younger.get(0);
+        RequestRecord resent = younger.get(1);
+        assertEquals(dev.rtbe.simulator.Outcome.DISCONNECTED, aborted.outcome(), aborted::toString);
+        assertEquals(dev.rtbe.simulator.Outcome.COMPLETED, resent.outcome(), resent::toString);
+        RequestRecord older = byTestId("be-0");
+        assertEquals(dev.rtbe.simulator.Outcome.COMPLETED, older.outcome(), older::toString);
+        assertEquals(1, sim.records().stream().filter(x -> "be-0".equals(x.header("X-Test-Id"))).count());
+        RequestRecord rt = byTestId("rt");
+        // The server freed the aborted call's slot, and the stream took it: it did not wait for a batch call.
+        assertTrue(rt.startNanos() >= aborted.endNanos(), "the stream started before the slot was free: " + rt);
+        assertTrue(rt.startNanos() < older.endNanos(), "the stream waited for a batch call to finish: " + rt);
+        assertTrue(resent.startNanos() >= rt.startNanos(), "the re-sent call overtook the stream: " + resent);
+
+        // Each batch call got exactly one whole response body: the final attempt's.
+        for (String id : List.of("be-0", "be-1")) {
+            String body = new String(java.util.Base64.getDecoder().decode(r.value("BODY-" + id)), StandardCharsets.UTF_8);
+            assertTrue(body.trim().startsWith("{") && body.trim().endsWith("}"), body);
+            assertEquals(1, body.split("\"done\":true", -1).length - 1, body);
+            assertTrue(body.contains("\"eval_count\":10"), body);
+        }
+        String olderBody = r.value("BODY-be-0");
+        String youngerBody = r.value("BODY-be-1");
+        assertEquals(responseText(olderBody), responseText(youngerBody));
+
+        List<String> calls = r.stderr().lines().filter(l -> l.startsWith("[rtbe] call BE")).collect(Collectors.toList());
+        assertEquals(2, calls.size(), r::toString);
+        assertEquals(1, calls.stream().filter(l -> l.contains(" preempted=1 ") && l.contains("outcome=completed")).count(),
+                r::toString);
+    }
+
+    private static String responseText(String base64) {
+        String body = new String(java.util.Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"response\":\"([^\"]*)\"").matcher(body);
+        assertTrue(m.find(), body);
+        return m.group(1);
     }
 
     @Test

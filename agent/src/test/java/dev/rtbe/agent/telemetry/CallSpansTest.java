@@ -473,6 +473,71 @@ class CallSpansTest {
     }
 
     @Test
+    void aPreemptedCallShowsTheLostAttemptItsWastedSlotTimeAndTheSecondWait() throws Exception {
+        runtime("rtbe.preemption", "transparent");
+        long t0 = clock.nanoTime();
+        String batchBody = "{\"model\":\"llama3.2\",\"prompt\":\"Summarise\",\"stream\":false}";
+        GatedCall be = begin("be", batchBody);
+        be.acquire(null);
+        advance(5);
+        int[] aborts = new int[1];
+        assertTrue(be.offerPreemption(() -> aborts[0]++));
+        be.onSent();
+        advance(100);
+
+        GatedCall rt = begin("rt", streamBody());
+        rt.acquire(null); // takes the batch call's slot at once (grace 0)
+        assertEquals(1, aborts[0]);
+        assertTrue(be.wasPreempted());
+        assertFalse(be.withdrawPreemption(), "a preempted call's response must not reach the application");
+        rt.onSent();
+        advance(300);
+        rt.onResponse(200, NDJSON, null);
+        feed(rt, FIRST);
+        feed(rt, FINAL);
+        advance(50);
+        rt.finish(Outcome.COMPLETED, null);
+
+        Permit again = be.reacquireAfterPreemption(null); // the slot is free: granted at once
+        assertEquals(1, again.preemptions());
+        assertEquals(t0, again.arrivalNanos(), "the original arrival time is kept");
+        be.onSent();
+        advance(200);
+        be.onResponse(200, "application/json", null);
+        feed(be, FINAL);
+        be.finish(Outcome.COMPLETED, null);
+
+        SpanData call = spans.getFinishedSpanItems().stream()
+                .filter(x -> x.getKind() == SpanKind.CLIENT && "be".equals(attr(x, "rtbe.priority", String.class)))
+                .findFirst().orElseThrow();
+        List<SpanData> children = spans.getFinishedSpanItems().stream()
+                .filter(x -> x.getParentSpanId().equals(call.getSpanId()))
+                .sorted(java.util.Comparator.comparingLong(SpanData::getStartEpochNanos)) // stable: recorded in order
+                .collect(Collectors.toList());
+        assertEquals(List.of("queue", "preempted attempt", "queue", "time to first token", "decode"),
+                children.stream().map(SpanData::getName).collect(Collectors.toList()));
+        SpanData lost = children.get(1);
+        assertEquals(epochMillis(0, t0), lost.getStartEpochNanos());
+        assertEquals(epochMillis(105, t0), lost.getEndEpochNanos());
+        assertEquals(0.105, attr(lost, "rtbe.preempted.slot_time", Double.class), 1e-9);
+        SpanData secondWait = children.get(2);
+        assertEquals(epochMillis(105, t0), secondWait.getStartEpochNanos());
+        assertEquals(epochMillis(455, t0), secondWait.getEndEpochNanos());
+        assertEquals(epochMillis(455, t0), children.get(3).getStartEpochNanos(), "first token counts from the re-send");
+        assertEquals(1L, attr(call, "rtbe.preemptions", Long.class));
+        assertEquals(0.105, attr(call, "rtbe.preempted.slot_time", Double.class), 1e-9);
+        assertEquals(0.350, attr(call, "rtbe.queue.wait", Double.class), 1e-9);
+        assertEquals(epochMillis(655, t0), call.getEndEpochNanos());
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("preempted=1 wasted=0.105s"), log::toString);
+
+        Collection<MetricData> all = metrics.collectAllMetrics();
+        assertEquals(1, find(all, CallMetrics.PREEMPTIONS).getLongSumData().getPoints().iterator().next().getValue());
+        assertEquals(0.105, find(all, CallMetrics.PREEMPTED_SLOT_TIME).getDoubleSumData().getPoints().iterator().next()
+                .getValue(), 1e-9);
+        assertEquals(0, runtime.scheduler().snapshot().inFlight());
+    }
+
+    @Test
     void telemetryIsOffEntirelyWithNoneOrWhenTheSdkIsDisabled() {
         runtime("rtbe.telemetry.exporter", "none");
         assertEquals(CallTelemetry.NOOP, AgentTelemetry.create(runtime.settings(), runtime.scheduler(), null, m -> {}));

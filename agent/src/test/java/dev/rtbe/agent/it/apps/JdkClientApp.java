@@ -58,6 +58,7 @@ public final class JdkClientApp {
             case "max-hold": maxHold(url); break;
             case "concurrent": concurrent(url, Integer.parseInt(args[2])); break;
             case "classify": Classify.run(url); break;
+            case "preempt": preempt(url, args[2]); break;
             default: throw new IllegalArgumentException(scenario);
         }
         awaitIdleAndReport();
@@ -76,6 +77,44 @@ public final class JdkClientApp {
         for (Thread t : threads) {
             t.join();
         }
+    }
+
+    /**
+     * Two slots, both running batch calls on the server; then a stream arrives. With transparent
+     * preemption the younger batch call is aborted and re-sent: this application sees two whole
+     * batch bodies (printed in Base64) and a whole stream, and no error.
+     */
+    static void preempt(String url, String serverProbe) throws Exception {
+        java.util.Map<String, String> bodies = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            String id = "be-" + i;
+            threads.add(start("batch-" + i, () -> bodies.put(id, send(generate(url, false, 300, 1200)
+                    .header("X-Test-Id", id).build(), BodyHandlers.ofString()).body())));
+            awaitServerRunning(serverProbe, i + 1); // the older call is older on the server too
+        }
+        threads.add(start("user", () -> {
+            HttpResponse<Stream<String>> r = send(generate(url, true, 20, 200).header("X-Test-Id", "rt").build(),
+                    BodyHandlers.ofLines());
+            try (Stream<String> lines = r.body()) {
+                System.out.println("RT-LINES " + lines.count());
+            }
+        }));
+        for (Thread t : threads) {
+            t.join();
+        }
+        for (String id : new String[] {"be-0", "be-1"}) {
+            String body = bodies.get(id);
+            System.out.println("BODY-" + id + " " + (body == null ? "missing"
+                    : java.util.Base64.getEncoder().encodeToString(body.getBytes(StandardCharsets.UTF_8))));
+        }
+    }
+
+    /** Polls the test's probe for the number of requests the simulator is generating. */
+    private static void awaitServerRunning(String probe, int n) throws Exception {
+        HttpRequest get = HttpRequest.newBuilder(URI.create(probe)).build();
+        AppSupport.awaitCondition(() -> Integer.parseInt(CLIENT.send(get, BodyHandlers.ofString()).body().trim()) >= n,
+                "the server running " + n);
     }
 
     /** With one slot: a long BE runs, 4 BE queue, then one RT arrives; RT must go next. */

@@ -4,18 +4,32 @@ import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
 import java.net.http.HttpResponse;
 
-/** Wraps the application's handler so the call sees the response start and its body end. */
+/**
+ * Wraps the application's handler so the call sees the response start and its body end. For a
+ * preemptible exchange, the response's arrival ends the offer; if the call was preempted first,
+ * the application's handler never sees this response (its body is discarded, the exchange is
+ * being aborted and the request goes out again).
+ */
 final class GatedBodyHandler<T> implements HttpResponse.BodyHandler<T> {
     private final HttpResponse.BodyHandler<T> delegate;
     private final GatedCall call;
+    private final boolean preemptible;
 
     GatedBodyHandler(HttpResponse.BodyHandler<T> delegate, GatedCall call) {
+        this(delegate, call, false);
+    }
+
+    GatedBodyHandler(HttpResponse.BodyHandler<T> delegate, GatedCall call, boolean preemptible) {
         this.delegate = delegate;
         this.call = call;
+        this.preemptible = preemptible;
     }
 
     @Override
     public HttpResponse.BodySubscriber<T> apply(HttpResponse.ResponseInfo info) {
+        if (preemptible && !call.withdrawPreemption()) {
+            return HttpResponse.BodySubscribers.replacing(null);
+        }
         call.onResponse(info.statusCode(), info.headers().firstValue("Content-Type").orElse(null),
                 info.headers().firstValue("Content-Encoding").orElse(null));
         HttpResponse.BodySubscriber<T> subscriber;

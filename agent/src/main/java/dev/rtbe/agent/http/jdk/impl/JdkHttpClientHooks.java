@@ -11,8 +11,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -69,6 +71,9 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
         } catch (Exception e) {
             return SendOutcome.failed(e);
         }
+        if (prepared.resendable && call.preemptionEnabled() && CANCEL_ABORTS_EXCHANGE) {
+            return sendPreemptible(client, prepared.request, handler, call, request.timeout().orElse(null));
+        }
         ReentryGuard.enter();
         try {
             call.onSent();
@@ -81,6 +86,86 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
             return SendOutcome.failed(e);
         } finally {
             ReentryGuard.exit();
+        }
+    }
+
+    /**
+     * Since JDK 16, cancelling the future of {@code sendAsync} with {@code cancel(true)} aborts the
+     * exchange on the wire (JDK-8245462); before that a preempted call would keep the server busy.
+     */
+    static final boolean CANCEL_ABORTS_EXCHANGE = Runtime.version().feature() >= 16;
+
+    /**
+     * A blocking send that may lose its slot to an RT call: sent as {@code sendAsync} so the
+     * exchange can be aborted, and sent again (same request, same handler) after a new grant,
+     * until an attempt is not preempted. The application sees one call, just a slower one.
+     */
+    private static SendOutcome sendPreemptible(HttpClient client, HttpRequest request,
+                                               HttpResponse.BodyHandler<?> handler, GatedCall call,
+                                               java.time.Duration timeout) {
+        while (true) {
+            ExchangeAbort abort = new ExchangeAbort();
+            call.offerPreemption(abort); // before the send, so a response never outruns the offer
+            CompletableFuture<? extends HttpResponse<?>> exchange;
+            ReentryGuard.enter();
+            try {
+                call.onSent();
+                exchange = client.sendAsync(request, new GatedBodyHandler<>(handler, call, true));
+            } catch (Throwable e) {
+                call.finish(Outcome.FAILED, e);
+                return SendOutcome.failed(e);
+            } finally {
+                ReentryGuard.exit();
+            }
+            abort.started(exchange);
+            try {
+                HttpResponse<?> response = exchange.get();
+                if (!call.wasPreempted()) {
+                    return SendOutcome.of(response);
+                }
+            } catch (InterruptedException e) {
+                exchange.cancel(true); // as the JDK's own send does when interrupted
+                call.finish(Outcome.CANCELLED, e);
+                return SendOutcome.failed(e);
+            } catch (ExecutionException | CancellationException e) {
+                if (!call.wasPreempted()) {
+                    Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+                    call.finish(Outcome.FAILED, cause);
+                    return SendOutcome.failed(cause);
+                }
+            }
+            try {
+                call.reacquireAfterPreemption(timeout);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return SendOutcome.failed(e);
+            } catch (QueueTimeoutException e) {
+                return SendOutcome.failed(e.isCallTimeout() ? asHttpTimeout(e) : e);
+            } catch (Exception e) {
+                return SendOutcome.failed(e);
+            }
+        }
+    }
+
+    /** Aborts an exchange whether the preemption comes before or after {@code sendAsync} returned. */
+    private static final class ExchangeAbort implements Runnable {
+        private volatile boolean aborted;
+        private volatile CompletableFuture<?> exchange;
+
+        @Override
+        public void run() {
+            aborted = true;
+            CompletableFuture<?> f = exchange;
+            if (f != null) {
+                f.cancel(true);
+            }
+        }
+
+        void started(CompletableFuture<?> f) {
+            exchange = f;
+            if (aborted) {
+                f.cancel(true);
+            }
         }
     }
 

@@ -17,11 +17,14 @@ final class JdkRequests {
         final HttpRequest request;
         final String headerValue;
         final LlmRequest llmRequest;
+        /** The request can be sent again as it is (no body, or a small in-memory one): preemptible. */
+        final boolean resendable;
 
-        Prepared(HttpRequest request, String headerValue, LlmRequest llmRequest) {
+        Prepared(HttpRequest request, String headerValue, LlmRequest llmRequest, boolean resendable) {
             this.request = request;
             this.headerValue = headerValue;
             this.llmRequest = llmRequest;
+            this.resendable = resendable;
         }
     }
 
@@ -34,7 +37,20 @@ final class JdkRequests {
         if (headerValue != null && runtime.settings().classifyHeaderStrip()) {
             toSend = withoutHeader(request, headerName);
         }
-        return new Prepared(toSend, headerValue, llm);
+        return new Prepared(toSend, headerValue, llm, isResendable(request, runtime.settings().preemptionMaxBodyBytes()));
+    }
+
+    /**
+     * No body, or one of the JDK's in-memory publishers within the limit: those publish the same
+     * bytes to every subscriber, so the request can go out again. Other bodies may be one-shot.
+     */
+    static boolean isResendable(HttpRequest request, int maxBytes) {
+        HttpRequest.BodyPublisher publisher = request.bodyPublisher().orElse(null);
+        if (publisher == null || publisher.getClass().getName().equals("jdk.internal.net.http.RequestPublishers$EmptyPublisher")) {
+            return true;
+        }
+        long length = publisher.contentLength();
+        return isRepeatableInMemory(publisher) && length >= 0 && length <= maxBytes;
     }
 
     /**
