@@ -24,13 +24,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * continuations never run under it.
  *
  * <p>Transparent preemption (when the policy turns it on): a running BE call whose holder offered
- * it ({@link Permit#offerPreemption}) may lose its slot to an RT call that has waited the grace.
- * The victim is the youngest offered call (it loses the least work); the slot is taken back and
- * granted in the same step, and the holder's abort action runs after the lock is released. The
- * holder then asks again with {@link #reacquire}: it rejoins the BE queue in arrival order (in
- * front of everyone who came after it), keeping its arrival time for aging. Promoted calls and
- * calls preempted {@code maxPreemptionsPerCall} times are immune, and nothing is preempted while
- * a promoted BE call waits (it would take the freed slot first).
+ * it ({@link Permit#offerPreemption}) may lose its slot to an RT call that has waited the grace and
+ * has no slot to take. The victim is the youngest offered call (it loses the least work); its slot
+ * goes straight to that RT call in the same step (not to a promoted BE waiter: slots freed by
+ * calls ending still serve those first, so aging keeps its promise), and the holder's abort
+ * action runs after the lock is released. The holder then asks again with {@link #reacquire}: it
+ * rejoins the BE queue in arrival order (in front of everyone who came after it), keeping its
+ * arrival time for aging. A call preempted {@code maxPreemptionsPerCall} times is immune, so
+ * every batch call finishes.
  */
 public final class HybridScheduler {
     private final SchedulerPolicy policy;
@@ -255,7 +256,7 @@ public final class HybridScheduler {
 
     /** Called by {@link Permit#offerPreemption}. */
     boolean offerPreemption(Permit permit, Runnable abort) {
-        if (!policy.preemption() || permit.priority() != Priority.BE || permit.promoted()
+        if (!policy.preemption() || permit.priority() != Priority.BE
                 || permit.preemptions() >= policy.maxPreemptionsPerCall() || abort == null) {
             return false;
         }
@@ -369,12 +370,13 @@ public final class HybridScheduler {
 
     /**
      * After an event: grants what may start, then, while an RT call has waited its grace and no
-     * slot is free for it, takes back the youngest offered BE slot and grants again.
+     * slot is free for it, takes back the youngest offered BE slot and hands it to that RT call.
      */
     private Delivery settle(long now) {
         Waiter chain = dispatch(now);
         List<Runnable> aborts = null;
-        while (mayPreemptFor(now)) {
+        Waiter rt;
+        while ((rt = rtDueForPreemption(now)) != null) {
             Permit victim = youngestPreemptible();
             if (victim == null) {
                 break;
@@ -393,17 +395,33 @@ public final class HybridScheduler {
                 aborts = new ArrayList<>(2);
             }
             aborts.add(abort);
-            chain = append(chain, dispatch(now));
+            leaveQueue(rt);
+            rt.state = Waiter.State.GRANTED;
+            rt.permit = newPermit(Priority.RT, rt.arrivalNanos, now, false, rt.queuePosition, 0);
+            chain = append(chain, rt);
         }
         return chain == null && aborts == null ? null : new Delivery(chain, aborts);
     }
 
-    private boolean mayPreemptFor(long now) {
-        if (!policy.preemption() || preemptible.isEmpty() || promotedWaiting > 0 || rtMayStart()) {
-            return false;
+    /**
+     * The RT waiter a preemption would serve now: the next in RT order among those that have
+     * waited the grace, when no slot is free for RT and some BE call is offered; otherwise null.
+     */
+    private Waiter rtDueForPreemption(long now) {
+        if (!policy.preemption() || preemptible.isEmpty() || rtMayStart()) {
+            return null;
         }
-        Waiter oldestRt = rtQueue.first();
-        return oldestRt != null && now - oldestRt.arrivalNanos >= policy.preemptionGraceNanos();
+        long grace = policy.preemptionGraceNanos();
+        if (policy.rtOrder() == RtOrder.FIFO) {
+            Waiter oldest = rtQueue.first();
+            return oldest != null && now - oldest.arrivalNanos >= grace ? oldest : null;
+        }
+        for (Waiter w = rtQueue.last(); w != null; w = w.prev) {
+            if (now - w.arrivalNanos >= grace) {
+                return w; // the newest that has waited the grace (LIFO)
+            }
+        }
+        return null;
     }
 
     /** The offered permit granted last: preempting it loses the least work. */

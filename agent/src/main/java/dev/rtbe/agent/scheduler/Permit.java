@@ -116,8 +116,8 @@ public final class Permit {
      * Offers this running BE call for preemption: from now until {@link #withdrawPreemption()},
      * the scheduler may take the slot back for an RT call and then runs {@code abort} (once, on
      * the thread that caused the preemption, possibly this one, before this method returns).
-     * Returns false when the call may not be preempted (RT, promoted, immune after too many
-     * preemptions, preemption off, or already over).
+     * Returns false when the call may not be preempted (RT, immune after too many preemptions,
+     * preemption off, or already over).
      */
     public boolean offerPreemption(Runnable abort) {
         return scheduler.offerPreemption(this, abort);

@@ -16,12 +16,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Replays the ADR-day trace four times, each run in its own JVM against a fresh simulator: (a) no agent,
- * (b) agent N=2 R=0, (c) agent N=2 R=1, (d) agent N=3 R=1 with a 3-slot server. Prints one table in
- * unscaled seconds next to the reference figures and writes an HTML report.
+ * Replays the ADR-day trace five times, each run in its own JVM against a fresh simulator: (a) no agent,
+ * (b) agent N=2 R=0, (c) agent N=2 R=1, (d) agent N=3 R=1 with a 3-slot server, (e) agent N=2 R=0 with
+ * transparent preemption. Prints one table in unscaled seconds next to the reference figures (with the
+ * server slot time wasted on aborted attempts) and writes an HTML report.
  *
  * <pre>
- * java -jar sample-app/target/demo.jar [--short] [--scale 100] [--run-length 3000] [--runs abcd]
+ * java -jar sample-app/target/demo.jar [--short] [--scale 100] [--run-length 3000] [--runs abcde]
  *      [--out DIR] [--agent agent/target/rtbe-agent.jar] [--trace CSV]
  *      [--ollama http://localhost:11434 [--model llama3.2] [--slots 2]]
  * </pre>
@@ -41,7 +42,7 @@ public final class Demo {
             double length = Double.parseDouble(a.getOrDefault("run-length",
                     ollama != null ? "1200" : shortRun ? "600" : "3000"));
             List<RunSpec> runs = new ArrayList<>();
-            String ids = a.getOrDefault("runs", ollama != null ? "abc" : "abcd");
+            String ids = a.getOrDefault("runs", ollama != null ? "abce" : "abcde");
             int slots = Integer.parseInt(a.getOrDefault("slots", "2"));
             for (char c : ids.toCharArray()) {
                 RunSpec r = RunSpec.byId(String.valueOf(c));
@@ -60,7 +61,7 @@ public final class Demo {
 
     public static void main(String[] args) throws Exception {
         if (List.of(args).contains("--help")) {
-            System.out.println("usage: java -jar demo.jar [--short] [--scale S] [--run-length SECONDS] [--runs abcd]"
+            System.out.println("usage: java -jar demo.jar [--short] [--scale S] [--run-length SECONDS] [--runs abcde]"
                     + " [--out DIR] [--agent JAR] [--trace CSV] [--ollama URL [--model NAME] [--slots N]]");
             return;
         }
@@ -108,15 +109,16 @@ public final class Demo {
             List<RunResult.SlotSpan> spans = new ArrayList<>();
             for (RequestRecord r : sim.records()) {
                 String id = r.header("X-Demo-Id");
-                if (id == null || id.equals("warmup") || !r.started()) {
+                if (id == null || id.equals("warmup") || id.equals("calibration") || !r.started()) {
                     continue;
                 }
                 long end = r.endNanos() >= 0 ? r.endNanos() : r.disconnectNanos();
                 spans.add(new RunResult.SlotSpan(id, id.substring(0, 2), unscaled(r.arrivalNanos(), offsetNs, o),
-                        unscaled(r.startNanos(), offsetNs, o), unscaled(end, offsetNs, o)));
+                        unscaled(r.startNanos(), offsetNs, o), unscaled(end, offsetNs, o),
+                        r.outcome() == dev.rtbe.simulator.Outcome.DISCONNECTED));
             }
             RunResult result = new RunResult(spec, child.calls, spans, o.scale(), o.runLengthS(), child.wallSeconds,
-                    child.exitCode, true, child.stallNs / 1e9 * o.scale());
+                    child.exitCode, true, child.stallNs / 1e9 * o.scale(), child.idleTtftNs / 1e9 * o.scale());
             log(o, "run %s (%s): %d RT, %d BE calls, %d failed, %.1f s wall", spec.id(), spec.label(),
                     result.count("RT"), result.count("BE"), result.failed("RT") + result.failed("BE"), child.wallSeconds);
             return result;
@@ -131,17 +133,18 @@ public final class Demo {
         List<RunResult.SlotSpan> spans = new ArrayList<>();
         for (CallRecord c : child.calls) {
             spans.add(new RunResult.SlotSpan(c.kind() + "-" + c.seq(), c.kind(), c.issueNs() / 1e9,
-                    c.issueNs() / 1e9, c.endNs() / 1e9));
+                    c.issueNs() / 1e9, c.endNs() / 1e9, false));
         }
         return new RunResult(spec, child.calls, spans, 1, o.runLengthS() / o.scale(), child.wallSeconds,
-                child.exitCode, false, child.stallNs / 1e9);
+                child.exitCode, false, child.stallNs / 1e9, child.idleTtftNs / 1e9);
     }
 
     private static double unscaled(long simNanos, double offsetNs, Options o) {
         return simNanos < 0 ? Double.NaN : (simNanos - offsetNs) * o.scale() / 1e9;
     }
 
-    private record Child(List<CallRecord> calls, long t0, double wallSeconds, int exitCode, long stallNs) {}
+    private record Child(List<CallRecord> calls, long t0, double wallSeconds, int exitCode, long stallNs,
+                         long idleTtftNs) {}
 
     private static Child runChild(RunSpec spec, Options o, String baseUrl, String endpoint, boolean real)
             throws IOException, InterruptedException {
@@ -154,7 +157,7 @@ public final class Demo {
         cmd.add("-XX:TieredStopAtLevel=1");
         if (spec.agent()) {
             cmd.add("-javaagent:" + o.agentJar().toAbsolutePath() + "=slots.total=" + spec.total()
-                    + ",slots.rt-reserved=" + spec.reserved());
+                    + ",slots.rt-reserved=" + spec.reserved() + (spec.preemption() ? ",preemption=transparent" : ""));
             cmd.addAll(agentProperties(endpoint, real ? 1 : o.scale()));
         }
         cmd.add("-cp");
@@ -171,7 +174,7 @@ public final class Demo {
         Files.writeString(logFile, String.join(" ", cmd) + System.lineSeparator(), StandardCharsets.UTF_8);
         log(o, "run %s (%s): starting%s", spec.id(), spec.label(),
                 spec.agent() ? " with the agent: slots.total=" + spec.total() + ", slots.rt-reserved=" + spec.reserved()
-                        : " without the agent");
+                        + (spec.preemption() ? ", preemption=transparent" : "") : " without the agent");
         long start = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
@@ -188,11 +191,12 @@ public final class Demo {
         String[] head = lines.get(0).split("\t");
         long t0 = Long.parseLong(head[1]);
         long stallNs = head.length > 2 ? Long.parseLong(head[2]) : 0;
+        long idleTtftNs = head.length > 3 ? Long.parseLong(head[3]) : -1;
         List<CallRecord> calls = new ArrayList<>();
         for (String line : lines.subList(1, lines.size())) {
             calls.add(CallRecord.parse(line));
         }
-        return new Child(calls, t0, wall, p.exitValue(), stallNs);
+        return new Child(calls, t0, wall, p.exitValue(), stallNs, idleTtftNs);
     }
 
     /** The agent's settings for a demo run, besides the slot counts (given as agent arguments). */

@@ -101,9 +101,10 @@ public final class ReplayApp {
                         error == null ? null : error.toString()));
             });
             rtDispatcher.join();
+            long idleTtftNs = idleTtft(interactive, trace, real); // the server is idle again, the JVM warm
 
             try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out, StandardCharsets.UTF_8))) {
-                w.println("T0\t" + t0 + "\t" + maxStall.get());
+                w.println("T0\t" + t0 + "\t" + maxStall.get() + "\t" + idleTtftNs);
                 List<CallRecord> copy;
                 synchronized (records) {
                     copy = new ArrayList<>(records);
@@ -155,6 +156,41 @@ public final class ReplayApp {
                 return;
             }
         }
+    }
+
+    /**
+     * The idle-server time to first token as this client, this machine and this time scale give it:
+     * the median of a few RT calls (the trace's first RT row, short output) made one at a time on the
+     * idle server after the replay. Every replayed RT call pays the same fixed costs, so TTFT ratios
+     * against it measure the scheduling alone. Real (scaled) nanoseconds.
+     */
+    private static long idleTtft(InteractiveSummaries interactive, Trace trace, boolean real) throws InterruptedException {
+        Trace.Row row = trace.rt().get(0);
+        Map<String, String> h = new LinkedHashMap<>(headers(row, real));
+        if (!real) {
+            h.put("X-Sim-Gen-Ms", "0");
+            h.put("X-Sim-Output-Tokens", "2");
+        }
+        h.put("X-Demo-Id", "calibration");
+        long[] ttft = new long[9];
+        for (int i = 0; i < ttft.length; i++) {
+            long[] first = {-1};
+            int k = i;
+            Thread t = new Thread(() -> {
+                CALL_HEADERS.set(h);
+                long issue = System.nanoTime();
+                interactive.stream(article(row), token -> {
+                    if (first[0] < 0) {
+                        first[0] = System.nanoTime() - issue;
+                    }
+                });
+                ttft[k] = first[0];
+            }, "rt-user-calibration");
+            t.start();
+            t.join();
+        }
+        java.util.Arrays.sort(ttft);
+        return ttft[ttft.length / 2];
     }
 
     /** A few untimed calls so class loading and JIT warm-up do not land on the first traced calls. */

@@ -21,16 +21,17 @@ final class Report {
                 : "real seconds (real Ollama; trace arrivals compressed " + Demo.fmt(o.scale()) + "x; BE wait unknown)";
         sb.append(String.format(Locale.ROOT, "RT TTFT and BE throughput, %s; run length %s s%n", unit,
                 Demo.fmt(results.isEmpty() ? o.runLengthS() : results.get(0).runLengthS())));
-        String head = String.format(Locale.ROOT, "%-44s %4s %9s %7s %7s %7s %8s %9s %8s %7s%n", "run", "RT",
-                "TTFT mean", "p50", "p95", "max", "BE/hour", "BE maxwait", "BE done", "stall");
+        String head = String.format(Locale.ROOT, "%-44s %4s %9s %7s %7s %7s %6s %8s %9s %8s %7s %7s%n", "run", "RT",
+                "TTFT mean", "p50", "p95", "max", "p95/idle", "BE/hour", "BE maxwait", "BE done", "wasted", "stall");
         sb.append(head);
         sb.append("-".repeat(head.length() - 1)).append('\n');
         for (RunResult r : results) {
             RunSpec s = r.spec();
-            sb.append(String.format(Locale.ROOT, "%-44s %4d %9s %7s %7s %7s %8s %9s %8s %7s%n",
+            sb.append(String.format(Locale.ROOT, "%-44s %4d %9s %7s %7s %7s %8s %8s %9s %8s %7s %7s%n",
                     "(" + s.id() + ") " + s.label(), r.rtTtfts().size(), f(r.ttftMean()), f(r.ttftPercentile(50)),
-                    f(r.ttftPercentile(95)), f(r.ttftMax()), f1(r.beDonePerHour()), f(r.beMaxWait()),
-                    (r.count("BE") - r.failed("BE")) + "/" + r.count("BE"), f(r.maxStallS())));
+                    f(r.ttftPercentile(95)), f(r.ttftMax()), ratio(r.p95OverIdle()), f1(r.beDonePerHour()), f(r.beMaxWait()),
+                    (r.count("BE") - r.failed("BE")) + "/" + r.count("BE"), percent(r.wastedSlotShare()),
+                    f(r.maxStallS())));
             if (s.reference() != null && o.ollamaUrl() == null) {
                 sb.append(refLine(s.reference()));
             }
@@ -40,8 +41,14 @@ final class Report {
             for (RunSpec.Reference ref : RunSpec.OTHER_REFERENCES) {
                 sb.append(refLine(ref));
             }
-            sb.append("idle-server TTFT (the RT prefill): 0.4 s. stall: the app JVM's longest oversleep of a 1 ms sleep,\n"
-                    + "unscaled; above a few seconds the machine was too busy for the replay's clock to follow the trace.\n");
+            sb.append(idleLine(results));
+            sb.append("idle-server TTFT in the model (the RT prefill): 0.4 s; p95/idle of a run divides by the idle TTFT\n"
+                    + "measured in that run (the same client, machine and time scale), of a ref row by 0.4 s.\n");
+            sb.append("BE/hour relative to the run without the agent:" + beRatios(results) + "\n");
+            sb.append("wasted: server slot time spent on attempts the agent aborted\n"
+                    + "(preempted batch calls, re-sent later), as a share of the run's slot time. stall: the app JVM's\n"
+                    + "longest oversleep of a 1 ms sleep, unscaled; above a few seconds the machine was too busy for the\n"
+                    + "replay's clock to follow the trace.\n");
         }
         return sb.toString();
     }
@@ -51,8 +58,8 @@ final class Report {
         if (name.length() > 49) {
             name = name.substring(0, 48) + "~";
         }
-        return String.format(Locale.ROOT, "%-49s %9s %7s %7s %7s %8s %9s%n", name, f(ref.mean()), "-", f(ref.p95()),
-                f(ref.max()), f1(ref.bePerHour()), "-");
+        return String.format(Locale.ROOT, "%-49s %9s %7s %7s %7s %8s %8s %9s%n", name, f(ref.mean()), "-", f(ref.p95()),
+                f(ref.max()), ratio(ref.p95() / 0.4), f1(ref.bePerHour()), "-");
     }
 
     private static String f(double d) {
@@ -60,6 +67,34 @@ final class Report {
             return "-";
         }
         return String.format(Locale.ROOT, d < 10 ? "%.2f" : "%.1f", d);
+    }
+
+    private static String idleLine(List<RunResult> results) {
+        StringBuilder sb = new StringBuilder("measured idle-server TTFT per run (unscaled s):");
+        for (RunResult r : results) {
+            sb.append(String.format(Locale.ROOT, " (%s) %s", r.spec().id(), f(r.idleTtftS() > 0 ? r.idleTtftS() : Double.NaN)));
+        }
+        return sb.append('\n').toString();
+    }
+
+    private static String beRatios(List<RunResult> results) {
+        RunResult base = results.stream().filter(r -> !r.spec().agent()).findFirst().orElse(null);
+        if (base == null || base.beDonePerHour() <= 0) {
+            return " (no run without the agent)";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (RunResult r : results) {
+            sb.append(String.format(Locale.ROOT, " (%s) %.0f%%", r.spec().id(), 100 * r.beDonePerHour() / base.beDonePerHour()));
+        }
+        return sb.toString();
+    }
+
+    private static String ratio(double r) {
+        return Double.isNaN(r) || Double.isInfinite(r) ? "-" : String.format(Locale.ROOT, "%.2fx", r);
+    }
+
+    private static String percent(double share) {
+        return Double.isNaN(share) ? "-" : String.format(Locale.ROOT, "%.1f%%", share * 100);
     }
 
     private static String f1(double d) {
@@ -144,9 +179,10 @@ final class Report {
             double w = Math.max(0.8, (s.end() - s.start()) / tMax * plotW);
             int y = top + lanes.get(i) * laneH;
             sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" "
-                            + "stroke=\"#fff\" stroke-width=\"0.5\"><title>%s: waited %.1f s at the server, slot %.1f-%.1f s</title></rect>",
-                    x0, y, w, laneH - 4, s.kind().equals("RT") ? RT_COLOR : BE_COLOR, s.id(),
-                    s.start() - s.arrival(), s.start(), s.end()));
+                            + "stroke=\"#fff\" stroke-width=\"0.5\"%s><title>%s: waited %.1f s at the server, slot %.1f-%.1f s%s</title></rect>",
+                    x0, y, w, laneH - 4, s.kind().equals("RT") ? RT_COLOR : BE_COLOR,
+                    s.aborted() ? " fill-opacity=\"0.3\"" : "", s.id(), s.start() - s.arrival(), s.start(), s.end(),
+                    s.aborted() ? " (aborted: preempted, re-sent later)" : ""));
         }
         // RT waits as seen by the app: issue to first token, stacked in a few rows.
         List<CallRecord> rts = r.calls().stream().filter(c -> c.kind().equals("RT")).sorted(

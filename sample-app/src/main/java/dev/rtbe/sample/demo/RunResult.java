@@ -8,13 +8,14 @@ import java.util.List;
  * What one run produced. {@code calls} are the application's records; {@code slots} the server's slot
  * occupancy (from the simulator's records, or the app-side spans against a real server); all times in
  * UNSCALED seconds from the replay start. {@code maxStallS}: the app JVM's longest oversleep (unscaled), a
- * measure of how far an overloaded machine bent the replay's clock.
+ * measure of how far an overloaded machine bent the replay's clock. {@code idleTtftS}: the RT time to first
+ * token measured on the idle server before the replay (unscaled; negative if unknown).
  */
 public record RunResult(RunSpec spec, List<CallRecord> calls, List<SlotSpan> slots, double scale, double runLengthS,
-                        double wallSeconds, int exitCode, boolean serverSide, double maxStallS) {
+                        double wallSeconds, int exitCode, boolean serverSide, double maxStallS, double idleTtftS) {
 
-    /** One request's stay on the server: arrival at the server, slot start, end. */
-    public record SlotSpan(String id, String kind, double arrival, double start, double end) {}
+    /** One request's stay on the server: arrival at the server, slot start, end; aborted by the client or not. */
+    public record SlotSpan(String id, String kind, double arrival, double start, double end, boolean aborted) {}
 
     public List<Double> rtTtfts() {
         List<Double> t = new ArrayList<>();
@@ -48,6 +49,11 @@ public record RunResult(RunSpec spec, List<CallRecord> calls, List<SlotSpan> slo
         return t.isEmpty() ? Double.NaN : t.get(t.size() - 1);
     }
 
+    /** RT TTFT p95 over the idle-server TTFT measured in the same run: what the scheduling adds. */
+    public double p95OverIdle() {
+        return idleTtftS > 0 ? ttftPercentile(95) / idleTtftS : Double.NaN;
+    }
+
     /** BE calls completed within the run length, per hour of run length. */
     public double beDonePerHour() {
         long done = calls.stream().filter(c -> c.kind().equals("BE") && c.ok()
@@ -60,6 +66,19 @@ public record RunResult(RunSpec spec, List<CallRecord> calls, List<SlotSpan> slo
         return calls.stream().filter(c -> c.kind().equals("BE") && c.ok())
                 .mapToDouble(c -> Math.max(0, (c.endNs() - c.issueNs()) * scale / 1e9 - c.slotS()))
                 .max().orElse(Double.NaN);
+    }
+
+    /**
+     * Server slot time spent on requests the client aborted (preempted attempts), as a share of all
+     * the slot time the run's length offered; NaN when the server's side is unknown (real Ollama).
+     */
+    public double wastedSlotShare() {
+        if (!serverSide) {
+            return Double.NaN;
+        }
+        double wasted = slots.stream().filter(SlotSpan::aborted).filter(s -> !Double.isNaN(s.end()))
+                .mapToDouble(s -> s.end() - s.start()).sum();
+        return wasted / (spec.serverSlots() * runLengthS);
     }
 
     /** Nearest-rank percentile of a sorted list. */

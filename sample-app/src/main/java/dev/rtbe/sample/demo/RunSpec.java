@@ -5,10 +5,11 @@ import java.util.List;
 /**
  * One demo run: with or without the agent, its slot settings, and the server's slot count.
  *
- * @param reference the matching row of shared/bench/README.md (unscaled seconds), or null
+ * @param preemption the agent's transparent preemption is on
+ * @param reference  the matching row of shared/bench/README.md (unscaled seconds), or null
  */
 public record RunSpec(String id, String label, boolean agent, int total, int reserved, int serverSlots,
-                      Reference reference) {
+                      boolean preemption, Reference reference) {
 
     /** A reference row; NaN where the README gives no figure. */
     public record Reference(String policy, double mean, double p95, double max, double bePerHour) {}
@@ -23,24 +24,25 @@ public record RunSpec(String id, String label, boolean agent, int total, int res
 
     public static List<RunSpec> standard() {
         return List.of(
-                new RunSpec("a", "no agent", false, 0, 0, 2, REF_FIFO),
-                new RunSpec("b", "agent N=2 R=0 (priority only)", true, 2, 0, 2, REF_PRIORITY),
-                new RunSpec("c", "agent N=2 R=1 (the seed's decision)", true, 2, 1, 2, REF_R1N2),
-                new RunSpec("d", "agent N=3 R=1, server 3 slots", true, 3, 1, 3, REF_R1N3));
+                new RunSpec("a", "no agent", false, 0, 0, 2, false, REF_FIFO),
+                new RunSpec("b", "agent N=2 R=0 (priority only)", true, 2, 0, 2, false, REF_PRIORITY),
+                new RunSpec("c", "agent N=2 R=1 (the seed's decision)", true, 2, 1, 2, false, REF_R1N2),
+                new RunSpec("d", "agent N=3 R=1, server 3 slots", true, 3, 1, 3, false, REF_R1N3),
+                new RunSpec("e", "agent N=2 R=0, transparent preemption", true, 2, 0, 2, true, null));
     }
 
     public static RunSpec byId(String id) {
         return standard().stream().filter(r -> r.id.equals(id)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no run " + id + " (a, b, c, d)"));
+                .orElseThrow(() -> new IllegalArgumentException("no run " + id + " (a, b, c, d, e)"));
     }
 
     /** The same run against a server of {@code slots} (real Ollama mode). */
     RunSpec withServerSlots(int slots) {
         if (!agent) {
-            return new RunSpec(id, label, false, 0, 0, slots, reference);
+            return new RunSpec(id, label, false, 0, 0, slots, false, reference);
         }
         int t = id.equals("d") ? slots + 1 : slots;
         return new RunSpec(id, label.replaceAll("N=\\d", "N=" + t).replaceAll(", server \\d slots", ""), true, t,
-                Math.min(reserved, t - 1), slots, reference);
+                Math.min(reserved, t - 1), slots, preemption, reference);
     }
 }
