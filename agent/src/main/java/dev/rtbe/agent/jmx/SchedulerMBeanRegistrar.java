@@ -43,6 +43,8 @@ public final class SchedulerMBeanRegistrar {
         @Override public int getBeQueued() { return scheduler.snapshot().queued(Priority.BE); }
         @Override public int getPromotedWaiting() { return scheduler.snapshot().promotedWaiting(); }
         @Override public long getPromotions() { return scheduler.snapshot().promotions(); }
+        @Override public long getPreemptions() { return scheduler.snapshot().preemptions(); }
+        @Override public double getPreemptedSlotSeconds() { return scheduler.snapshot().preemptedSlotNanos() / 1e9; }
         @Override public long getRtRejections() { return scheduler.snapshot().rejected(Priority.RT); }
         @Override public long getBeRejections() { return scheduler.snapshot().rejected(Priority.BE); }
         @Override public long getRtGranted() { return scheduler.snapshot().granted(Priority.RT); }

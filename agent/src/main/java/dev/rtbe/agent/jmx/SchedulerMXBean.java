@@ -20,6 +20,12 @@ public interface SchedulerMXBean {
 
     long getPromotions();
 
+    /** Batch calls whose slot was taken back for a real-time call since start (each was re-sent). */
+    long getPreemptions();
+
+    /** Slot time the preempted calls had used when aborted: server work thrown away, in seconds. */
+    double getPreemptedSlotSeconds();
+
     long getRtRejections();
 
     long getBeRejections();

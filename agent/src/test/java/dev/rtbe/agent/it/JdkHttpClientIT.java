@@ -83,6 +83,8 @@ class JdkHttpClientIT {
         }
         assertIdle(r);
         assertEquals("11", r.value("RT-LINES"), r::toString); // 10 tokens and the final line
+        assertEquals("1", r.value("PREEMPTIONS"), r::toString);
+        assertTrue(Double.parseDouble(r.value("PREEMPTED-SLOT-SECONDS")) > 0, r::toString);
 
         List<RequestRecord> younger = sim.records().stream().filter(x -> "be-1".equals(x.header("X-Test-Id")))
                 .collect(Collectors.toList());

@@ -108,6 +108,8 @@ public final class JdkClientApp {
             System.out.println("BODY-" + id + " " + (body == null ? "missing"
                     : java.util.Base64.getEncoder().encodeToString(body.getBytes(StandardCharsets.UTF_8))));
         }
+        System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
+        System.out.println("PREEMPTED-SLOT-SECONDS " + AppSupport.mbean("PreemptedSlotSeconds"));
     }
 
     /** Polls the test's probe for the number of requests the simulator is generating. */
