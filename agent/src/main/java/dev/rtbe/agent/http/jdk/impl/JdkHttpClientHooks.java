@@ -91,7 +91,7 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
 
     /**
      * Since JDK 16, cancelling the future of {@code sendAsync} with {@code cancel(true)} aborts the
-     * exchange on the wire (JDK-8245462); before that a preempted call would keep the server busy.
+     * exchange on the wire (CSR JDK-8251312); before that a preempted call would keep the server busy.
      */
     static final boolean CANCEL_ABORTS_EXCHANGE = Runtime.version().feature() >= 16;
 
