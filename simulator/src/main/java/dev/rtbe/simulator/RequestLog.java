@@ -45,6 +45,7 @@ final class RequestLog {
         private int evalCount;
         private String error;
         private boolean responding;
+        private long respondingAt = -1;
 
         private Live(long id, String path, Map<String, List<String>> headers, long arrival) {
             this.id = id;
@@ -86,9 +87,17 @@ final class RequestLog {
             update(() -> this.status = status);
         }
 
-        /** From now on a connection close is the normal end of the exchange, not a disconnect. */
+        /**
+         * Generation is over and the final bytes are about to be written: from now on a connection close is
+         * the normal end of the exchange, not a disconnect, and a completed request's end is this moment (a
+         * client may have the last bytes before the write returns).
+         */
         void responding() {
-            update(() -> responding = true);
+            long now = System.nanoTime() - origin;
+            update(() -> {
+                responding = true;
+                respondingAt = now;
+            });
         }
 
         /** Notes a client disconnect, unless the response was already being completed (unless forced). */
@@ -107,7 +116,7 @@ final class RequestLog {
                 if (this.outcome != Outcome.IN_PROGRESS) return;
                 this.outcome = outcome;
                 this.error = error;
-                end = now;
+                end = outcome == Outcome.COMPLETED && respondingAt >= 0 ? respondingAt : now;
             });
         }
 

@@ -16,7 +16,8 @@ import java.util.Map;
  * @param arrivalNanos   request parsed
  * @param startNanos     slot acquired
  * @param firstTokenNanos first token generated (recorded just before it is written)
- * @param endNanos       response finished, request failed, or the slot was freed after a disconnect
+ * @param endNanos       generation finished (the final write began), request failed, or the slot was freed after a
+ *                       disconnect
  * @param disconnectNanos client disconnect seen, or -1
  * @param outcome        how it ended so far
  * @param status         HTTP status sent, or 0 before any
