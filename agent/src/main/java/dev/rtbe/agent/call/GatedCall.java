@@ -183,6 +183,11 @@ public final class GatedCall implements StreamListener {
                 && runtime.scheduler().policy().preemption();
     }
 
+    /** The largest request body an adapter keeps to send again after a preemption. */
+    public int preemptionMaxBodyBytes() {
+        return runtime.settings().preemptionMaxBodyBytes();
+    }
+
     /** True when the current attempt lost its slot to an RT call. */
     public boolean wasPreempted() {
         Permit p = permit;

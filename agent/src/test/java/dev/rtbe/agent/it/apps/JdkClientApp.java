@@ -58,7 +58,7 @@ public final class JdkClientApp {
             case "max-hold": maxHold(url); break;
             case "concurrent": concurrent(url, Integer.parseInt(args[2])); break;
             case "classify": Classify.run(url); break;
-            case "preempt": preempt(url, args[2]); break;
+            case "preempt": preempt(url, args[2], args[3]); break;
             default: throw new IllegalArgumentException(scenario);
         }
         awaitIdleAndReport();
@@ -84,13 +84,18 @@ public final class JdkClientApp {
      * preemption the younger batch call is aborted and re-sent: this application sees two whole
      * batch bodies (printed in Base64) and a whole stream, and no error.
      */
-    static void preempt(String url, String serverProbe) throws Exception {
+    static void preempt(String url, String serverProbe, String bodyKind) throws Exception {
         java.util.Map<String, String> bodies = new java.util.concurrent.ConcurrentHashMap<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             String id = "be-" + i;
-            threads.add(start("batch-" + i, () -> bodies.put(id, send(generate(url, false, 300, 1200)
-                    .header("X-Test-Id", id).build(), BodyHandlers.ofString()).body())));
+            HttpRequest.Builder batch = generate(url, false, 300, 1200).header("X-Test-Id", id);
+            if (bodyKind.equals("streamed")) {
+                // A one-shot body of unknown length, sent chunked (as Spring's RestClient does).
+                batch.POST(HttpRequest.BodyPublishers.fromPublisher(
+                        HttpRequest.BodyPublishers.ofString(AppSupport.generateBody(false))));
+            }
+            threads.add(start("batch-" + i, () -> bodies.put(id, send(batch.build(), BodyHandlers.ofString()).body())));
             awaitServerRunning(serverProbe, i + 1); // the older call is older on the server too
         }
         threads.add(start("user", () -> {
@@ -110,6 +115,11 @@ public final class JdkClientApp {
         }
         System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
         System.out.println("PREEMPTED-SLOT-SECONDS " + AppSupport.mbean("PreemptedSlotSeconds"));
+    }
+
+    /** The length of a batch request's body, as the server should see it. */
+    public static int batchBodyLength() {
+        return AppSupport.generateBody(false).getBytes(StandardCharsets.UTF_8).length;
     }
 
     /** Polls the test's probe for the number of requests the simulator is generating. */

@@ -13,21 +13,22 @@ import java.net.http.HttpResponse;
 final class GatedBodyHandler<T> implements HttpResponse.BodyHandler<T> {
     private final HttpResponse.BodyHandler<T> delegate;
     private final GatedCall call;
-    private final boolean preemptible;
+    /** The attempt this response belongs to, when it may be preempted; else null. */
+    private final PreemptibleAttempt attempt;
 
     GatedBodyHandler(HttpResponse.BodyHandler<T> delegate, GatedCall call) {
-        this(delegate, call, false);
+        this(delegate, call, null);
     }
 
-    GatedBodyHandler(HttpResponse.BodyHandler<T> delegate, GatedCall call, boolean preemptible) {
+    GatedBodyHandler(HttpResponse.BodyHandler<T> delegate, GatedCall call, PreemptibleAttempt attempt) {
         this.delegate = delegate;
         this.call = call;
-        this.preemptible = preemptible;
+        this.attempt = attempt;
     }
 
     @Override
     public HttpResponse.BodySubscriber<T> apply(HttpResponse.ResponseInfo info) {
-        if (preemptible && !call.withdrawPreemption()) {
+        if (attempt != null && !attempt.responseArrived()) {
             return HttpResponse.BodySubscribers.replacing(null);
         }
         call.onResponse(info.statusCode(), info.headers().firstValue("Content-Type").orElse(null),

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.Executors;
 
 /**
@@ -71,8 +72,8 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
         } catch (Exception e) {
             return SendOutcome.failed(e);
         }
-        if (prepared.resendable && call.preemptionEnabled() && CANCEL_ABORTS_EXCHANGE) {
-            return sendPreemptible(client, prepared.request, handler, call, request.timeout().orElse(null));
+        if (prepared.resend != JdkRequests.Resend.NO && call.preemptionEnabled() && CANCEL_ABORTS_EXCHANGE) {
+            return sendPreemptible(client, prepared, handler, call, request.timeout().orElse(null));
         }
         ReentryGuard.enter();
         try {
@@ -98,26 +99,43 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
     /**
      * A blocking send that may lose its slot to an RT call: sent as {@code sendAsync} so the
      * exchange can be aborted, and sent again (same request, same handler) after a new grant,
-     * until an attempt is not preempted. The application sees one call, just a slower one.
+     * until an attempt is not preempted. The application sees one call, just a slower one. A
+     * one-shot body is copied as it goes out the first time and sent from the copy afterwards; the
+     * attempt is offered only once that copy exists.
      */
-    private static SendOutcome sendPreemptible(HttpClient client, HttpRequest request,
+    private static SendOutcome sendPreemptible(HttpClient client, JdkRequests.Prepared prepared,
                                                HttpResponse.BodyHandler<?> handler, GatedCall call,
                                                java.time.Duration timeout) {
+        HttpRequest request = prepared.request;
+        AtomicReference<byte[]> bodyCopy = new AtomicReference<>();
         while (true) {
-            ExchangeAbort abort = new ExchangeAbort();
-            call.offerPreemption(abort); // before the send, so a response never outruns the offer
+            PreemptibleAttempt attempt = new PreemptibleAttempt(call);
+            HttpRequest toSend = request;
+            byte[] copy = bodyCopy.get();
+            if (prepared.resend == JdkRequests.Resend.AS_IS) {
+                attempt.offer(); // before the send, so a response never outruns the offer
+            } else if (copy != null) {
+                toSend = JdkRequests.withBody(request, HttpRequest.BodyPublishers.ofByteArray(copy));
+                attempt.offer();
+            } else {
+                toSend = JdkRequests.withBody(request, new RecordingBodyPublisher(request.bodyPublisher().orElseThrow(),
+                        call.preemptionMaxBodyBytes(), bytes -> {
+                            bodyCopy.set(bytes);
+                            attempt.offer(); // the whole body is out: from here it could go again
+                        }));
+            }
             CompletableFuture<? extends HttpResponse<?>> exchange;
             ReentryGuard.enter();
             try {
                 call.onSent();
-                exchange = client.sendAsync(request, new GatedBodyHandler<>(handler, call, true));
+                exchange = client.sendAsync(toSend, new GatedBodyHandler<>(handler, call, attempt));
             } catch (Throwable e) {
                 call.finish(Outcome.FAILED, e);
                 return SendOutcome.failed(e);
             } finally {
                 ReentryGuard.exit();
             }
-            abort.started(exchange);
+            attempt.started(exchange);
             try {
                 HttpResponse<?> response = exchange.get();
                 if (!call.wasPreempted()) {
@@ -143,28 +161,6 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
                 return SendOutcome.failed(e.isCallTimeout() ? asHttpTimeout(e) : e);
             } catch (Exception e) {
                 return SendOutcome.failed(e);
-            }
-        }
-    }
-
-    /** Aborts an exchange whether the preemption comes before or after {@code sendAsync} returned. */
-    private static final class ExchangeAbort implements Runnable {
-        private volatile boolean aborted;
-        private volatile CompletableFuture<?> exchange;
-
-        @Override
-        public void run() {
-            aborted = true;
-            CompletableFuture<?> f = exchange;
-            if (f != null) {
-                f.cancel(true);
-            }
-        }
-
-        void started(CompletableFuture<?> f) {
-            exchange = f;
-            if (aborted) {
-                f.cancel(true);
             }
         }
     }

@@ -17,15 +17,25 @@ final class JdkRequests {
         final HttpRequest request;
         final String headerValue;
         final LlmRequest llmRequest;
-        /** The request can be sent again as it is (no body, or a small in-memory one): preemptible. */
-        final boolean resendable;
+        /** How the request could be sent again, should the call be preempted. */
+        final Resend resend;
 
-        Prepared(HttpRequest request, String headerValue, LlmRequest llmRequest, boolean resendable) {
+        Prepared(HttpRequest request, String headerValue, LlmRequest llmRequest, Resend resend) {
             this.request = request;
             this.headerValue = headerValue;
             this.llmRequest = llmRequest;
-            this.resendable = resendable;
+            this.resend = resend;
         }
+    }
+
+    /** Whether a request can go out again after an abort. */
+    enum Resend {
+        /** As it is: no body, or one of the JDK's in-memory publishers within the limit. */
+        AS_IS,
+        /** Once a copy of its one-shot body was kept while it went out (within the limit). */
+        FROM_COPY,
+        /** Never: the body is larger than the limit. */
+        NO
     }
 
     static Prepared prepare(AgentRuntime runtime, HttpRequest request) {
@@ -37,20 +47,30 @@ final class JdkRequests {
         if (headerValue != null && runtime.settings().classifyHeaderStrip()) {
             toSend = withoutHeader(request, headerName);
         }
-        return new Prepared(toSend, headerValue, llm, isResendable(request, runtime.settings().preemptionMaxBodyBytes()));
+        return new Prepared(toSend, headerValue, llm, resendOf(request, runtime.settings().preemptionMaxBodyBytes()));
     }
 
     /**
      * No body, or one of the JDK's in-memory publishers within the limit: those publish the same
-     * bytes to every subscriber, so the request can go out again. Other bodies may be one-shot.
+     * bytes to every subscriber, so the request can go out again as it is. Any other body may be
+     * one-shot (Spring's streamed bodies, input streams): a copy is kept as it goes out, if its
+     * length is unknown or within the limit.
      */
-    static boolean isResendable(HttpRequest request, int maxBytes) {
+    static Resend resendOf(HttpRequest request, int maxBytes) {
         HttpRequest.BodyPublisher publisher = request.bodyPublisher().orElse(null);
         if (publisher == null || publisher.getClass().getName().equals("jdk.internal.net.http.RequestPublishers$EmptyPublisher")) {
-            return true;
+            return Resend.AS_IS;
         }
         long length = publisher.contentLength();
-        return isRepeatableInMemory(publisher) && length >= 0 && length <= maxBytes;
+        if (length > maxBytes) {
+            return Resend.NO;
+        }
+        return isRepeatableInMemory(publisher) && length >= 0 ? Resend.AS_IS : Resend.FROM_COPY;
+    }
+
+    /** A copy of the request with another body; everything else as it was. */
+    static HttpRequest withBody(HttpRequest request, HttpRequest.BodyPublisher body) {
+        return copy(request, body, null);
     }
 
     /**
@@ -80,13 +100,17 @@ final class JdkRequests {
 
     /** A copy of the request without one header; everything else as it was. */
     static HttpRequest withoutHeader(HttpRequest request, String headerName) {
+        return copy(request, request.bodyPublisher().orElse(HttpRequest.BodyPublishers.noBody()), headerName);
+    }
+
+    private static HttpRequest copy(HttpRequest request, HttpRequest.BodyPublisher body, String withoutHeader) {
         HttpRequest.Builder copy = HttpRequest.newBuilder(request.uri())
-                .method(request.method(), request.bodyPublisher().orElse(HttpRequest.BodyPublishers.noBody()))
+                .method(request.method(), body)
                 .expectContinue(request.expectContinue());
         request.timeout().ifPresent(copy::timeout);
         request.version().ifPresent(copy::version);
         for (Map.Entry<String, List<String>> header : request.headers().map().entrySet()) {
-            if (header.getKey().equalsIgnoreCase(headerName)) {
+            if (header.getKey().equalsIgnoreCase(withoutHeader)) {
                 continue;
             }
             for (String value : header.getValue()) {
