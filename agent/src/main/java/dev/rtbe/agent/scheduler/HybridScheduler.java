@@ -328,6 +328,7 @@ public final class HybridScheduler {
 
     /** The waiter's future was cancelled or failed from outside: take it out of the queue. */
     void abandon(Waiter waiter) {
+        Delivery delivery = null;
         lock.lock();
         try {
             if (waiter.state != Waiter.State.QUEUED) {
@@ -335,13 +336,16 @@ public final class HybridScheduler {
             }
             leaveQueue(waiter);
             cancelled[waiter.priority.ordinal()]++;
+            delivery = afterPromotedLeft(waiter);
         } finally {
             lock.unlock();
         }
+        deliver(delivery);
     }
 
     private void expire(Waiter waiter, long limitNanos, boolean callTimeout) {
         long now = clock.nanoTime();
+        Delivery delivery;
         lock.lock();
         try {
             if (waiter.state != Waiter.State.QUEUED) {
@@ -349,11 +353,21 @@ public final class HybridScheduler {
             }
             leaveQueue(waiter);
             (callTimeout ? rejectedCallTimeout : rejectedMaxWait)[waiter.priority.ordinal()]++;
+            delivery = afterPromotedLeft(waiter);
         } finally {
             lock.unlock();
         }
         waiter.failFromScheduler(
                 new QueueTimeoutException(waiter.priority, now - waiter.arrivalNanos, limitNanos, callTimeout));
+        deliver(delivery);
+    }
+
+    /**
+     * A promoted BE waiter held preemptions back (see {@link #mayPreemptFor}); once it left the
+     * queue without a slot, an RT call past its grace may preempt now, not at the next event.
+     */
+    private Delivery afterPromotedLeft(Waiter waiter) {
+        return waiter.promoted ? settle(clock.nanoTime()) : null;
     }
 
     /** What one event decided under the lock, to carry out after it: grants, then aborts. */
@@ -383,7 +397,9 @@ public final class HybridScheduler {
             Runnable abort = victim.abort;
             victim.abort = null;
             if (!victim.claimForPreemption(now)) {
-                continue; // its holder is releasing it right now: that release frees the slot
+                // Its holder is releasing it right now: that release frees the slot and settles
+                // again. Stop here, or another call would be preempted for the same RT waiter.
+                break;
             }
             beInFlight--;
             released[Priority.BE.ordinal()]++;
