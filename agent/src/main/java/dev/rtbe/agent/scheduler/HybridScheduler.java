@@ -87,7 +87,12 @@ public final class HybridScheduler {
      * Waits for a slot again after {@code preempted} lost its slot to an RT call: the call rejoins
      * the BE queue in arrival order with its original arrival time. It is never refused for a full
      * queue and the class max-wait does not apply (it was admitted already); its own
-     * {@code timeout} still does.
+     * {@code timeout} still does. A preempted permit may be passed here once: a second re-acquire
+     * (even after the first one failed) throws {@link IllegalStateException}, so a call can never
+     * wait in the queue twice.
+     *
+     * @throws IllegalArgumentException if {@code preempted} was not preempted
+     * @throws IllegalStateException if {@code preempted} was re-acquired already
      */
     public Permit reacquire(Permit preempted, Duration timeout)
             throws InterruptedException, SchedulerRejectedException {
@@ -229,11 +234,19 @@ public final class HybridScheduler {
 
     /** A preempted call rejoins the BE queue in arrival order (ahead of all who came after it). */
     private Object requeue(Permit preempted, Duration timeout, long now) {
+        if (preempted.requeued) {
+            throw new IllegalStateException("preempted permit re-acquired already (a call asks again once per "
+                    + "preemption, with the permit it lost): " + preempted);
+        }
+        preempted.requeued = true;
         long arrival = preempted.arrivalNanos();
         int times = preempted.preemptions() + 1;
         boolean due = isDue(arrival, now);
         Waiter older = beQueue.first();
         if (rtQueue.isEmpty() && beMayStart() && (older == null || older.arrivalNanos > arrival)) {
+            if (due) {
+                promotions++; // promoted as it restarts, as it would have been in the queue
+            }
             return newPermit(Priority.BE, arrival, now, due, 0, times);
         }
         Waiter waiter = new Waiter(this, Priority.BE, arrival, rtQueue.size(), times);
@@ -385,7 +398,11 @@ public final class HybridScheduler {
             Runnable abort = victim.abort;
             victim.abort = null;
             if (!victim.claimForPreemption(now)) {
-                continue; // its holder is releasing it right now: that release frees the slot
+                // Its holder is releasing it right now (released, waiting for the lock): that release
+                // frees the slot and settles again, which serves the RT waiter, or, if a promoted BE
+                // call takes the slot first, preempts then. Stop here and leave it to that settle:
+                // preempting another call now for the same RT waiter could throw its work away.
+                break;
             }
             beInFlight--;
             released[Priority.BE.ordinal()]++;

@@ -34,6 +34,8 @@ public final class Permit {
     // Guarded by the scheduler's lock.
     /** What aborts the exchange, while the holder offers the permit for preemption. */
     Runnable abort;
+    /** Set when the preempted call asked again with this permit: a second re-acquire is refused. */
+    boolean requeued;
 
     static final long NOT_PREEMPTED = Long.MIN_VALUE;
 

@@ -41,7 +41,13 @@ import org.junit.jupiter.api.Timeout;
  *       one counts", is {@link #adr243_everyEndOfACallMayRelease_exactlyOneCounts}.</li>
  *   <li>6.6 (preemption cannot interrupt an in-flight request), 7.3 (dead
  *       {@code preemption_wait_threshold}), 7.11 (victim choice, re-signalling, registration window,
- *       total_slots=1 thrash): preemption is a later issue; the scheduler has no preemption yet.</li>
+ *       total_slots=1 thrash): not replayed here, because our preemption is a different design, not
+ *       a port of the seed's. It is transparent: a running BE call whose holder offered it is
+ *       aborted by its adapter and sent again; the grace is a clock task per RT waiter, so it is never
+ *       dead; the victim is the youngest offered call and its slot goes to the RT call in the same
+ *       step; an offer made after the grace preempts at once; and a call preempted
+ *       {@code maxPreemptionsPerCall} times is immune, which bounds the thrash even with one slot.
+ *       These rules are tested in {@link PreemptionTest} and {@link PreemptionRandomizedTest}.</li>
  *   <li>7.5 legacy release without slot_id (pool inferred from the caller flag), unknown slot ids:
  *       we have no such API. A slot can only be released through the {@link Permit} object the
  *       scheduler made, and it knows its class; its constructor is package-private.</li>
