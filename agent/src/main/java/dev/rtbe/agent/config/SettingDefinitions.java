@@ -74,7 +74,7 @@ public final class SettingDefinitions {
             "transparent: a real-time call that would wait takes the slot of the youngest running batch call that has sent nothing to the application yet; that call is aborted and re-sent later, unseen by the application.");
     public static final Setting<Duration> PREEMPTION_GRACE = row("rtbe.preemption.grace", duration(), "0s", null,
             "How long a waiting real-time call waits for a slot to free up before a preemption is considered.");
-    public static final Setting<Integer> PREEMPTION_MAX_PER_CALL = row("rtbe.preemption.max-per-call", integer(0), "2", null,
+    public static final Setting<Integer> PREEMPTION_MAX_PER_CALL = row("rtbe.preemption.max-per-call", integer(0), "4", null,
             "How often one batch call may be preempted; after that it is immune, so batch work always finishes.");
     public static final Setting<Integer> PREEMPTION_MAX_BODY = row("rtbe.preemption.max-body-bytes", integer(0), "1048576", null,
             "Largest request body the agent keeps to re-send (a one-shot body is copied as it goes out); a batch call with a larger body is immune.");
