@@ -5,6 +5,7 @@ import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import dev.rtbe.agent.call.AgentLog;
 import dev.rtbe.agent.call.AgentRuntime;
 import dev.rtbe.agent.config.InvalidSettingsException;
+import dev.rtbe.agent.config.PreemptionMode;
 import dev.rtbe.agent.config.SettingProblem;
 import dev.rtbe.agent.config.Settings;
 import dev.rtbe.agent.config.SettingsLoader;
@@ -70,7 +71,7 @@ public final class AgentStarter {
             runtime.installTelemetry(AgentTelemetry.create(settings, runtime.scheduler(), jdkSenderLoader(), log::warn));
             log.info("rtbe-agent " + version() + " started: endpoints=" + settings.effective().get("rtbe.endpoints")
                     + " N=" + settings.totalSlots() + " R=" + settings.rtReservedSlots()
-                    + " clients=" + String.join(",", found));
+                    + " clients=" + String.join(",", found) + preemptionNote(settings));
         } catch (RuntimeException | LinkageError e) {
             AgentRuntime.install(null);
             if (settings.strict()) {
@@ -141,6 +142,16 @@ public final class AgentStarter {
     private static boolean onClassPath(ClientInstrumentation client) {
         String type = client.libraryClass();
         return type == null || ClassLoader.getSystemClassLoader().getResource(type.replace('.', '/') + ".class") != null;
+    }
+
+    /** Which calls transparent preemption may abort: only the JDK client's blocking send re-sends. */
+    private static String preemptionNote(Settings settings) {
+        if (settings.preemption() != PreemptionMode.TRANSPARENT) {
+            return "";
+        }
+        return " preemption=transparent (preemptible: jdk-httpclient send"
+                + (Runtime.version().feature() >= 16 ? "" : " needs JDK 16+, so none here")
+                + "; other clients' calls are immune)";
     }
 
     private static String version() {
