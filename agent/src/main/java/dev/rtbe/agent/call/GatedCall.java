@@ -3,6 +3,7 @@ package dev.rtbe.agent.call;
 import dev.rtbe.agent.classify.Classification;
 import dev.rtbe.agent.scheduler.Cancellable;
 import dev.rtbe.agent.scheduler.Permit;
+import dev.rtbe.agent.scheduler.Priority;
 import dev.rtbe.agent.scheduler.SchedulerClock;
 import dev.rtbe.agent.scheduler.SchedulerRejectedException;
 import dev.rtbe.agent.telemetry.CallRecord;
@@ -179,7 +180,7 @@ public final class GatedCall implements StreamListener {
 
     /** True when transparent preemption is on and this is a batch call: worth offering. */
     public boolean preemptionEnabled() {
-        return classification.priority() == dev.rtbe.agent.scheduler.Priority.BE
+        return classification.priority() == Priority.BE
                 && runtime.scheduler().policy().preemption();
     }
 
@@ -368,7 +369,7 @@ public final class GatedCall implements StreamListener {
                 .append(" model=").append(request.model())
                 .append(" outcome=").append(how.label());
         if (p != null) {
-            line.append(" queue_wait=").append(seconds(p.queueWaitNanos()));
+            line.append(" queue_wait=").append(seconds(queueWaitNanos(p)));
             if (p.promoted()) {
                 line.append(" promoted=true");
             }
@@ -408,6 +409,20 @@ public final class GatedCall implements StreamListener {
             line.append(" error=\"").append(problem.replace('"', '\'')).append('"');
         }
         return line.toString();
+    }
+
+    /** Time spent waiting for a slot: the first wait and each wait after a preemption, not the lost attempts. */
+    private long queueWaitNanos(Permit current) {
+        long[] lost = preemptedAttempts;
+        if (lost.length == 0) {
+            return current.queueWaitNanos();
+        }
+        long total = lost[0] - current.arrivalNanos();
+        for (int i = 0; i < lost.length; i += 3) {
+            long regranted = i + 3 < lost.length ? lost[i + 3] : current.grantedNanos();
+            total += regranted - lost[i + 2];
+        }
+        return total;
     }
 
     private static String seconds(long nanos) {

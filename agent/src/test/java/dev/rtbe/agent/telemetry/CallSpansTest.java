@@ -528,7 +528,7 @@ class CallSpansTest {
         assertEquals(0.105, attr(call, "rtbe.preempted.slot_time", Double.class), 1e-9);
         assertEquals(0.350, attr(call, "rtbe.queue.wait", Double.class), 1e-9);
         assertEquals(epochMillis(655, t0), call.getEndEpochNanos());
-        assertTrue(log.toString(StandardCharsets.UTF_8).contains("preempted=1 wasted=0.105s"), log::toString);
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("queue_wait=0.350s preempted=1 wasted=0.105s"), log::toString);
 
         Collection<MetricData> all = metrics.collectAllMetrics();
         assertEquals(1, find(all, CallMetrics.PREEMPTIONS).getLongSumData().getPoints().iterator().next().getValue());

@@ -106,16 +106,26 @@ public final class Demo {
                 log(o, "run %s: simulator still busy after the app ended", spec.id());
             }
             double offsetNs = child.t0 - simEpoch;
-            List<RunResult.SlotSpan> spans = new ArrayList<>();
+            List<RequestRecord> records = new ArrayList<>();
+            Map<String, Long> lastStart = new java.util.HashMap<>();
             for (RequestRecord r : sim.records()) {
                 String id = r.header("X-Demo-Id");
                 if (id == null || id.equals("warmup") || id.equals("calibration") || !r.started()) {
                     continue;
                 }
+                records.add(r);
+                lastStart.merge(id, r.startNanos(), Math::max);
+            }
+            List<RunResult.SlotSpan> spans = new ArrayList<>();
+            for (RequestRecord r : records) {
+                String id = r.header("X-Demo-Id");
                 long end = r.endNanos() >= 0 ? r.endNanos() : r.disconnectNanos();
+                // An attempt the agent aborted: the server saw the disconnect, or (a race) finished it
+                // anyway while the call was already being sent again.
+                boolean aborted = r.outcome() == dev.rtbe.simulator.Outcome.DISCONNECTED
+                        || r.startNanos() < lastStart.get(id);
                 spans.add(new RunResult.SlotSpan(id, id.substring(0, 2), unscaled(r.arrivalNanos(), offsetNs, o),
-                        unscaled(r.startNanos(), offsetNs, o), unscaled(end, offsetNs, o),
-                        r.outcome() == dev.rtbe.simulator.Outcome.DISCONNECTED));
+                        unscaled(r.startNanos(), offsetNs, o), unscaled(end, offsetNs, o), aborted));
             }
             RunResult result = new RunResult(spec, child.calls, spans, o.scale(), o.runLengthS(), child.wallSeconds,
                     child.exitCode, true, child.stallNs / 1e9 * o.scale(), child.idleTtftNs / 1e9 * o.scale());
