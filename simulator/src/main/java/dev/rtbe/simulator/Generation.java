@@ -63,6 +63,9 @@ final class Generation {
         GenerationStats stats = new GenerationStats(model, request.lengthLimited() ? "length" : "stop",
                 loadNanos + queueWait + prefill + eval, loadNanos, promptTokens, prefill, n, eval);
         record.responding();
+        // Generation is over: the slot is free before the last bytes go out, so a client that has them (and
+        // sends its next request) never finds this request still holding a slot.
+        scheduler.release(ticket);
         try {
             sink.finish(stats);
         } catch (IOException e) {

@@ -78,7 +78,7 @@ final class GenerationHandler {
             Outcome outcome = new Generation(g, model, promptTokens, load, timing, scheduler, sink, cancel,
                     rec, abort).run(ticket);
             if (ex.response().committed()) rec.status(200);
-            // Recorded before the slot is released, so a waiter that sees the next start also sees this end.
+            // A completed request's end was taken when its final write began, before Generation freed its slot.
             if (outcome == Outcome.DISCONNECTED) {
                 disconnected(rec, cancel);
             } else {
@@ -86,7 +86,7 @@ final class GenerationHandler {
             }
         } finally {
             rec.finish(Outcome.ERROR, "generation failed");
-            scheduler.release();
+            scheduler.release(ticket);
         }
     }
 

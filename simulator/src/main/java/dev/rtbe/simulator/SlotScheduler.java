@@ -13,6 +13,7 @@ final class SlotScheduler {
     /** A granted slot; fields are written under the scheduler's lock before the waiter sees {@code granted}. */
     static final class Ticket {
         private boolean granted;
+        private boolean released;
         long queueSeq;
         long startSeq;
         long enqueuedAt;
@@ -69,9 +70,12 @@ final class SlotScheduler {
         return t;
     }
 
-    void release() {
+    /** Frees the ticket's slot; only the first call for a ticket counts. */
+    void release(Ticket t) {
         lock.lock();
         try {
+            if (t.released) return;
+            t.released = true;
             running--;
             while (running < slots && !queue.isEmpty()) grant(queue.pollFirst());
             changed.signalAll();
