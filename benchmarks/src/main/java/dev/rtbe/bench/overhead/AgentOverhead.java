@@ -51,7 +51,11 @@ public final class AgentOverhead {
                 out.write(body);
             }
         });
-        server.setExecutor(Executors.newFixedThreadPool(2));
+        server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "overhead-server");
+            t.setDaemon(true); // the benchmark's JVM ends when its main thread does
+            return t;
+        }));
         server.start();
         String url = "http://127.0.0.1:" + server.getAddress().getPort();
         String agentArg = "-javaagent:" + agent + "=endpoints=127.0.0.1:" + server.getAddress().getPort()
