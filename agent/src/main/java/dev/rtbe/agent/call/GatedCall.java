@@ -184,11 +184,6 @@ public final class GatedCall implements StreamListener {
                 && runtime.scheduler().policy().preemption();
     }
 
-    /** The largest request body an adapter keeps to send again after a preemption. */
-    public int preemptionMaxBodyBytes() {
-        return runtime.settings().preemptionMaxBodyBytes();
-    }
-
     /** True when the current attempt lost its slot to an RT call. */
     public boolean wasPreempted() {
         Permit p = permit;
@@ -229,11 +224,6 @@ public final class GatedCall implements StreamListener {
             finish(Outcome.REJECTED, e);
             throw e;
         }
-    }
-
-    /** How often this call lost its slot to an RT call so far. */
-    public int preemptions() {
-        return preemptedAttempts.length / 3;
     }
 
     /** The response headers arrived: from here on the body's bytes are watched. */
@@ -284,11 +274,12 @@ public final class GatedCall implements StreamListener {
             p.release();
         }
         long end = runtime.scheduler().clock().nanoTime();
+        CallRecord record = record(how, error, end);
         if (runtime.settings().logCalls()) {
-            runtime.log().info(callLine(how, error, end));
+            runtime.log().info(callLine(how, error, end, record));
         }
         try {
-            runtime.telemetry().callEnded(record(how, error, end));
+            runtime.telemetry().callEnded(record);
         } catch (RuntimeException | LinkageError e) {
             // telemetry is best-effort: the call itself is over and its slot released
         }
@@ -361,7 +352,7 @@ public final class GatedCall implements StreamListener {
         return classification.priority() + " call " + uri;
     }
 
-    private String callLine(Outcome how, Throwable error, long now) {
+    private String callLine(Outcome how, Throwable error, long now, CallRecord record) {
         Permit p = permit;
         StringBuilder line = new StringBuilder("call ").append(classification.priority())
                 .append(" by=").append(classification.rule().label())
@@ -369,17 +360,13 @@ public final class GatedCall implements StreamListener {
                 .append(" model=").append(request.model())
                 .append(" outcome=").append(how.label());
         if (p != null) {
-            line.append(" queue_wait=").append(seconds(queueWaitNanos(p)));
+            line.append(" queue_wait=").append(seconds(record.totalQueueWaitNanos()));
             if (p.promoted()) {
                 line.append(" promoted=true");
             }
-            long[] lost = preemptedAttempts;
-            if (lost.length > 0) {
-                long wasted = 0;
-                for (int i = 0; i < lost.length; i += 3) {
-                    wasted += lost[i + 2] - lost[i];
-                }
-                line.append(" preempted=").append(lost.length / 3).append(" wasted=").append(seconds(wasted));
+            if (record.preemptions() > 0) {
+                line.append(" preempted=").append(record.preemptions())
+                        .append(" wasted=").append(seconds(record.preemptedSlotNanos()));
             }
         } else if (how == Outcome.REJECTED) {
             line.append(" queue_wait=").append(seconds(now - startNanos)); // waited until refused
@@ -409,20 +396,6 @@ public final class GatedCall implements StreamListener {
             line.append(" error=\"").append(problem.replace('"', '\'')).append('"');
         }
         return line.toString();
-    }
-
-    /** Time spent waiting for a slot: the first wait and each wait after a preemption, not the lost attempts. */
-    private long queueWaitNanos(Permit current) {
-        long[] lost = preemptedAttempts;
-        if (lost.length == 0) {
-            return current.queueWaitNanos();
-        }
-        long total = lost[0] - current.arrivalNanos();
-        for (int i = 0; i < lost.length; i += 3) {
-            long regranted = i + 3 < lost.length ? lost[i + 3] : current.grantedNanos();
-            total += regranted - lost[i + 2];
-        }
-        return total;
     }
 
     private static String seconds(long nanos) {

@@ -117,7 +117,7 @@ public final class CallRecord {
     }
 
     /** All the time spent waiting for a slot: the first wait and every wait after a preemption. */
-    long totalQueueWaitNanos() {
+    public long totalQueueWaitNanos() {
         long total = firstQueueEndNanos() - queueStartNanos();
         for (int i = 0; i < preemptions(); i++) {
             total += requeueEndNanos(i) - attemptPreemptedNanos(i);

@@ -73,7 +73,8 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
             return SendOutcome.failed(e);
         }
         if (prepared.resend != JdkRequests.Resend.NO && call.preemptionEnabled() && CANCEL_ABORTS_EXCHANGE) {
-            return sendPreemptible(client, prepared, handler, call, request.timeout().orElse(null));
+            return sendPreemptible(client, prepared, handler, call, request.timeout().orElse(null),
+                    runtime.settings().preemptionMaxBodyBytes());
         }
         ReentryGuard.enter();
         try {
@@ -105,7 +106,7 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
      */
     private static SendOutcome sendPreemptible(HttpClient client, JdkRequests.Prepared prepared,
                                                HttpResponse.BodyHandler<?> handler, GatedCall call,
-                                               java.time.Duration timeout) {
+                                               java.time.Duration timeout, int maxBodyBytes) {
         HttpRequest request = prepared.request;
         AtomicReference<byte[]> bodyCopy = new AtomicReference<>();
         while (true) {
@@ -119,7 +120,7 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
                 attempt.offer();
             } else {
                 toSend = JdkRequests.withBody(request, new RecordingBodyPublisher(request.bodyPublisher().orElseThrow(),
-                        call.preemptionMaxBodyBytes(), bytes -> {
+                        maxBodyBytes, bytes -> {
                             bodyCopy.set(bytes);
                             attempt.offer(); // the whole body is out: from here it could go again
                         }));
