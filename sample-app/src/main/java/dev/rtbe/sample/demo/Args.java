@@ -4,8 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** {@code --key value} and {@code --flag} arguments. */
-final class Args {
-    static Map<String, String> parse(String[] args) {
+public final class Args {
+    public static Map<String, String> parse(String[] args) {
         Map<String, String> m = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--")) {
@@ -24,7 +24,7 @@ final class Args {
         return m;
     }
 
-    static String require(Map<String, String> m, String key) {
+    public static String require(Map<String, String> m, String key) {
         String v = m.get(key);
         if (v == null) {
             throw new IllegalArgumentException("missing --" + key);

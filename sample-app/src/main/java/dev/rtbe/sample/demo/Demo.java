@@ -1,5 +1,8 @@
 package dev.rtbe.sample.demo;
 
+import dev.rtbe.sample.demo.pools.PoolsReport;
+import dev.rtbe.sample.demo.pools.PoolsRun;
+import dev.rtbe.sample.demo.pools.PoolsScenario;
 import dev.rtbe.simulator.OllamaSimulator;
 import dev.rtbe.simulator.RequestRecord;
 import dev.rtbe.simulator.SimulatorConfig;
@@ -61,17 +64,35 @@ public final class Demo {
 
     public static void main(String[] args) throws Exception {
         if (List.of(args).contains("--help")) {
-            System.out.println("usage: java -jar demo.jar [--short] [--scale S] [--run-length SECONDS] [--runs abcde]"
-                    + " [--out DIR] [--agent JAR] [--trace CSV] [--ollama URL [--model NAME] [--slots N]]");
+            System.out.println("usage: java -jar demo.jar [--scenario all|trace|pools] [--short] [--scale S]"
+                    + " [--run-length SECONDS] [--runs abcde] [--out DIR] [--agent JAR] [--trace CSV]"
+                    + " [--pools-runs pqrs] [--pools-scale S] [--ollama URL [--model NAME] [--slots N]]");
             return;
         }
+        Map<String, String> a = Args.parse(args);
         Options o = Options.fromArgs(args);
+        // The pools scenario needs the simulator's per-model slots: it does not run against a real Ollama.
+        String scenario = a.getOrDefault("scenario", o.ollamaUrl() == null ? "all" : "trace");
+        if (!List.of("all", "trace", "pools").contains(scenario)) {
+            throw new IllegalArgumentException("--scenario " + scenario + ": expected all, trace or pools");
+        }
         long t = System.nanoTime();
-        List<RunResult> results = run(o);
-        String table = Report.table(results, o);
-        System.out.println();
-        System.out.print(table);
-        Path html = Report.writeHtml(results, o, table);
+        List<RunResult> results = scenario.equals("pools") ? List.of() : run(o);
+        String table = results.isEmpty() ? "" : Report.table(results, o);
+        if (!results.isEmpty()) {
+            System.out.println();
+            System.out.print(table);
+        }
+        String extra = "";
+        if (!scenario.equals("trace")) {
+            PoolsScenario.Options po = PoolsScenario.Options.from(o, a);
+            List<PoolsRun> pools = PoolsScenario.run(po);
+            String poolsTable = PoolsReport.table(pools, po);
+            System.out.println();
+            System.out.print(poolsTable);
+            extra = PoolsReport.html(pools, poolsTable);
+        }
+        Path html = Report.writeHtml(results, o, table, extra);
         System.out.printf(Locale.ROOT, "%nreport: %s%ndemo took %.0f s%n", html.toAbsolutePath(),
                 (System.nanoTime() - t) / 1e9);
     }
@@ -210,7 +231,7 @@ public final class Demo {
     }
 
     /** The agent's settings for a demo run, besides the slot counts (given as agent arguments). */
-    static List<String> agentProperties(String endpoint, double scale) {
+    public static List<String> agentProperties(String endpoint, double scale) {
         return List.of(
                 "-Drtbe.endpoints=" + endpoint,
                 // Classification by call stack (RT) and by thread name (BE); streaming says RT anyway.
@@ -222,7 +243,7 @@ public final class Demo {
                 "-Drtbe.log.calls=true");
     }
 
-    private static String classPath() {
+    public static String classPath() {
         String surefire = System.getProperty("surefire.test.class.path");
         String cp = surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
         StringBuilder abs = new StringBuilder();
@@ -235,7 +256,7 @@ public final class Demo {
     }
 
     /** The repository root (the directory with pom.xml and sample-app/), searched upwards from here. */
-    static Path repoRoot() {
+    public static Path repoRoot() {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
             if (Files.isRegularFile(p.resolve("pom.xml")) && Files.isDirectory(p.resolve("sample-app"))
                     && Files.isDirectory(p.resolve("agent"))) {
@@ -245,7 +266,7 @@ public final class Demo {
         return null;
     }
 
-    static String fmt(double d) {
+    public static String fmt(double d) {
         return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
     }
 

@@ -102,12 +102,21 @@ final class Report {
     }
 
     static Path writeHtml(List<RunResult> results, Demo.Options o, String table) throws IOException {
+        return writeHtml(results, o, table, "");
+    }
+
+    /** The report with {@code extra} (an HTML section, e.g. the pools scenario's) after the runs. */
+    static Path writeHtml(List<RunResult> results, Demo.Options o, String table, String extra) throws IOException {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>rtbe-agent demo</title>")
                 .append("<style>body{font-family:system-ui,sans-serif;margin:20px;color:#222}")
                 .append("pre{background:#f6f6f6;padding:10px;font-size:12px;overflow-x:auto}")
                 .append("h2{margin-top:26px;font-size:17px}h1{font-size:21px}.note{color:#555;font-size:13px}")
                 .append("svg text{font-family:system-ui,sans-serif}</style></head><body>");
+        if (results.isEmpty()) { // only the pools scenario ran
+            h.append("<h1>rtbe-agent demo</h1>").append(extra).append("</body></html>\n");
+            return write(h, o);
+        }
         h.append("<h1>rtbe-agent demo: the ADR-day trace, with and without the agent</h1>");
         h.append("<p class=\"note\">Each run replays the trace in its own JVM through langchain4j-ollama (JDK HttpClient)")
                 .append(o.ollamaUrl() == null ? " against the in-process Ollama simulator" : " against " + esc(o.ollamaUrl()))
@@ -127,9 +136,14 @@ final class Report {
                     f(r.ttftMean()), f(r.ttftPercentile(95)), f(r.ttftMax()), f1(r.beDonePerHour())));
             h.append(timeline(r, tMax));
         }
+        h.append(extra);
         h.append("</body></html>\n");
+        return write(h, o);
+    }
+
+    private static Path write(StringBuilder html, Demo.Options o) throws IOException {
         Path out = o.outDir().resolve("report.html");
-        Files.writeString(out, h.toString(), StandardCharsets.UTF_8);
+        Files.writeString(out, html.toString(), StandardCharsets.UTF_8);
         return out;
     }
 

@@ -2,7 +2,9 @@ package dev.rtbe.sample.news;
 
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.ollama.OllamaChatModel;
+import dev.langchain4j.model.ollama.OllamaEmbeddingModel;
 import dev.langchain4j.model.ollama.OllamaStreamingChatModel;
 import java.time.Duration;
 import java.util.HashMap;
@@ -57,6 +59,17 @@ public record NewsModels(String baseUrl, String modelName, Duration timeout, Int
                 .modelName(modelName)
                 .timeout(timeout)
                 .numPredict(numPredict)
+                .customHeaders(headers(Map.of()))
+                .build();
+    }
+
+    /** An embedding model on the same server ({@code /api/embed}), e.g. nomic-embed-text. */
+    public EmbeddingModel embeddingModel(String embeddingModelName) {
+        return OllamaEmbeddingModel.builder()
+                .baseUrl(baseUrl)
+                .modelName(embeddingModelName)
+                .timeout(timeout)
+                .maxRetries(0)
                 .customHeaders(headers(Map.of()))
                 .build();
     }

@@ -1,0 +1,213 @@
+package dev.rtbe.sample.demo.pools;
+
+import dev.rtbe.sample.demo.Args;
+import dev.rtbe.sample.news.Article;
+import dev.rtbe.sample.news.BatchSummarizer;
+import dev.rtbe.sample.news.DocumentIndex;
+import dev.rtbe.sample.news.InteractiveSummaries;
+import dev.rtbe.sample.news.NewsModels;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The application side of one pools-scenario run, in its own JVM: the news service on one server with
+ * several models. Per chat model, {@code be-workers} closed-loop batch summarisers ({@code batch-summarizer-N})
+ * and {@code rt-users} readers who each stream a summary, read it and open the next ({@code rt-user-N}); with
+ * {@code --embed-model}, an indexer that embeds one document after another ({@code indexer}). Before the load
+ * starts it measures the idle embedding latency (median of a few calls). With the agent it samples the agent's
+ * pools over JMX. Writes one line per call, one per change of a pool's N.
+ *
+ * <p>Arguments: {@code --base-url URL --scale S --run-length SECONDS --out FILE --chat-models a,b
+ * [--embed-model NAME] [--be-workers 4] [--rt-users 1] [--workload mixed|learn]}.
+ */
+public final class PoolsApp {
+    /** Per-call headers for the simulator (X-Sim-*) and the records (X-Demo-Id), set on the calling thread. */
+    private static final ThreadLocal<Map<String, String>> CALL_HEADERS = ThreadLocal.withInitial(Map::of);
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = Args.parse(args);
+        String baseUrl = Args.require(a, "base-url");
+        double scale = Double.parseDouble(a.getOrDefault("scale", "20"));
+        double runLengthS = Double.parseDouble(a.getOrDefault("run-length", "300"));
+        Path out = Path.of(Args.require(a, "out"));
+        List<String> chatModels = Arrays.asList(Args.require(a, "chat-models").split(","));
+        String embedModel = a.get("embed-model");
+        int beWorkers = Integer.parseInt(a.getOrDefault("be-workers", "4"));
+        int rtUsers = Integer.parseInt(a.getOrDefault("rt-users", "1"));
+        Workload w = a.getOrDefault("workload", "mixed").equals("learn") ? Workload.LEARN : Workload.MIXED;
+
+        List<ScenarioCall> calls = Collections.synchronizedList(new ArrayList<>());
+        List<BatchSummarizer> batches = new ArrayList<>();
+        List<InteractiveSummaries> readers = new ArrayList<>();
+        for (String m : chatModels) {
+            NewsModels models = new NewsModels(baseUrl, m, Duration.ofMinutes(10), null, CALL_HEADERS::get);
+            batches.add(new BatchSummarizer(models, beWorkers));
+            readers.add(new InteractiveSummaries(models));
+        }
+        DocumentIndex index = embedModel == null ? null
+                : new DocumentIndex(new NewsModels(baseUrl, chatModels.get(0), Duration.ofMinutes(10), null,
+                CALL_HEADERS::get), embedModel);
+
+        long idleEmbedNs = -1;
+        if (index != null) {
+            idleEmbedNs = idleEmbedding(index, w);
+        }
+        long t0 = System.nanoTime();
+        long endNs = (long) (runLengthS / scale * 1e9);
+        PoolMonitor monitor = new PoolMonitor(t0, 2_000_000).start();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < chatModels.size(); i++) {
+            String m = chatModels.get(i);
+            BatchSummarizer batch = batches.get(i);
+            threads.add(start("batch-" + m, () -> runBatch(batch, m, w, t0, endNs, calls)));
+            for (int u = 0; u < rtUsers; u++) {
+                InteractiveSummaries reader = readers.get(i);
+                threads.add(start("rt-user-" + m + "-" + u, () -> runReader(reader, m, w, scale, t0, endNs, calls)));
+            }
+        }
+        if (index != null) {
+            threads.add(start("indexer", () -> runIndexer(index, embedModel, w, scale, t0, endNs, calls)));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        monitor.close();
+        for (BatchSummarizer b : batches) {
+            b.close();
+        }
+        try (PrintWriter pw = new PrintWriter(Files.newBufferedWriter(out, StandardCharsets.UTF_8))) {
+            pw.println("T0\t" + t0 + "\t" + idleEmbedNs);
+            synchronized (calls) {
+                for (ScenarioCall c : calls) {
+                    pw.println(c.toLine());
+                }
+            }
+            for (NSample s : monitor.samples()) {
+                pw.println(s.toLine());
+            }
+        }
+        System.err.printf("pools app: %d calls in %.1f s%n", calls.size(), (System.nanoTime() - t0) / 1e9);
+        System.exit(0); // the JDK HttpClient's selector threads are not daemons on every JDK
+    }
+
+    private static Thread start(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.start();
+        return t;
+    }
+
+    /** Closed-loop batch summaries of one model until the run ends. */
+    private static void runBatch(BatchSummarizer batch, String model, Workload w, long t0, long endNs,
+                                 List<ScenarioCall> calls) {
+        AtomicInteger seq = new AtomicInteger();
+        Map<String, Long> issued = new java.util.concurrent.ConcurrentHashMap<>();
+        Iterator<Article> jobs = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return System.nanoTime() - t0 < endNs;
+            }
+
+            @Override
+            public Article next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                String id = "BE-" + model + "-" + seq.incrementAndGet();
+                CALL_HEADERS.set(sim(id, w.bePrefillS(), w.beGenS()));
+                issued.put(id, System.nanoTime() - t0);
+                return article(id);
+            }
+        };
+        try {
+            batch.summarizeAll(jobs, (article, summary, error) -> calls.add(new ScenarioCall("BE", model, article.id(),
+                    issued.get(article.id()), -1, System.nanoTime() - t0, error == null,
+                    error == null ? null : error.toString())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One reader: stream a summary, read it for a while, open the next, until the run ends. */
+    private static void runReader(InteractiveSummaries reader, String model, Workload w, double scale, long t0,
+                                  long endNs, List<ScenarioCall> calls) {
+        String name = Thread.currentThread().getName();
+        for (int k = 1; System.nanoTime() - t0 < endNs; k++) {
+            String id = "RT-" + name.substring("rt-user-".length()) + "-" + k;
+            CALL_HEADERS.set(sim(id, w.rtPrefillS(), w.rtGenS()));
+            long issue = System.nanoTime() - t0;
+            AtomicLong first = new AtomicLong(-1);
+            String error = null;
+            try {
+                reader.stream(article(id), token -> first.compareAndSet(-1, System.nanoTime() - t0));
+            } catch (RuntimeException e) {
+                error = e.toString();
+            }
+            calls.add(new ScenarioCall("RT", model, id, issue, first.get(), System.nanoTime() - t0, error == null, error));
+            LockSupport.parkNanos((long) (w.rtThinkS() / scale * 1e9));
+        }
+    }
+
+    /** The indexer: embed one document, pause, the next, until the run ends. */
+    private static void runIndexer(DocumentIndex index, String model, Workload w, double scale, long t0, long endNs,
+                                   List<ScenarioCall> calls) {
+        for (int k = 1; System.nanoTime() - t0 < endNs; k++) {
+            String id = "EMB-" + k;
+            CALL_HEADERS.set(sim(id, w.embedS(), 0));
+            long issue = System.nanoTime() - t0;
+            String error = null;
+            try {
+                index.add(article(id));
+            } catch (RuntimeException e) {
+                error = e.toString();
+            }
+            calls.add(new ScenarioCall("EMB", model, id, issue, -1, System.nanoTime() - t0, error == null, error));
+            LockSupport.parkNanos((long) (w.embedThinkS() / scale * 1e9));
+        }
+    }
+
+    /**
+     * The embedding latency on the idle server as this client, this JVM and this time scale give it: the
+     * median of 9 calls, one at a time, after 3 untimed ones (class loading, JIT). Real nanoseconds.
+     */
+    private static long idleEmbedding(DocumentIndex index, Workload w) {
+        long[] t = new long[9];
+        for (int i = -3; i < t.length; i++) {
+            CALL_HEADERS.set(sim(i < 0 ? "warmup" : "calibration", w.embedS(), 0));
+            long start = System.nanoTime();
+            index.add(article("idle-" + i));
+            if (i >= 0) {
+                t[i] = System.nanoTime() - start;
+            }
+        }
+        CALL_HEADERS.set(Map.of());
+        Arrays.sort(t);
+        return t[t.length / 2];
+    }
+
+    private static Map<String, String> sim(String id, double prefillS, double genS) {
+        return Map.of("X-Sim-Prefill-Ms", Long.toString(Math.round(prefillS * 1000)),
+                "X-Sim-Gen-Ms", Long.toString(Math.round(genS * 1000)),
+                "X-Sim-Output-Tokens", "20",
+                "X-Demo-Id", id);
+    }
+
+    private static Article article(String id) {
+        return new Article(id, "Story " + id, "The council met on " + id + " and approved the new transit plan; "
+                + "residents and shop owners gave their views in a long public session.");
+    }
+
+    private PoolsApp() {}
+}
