@@ -12,23 +12,20 @@ final class Generation {
     private final GenerationRequest request;
     private final String model;
     private final int promptTokens;
-    private final long loadNanos;
     private final TimingModel timing;
-    private final SlotScheduler scheduler;
+    private final LoadedModels.Lease lease;
     private final ResponseSink sink;
     private final Cancellation cancel;
     private final RequestLog.Live record;
     private final boolean abortOnDisconnect;
 
-    Generation(GenerationRequest request, String model, int promptTokens, long loadNanos,
-               TimingModel timing, SlotScheduler scheduler, ResponseSink sink, Cancellation cancel,
-               RequestLog.Live record, boolean abortOnDisconnect) {
+    Generation(GenerationRequest request, String model, int promptTokens, TimingModel timing, LoadedModels.Lease lease,
+               ResponseSink sink, Cancellation cancel, RequestLog.Live record, boolean abortOnDisconnect) {
         this.request = request;
         this.model = model;
         this.promptTokens = promptTokens;
-        this.loadNanos = loadNanos;
         this.timing = timing;
-        this.scheduler = scheduler;
+        this.lease = lease;
         this.sink = sink;
         this.cancel = cancel;
         this.record = record;
@@ -53,19 +50,22 @@ final class Generation {
                 return Outcome.DISCONNECTED;
             }
             // The step after token i yields token i+1, or the unseen stop token after the last one.
-            eval += timing.decodeStepNanos(scheduler.running(), i, n, request.genOverrideMs());
+            // The batch is this model's: only its own running sequences slow it down.
+            eval += timing.decodeStepNanos(lease.slots().running(), i, n, request.genOverrideMs());
             if (!waitUntil(genStart + timing.toWall(eval))) return Outcome.DISCONNECTED;
         }
         if (cancel.isCancelled()) return Outcome.DISCONNECTED; // KEEP_COMPUTING: nobody left to answer
-        // total = load + queue wait + prefill + decode. Only the queue wait is measured (it is made of other
-        // requests' scaled work); handler overhead is left out because the time scale would magnify it.
+        // total = load + queue wait + prefill + decode, so total - load - prompt_eval - eval is the wait for one of
+        // the model's slots, as with Ollama. Only the waits are measured (they are made of other requests' scaled
+        // work); handler overhead is left out because the time scale would magnify it.
         long queueWait = timing.toModel(ticket.grantedAt - ticket.enqueuedAt);
+        long load = lease.loadNanos();
         GenerationStats stats = new GenerationStats(model, request.lengthLimited() ? "length" : "stop",
-                loadNanos + queueWait + prefill + eval, loadNanos, promptTokens, prefill, n, eval);
+                load + queueWait + prefill + eval, load, promptTokens, prefill, n, eval);
         record.responding();
         // Generation is over: the slot is free before the last bytes go out, so a client that has them (and
         // sends its next request) never finds this request still holding a slot.
-        scheduler.release(ticket);
+        lease.release(ticket);
         try {
             sink.finish(stats);
         } catch (IOException e) {

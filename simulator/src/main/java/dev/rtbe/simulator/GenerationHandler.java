@@ -3,22 +3,23 @@ package dev.rtbe.simulator;
 import java.io.IOException;
 
 /**
- * Admission of a generation request, in Ollama's order: validate, resolve the model, wait for its load, queue for a
- * slot (503 when the queue is full), then run the {@link Generation} and free the slot.
+ * Admission of a generation request, in Ollama's order: validate, resolve the model, attach to its runner (waiting
+ * for an eviction and the load if needed), queue for one of that model's slots (503 when the queue is full), then run
+ * the {@link Generation} and free the slot.
  */
 final class GenerationHandler {
     private final SimulatorConfig config;
     private final TimingModel timing;
     private final ModelRegistry models;
-    private final SlotScheduler scheduler;
+    private final LoadedModels runners;
     private final RequestLog log;
 
-    GenerationHandler(SimulatorConfig config, TimingModel timing, ModelRegistry models, SlotScheduler scheduler,
+    GenerationHandler(SimulatorConfig config, TimingModel timing, ModelRegistry models, LoadedModels runners,
                       RequestLog log) {
         this.config = config;
         this.timing = timing;
         this.models = models;
-        this.scheduler = scheduler;
+        this.runners = runners;
         this.log = log;
     }
 
@@ -38,6 +39,12 @@ final class GenerationHandler {
             fail(ex, ep, rec, 404, "model \"" + g.model() + "\" not found, try pulling it first", Outcome.ERROR);
             return;
         }
+        if (config.isEmbeddingModel(model)) {
+            rec.model(model);
+            String op = ep == Endpoint.GENERATE ? "generate" : "chat";
+            fail(ex, ep, rec, 400, "\"" + g.model() + "\" does not support " + op, Outcome.ERROR);
+            return;
+        }
         int promptTokens = timing.promptTokens(g.promptText());
         rec.describe(model, g.stream(), promptTokens);
 
@@ -45,11 +52,22 @@ final class GenerationHandler {
         cancel.onCancel(() -> rec.disconnected(cancel.cancelledAt(), false));
         ex.watchForDisconnect();
 
-        long load = models.awaitLoaded(model, cancel);
-        if (load < 0) {
+        LoadedModels.Lease lease = runners.attach(model, cancel);
+        if (lease == null) {
             disconnected(rec, cancel);
             return;
         }
+        try {
+            serve(ex, ep, rec, g, model, promptTokens, cancel, lease);
+        } finally {
+            lease.close();
+        }
+    }
+
+    private void serve(Exchange ex, Endpoint ep, RequestLog.Live rec, GenerationRequest g, String model,
+                       int promptTokens, Cancellation cancel, LoadedModels.Lease lease)
+            throws IOException, InterruptedException {
+        SlotScheduler scheduler = lease.slots();
         WireFormat format = ep.format(model, g.includeUsage(), config.omitZeroMetrics());
         if (g.loadOnly()) {
             rec.status(200);
@@ -75,8 +93,8 @@ final class GenerationHandler {
                     ? ResponseSink.streaming(ex.response(), format)
                     : ResponseSink.buffered(ex.response(), format);
             boolean abort = g.stream() || config.nonStreamingDisconnect() == DisconnectPolicy.ABORT;
-            Outcome outcome = new Generation(g, model, promptTokens, load, timing, scheduler, sink, cancel,
-                    rec, abort).run(ticket);
+            Outcome outcome = new Generation(g, model, promptTokens, timing, lease, sink, cancel, rec, abort)
+                    .run(ticket);
             if (ex.response().committed()) rec.status(200);
             // A completed request's end was taken when its final write began, before Generation freed its slot.
             if (outcome == Outcome.DISCONNECTED) {
@@ -86,11 +104,11 @@ final class GenerationHandler {
             }
         } finally {
             rec.finish(Outcome.ERROR, "generation failed");
-            scheduler.release(ticket);
+            lease.release(ticket);
         }
     }
 
-    private static void disconnected(RequestLog.Live rec, Cancellation cancel) {
+    static void disconnected(RequestLog.Live rec, Cancellation cancel) {
         long at = cancel.cancelledAt();
         rec.disconnected(at >= 0 ? at : System.nanoTime(), true);
         rec.finish(Outcome.DISCONNECTED, null);

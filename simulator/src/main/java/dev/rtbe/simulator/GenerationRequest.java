@@ -107,7 +107,7 @@ record GenerationRequest(
         return v > 0 ? (int) Math.min(v, 1_000_000) : null;
     }
 
-    private static Double headerMs(HttpRequestData req, String name) throws Invalid {
+    static Double headerMs(HttpRequestData req, String name) throws Invalid {
         String v = req.header(name);
         if (v == null) return null;
         try {

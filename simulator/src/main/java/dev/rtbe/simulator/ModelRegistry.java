@@ -9,21 +9,17 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/**
- * The "pulled" models and their load state. The first request for a model starts its load; every request for it
- * waits for the same load to finish before queueing for a slot (loads do not occupy a slot, as in Ollama).
- */
+/** The "pulled" models, their names and how /api/tags and /api/ps describe them. Load state is in {@link LoadedModels}. */
 final class ModelRegistry {
+    /** Ollama's default keep_alive: a loaded model's expires_at is its last use plus this. */
+    private static final long KEEP_ALIVE_SECONDS = 300;
+
     private final SimulatorConfig config;
-    private final TimingModel timing;
     private final Set<String> known = ConcurrentHashMap.newKeySet();
-    /** Model name to the System.nanoTime at which its load finishes(ed). */
-    private final Map<String, Long> loadedAt = new ConcurrentHashMap<>();
     private final Instant startedAt = Instant.now();
 
-    ModelRegistry(SimulatorConfig config, TimingModel timing) {
+    ModelRegistry(SimulatorConfig config) {
         this.config = config;
-        this.timing = timing;
         for (String m : config.models()) known.add(normalize(m));
     }
 
@@ -45,22 +41,6 @@ final class ModelRegistry {
         return null;
     }
 
-    /**
-     * Waits until the model is loaded. Returns the MODEL-time nanoseconds this request spent waiting for the load
-     * (0 when already loaded), or -1 if the client disconnected meanwhile.
-     */
-    long awaitLoaded(String model, Cancellation cancel) throws InterruptedException {
-        long now = System.nanoTime();
-        long ready = loadedAt.computeIfAbsent(model, m -> now + timing.toWall(timing.loadNanos()));
-        if (ready <= now) return 0;
-        if (cancel.awaitUntil(ready)) return -1;
-        return timing.toModel(ready - now);
-    }
-
-    void unloadAll() {
-        loadedAt.clear();
-    }
-
     /** GET /api/tags: every available model. */
     List<Map<String, Object>> tags() {
         List<Map<String, Object>> out = new ArrayList<>();
@@ -69,24 +49,22 @@ final class ModelRegistry {
             m.put("modified_at", startedAt.toString());
             m.put("size", size(name));
             m.put("digest", digest(name));
-            m.put("details", details());
+            m.put("details", details(name));
             out.add(m);
         }
         return out;
     }
 
-    /** GET /api/ps: loaded models only. */
-    List<Map<String, Object>> ps() {
-        long now = System.nanoTime();
+    /** GET /api/ps: the loaded models, in the order given. */
+    List<Map<String, Object>> ps(List<LoadedModels.Loaded> loaded) {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (String name : sorted(loadedAt.keySet())) {
-            Long at = loadedAt.get(name);
-            if (at == null || at > now) continue;
+        for (LoadedModels.Loaded l : loaded) {
+            String name = l.model();
             Map<String, Object> m = base(name);
             m.put("size", size(name));
             m.put("digest", digest(name));
-            m.put("details", details());
-            m.put("expires_at", Instant.now().plusSeconds(300).toString());
+            m.put("details", details(name));
+            m.put("expires_at", l.lastUsedAt().plusSeconds(KEEP_ALIVE_SECONDS).toString());
             m.put("size_vram", size(name));
             m.put("context_length", 4096);
             out.add(m);
@@ -115,14 +93,15 @@ final class ModelRegistry {
         return String.format("%064x", Math.abs((long) name.hashCode()));
     }
 
-    private static Map<String, Object> details() {
+    private Map<String, Object> details(String name) {
+        boolean embed = config.isEmbeddingModel(name);
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("parent_model", "");
         d.put("format", "gguf");
-        d.put("family", "llama");
-        d.put("families", List.of("llama"));
-        d.put("parameter_size", "3.2B");
-        d.put("quantization_level", "Q4_K_M");
+        d.put("family", embed ? "nomic-bert" : "llama");
+        d.put("families", List.of(embed ? "nomic-bert" : "llama"));
+        d.put("parameter_size", embed ? "137M" : "3.2B");
+        d.put("quantization_level", embed ? "F16" : "Q4_K_M");
         return d;
     }
 }

@@ -4,15 +4,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 /**
- * An in-process Ollama server: {@code /api/generate}, {@code /api/chat}, {@code /v1/chat/completions},
- * {@code /api/tags}, {@code /api/ps}, {@code /api/version}, with Ollama's slot-and-FIFO scheduling and a scalable
- * timing model. Every generation request is recorded for inspection.
+ * An in-process Ollama server: {@code /api/generate}, {@code /api/chat}, {@code /v1/chat/completions}, the embedding
+ * endpoints, {@code /api/tags}, {@code /api/ps}, {@code /api/version}, with Ollama's per-model slots and FIFO queues,
+ * model loads and evictions, and a scalable timing model. Every generation and embedding request is recorded.
  *
  * <pre>{@code
  * try (OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(2).timeScale(100).build())) {
@@ -25,7 +26,8 @@ import java.util.function.Predicate;
 public final class OllamaSimulator implements AutoCloseable {
     private final SimulatorConfig config;
     private final RequestLog log;
-    private final SlotScheduler scheduler;
+    private final Occupancy occupancy = new Occupancy();
+    private final LoadedModels runners;
     private final ModelRegistry models;
     private final HttpFront front;
 
@@ -33,10 +35,11 @@ public final class OllamaSimulator implements AutoCloseable {
         this.config = config;
         this.log = new RequestLog(System.nanoTime());
         TimingModel timing = new TimingModel(config);
-        this.scheduler = new SlotScheduler(config.slots(), config.maxQueue(), log::touch);
-        this.models = new ModelRegistry(config, timing);
-        GenerationHandler generation = new GenerationHandler(config, timing, models, scheduler, log);
-        this.front = new HttpFront(config.host(), config.port(), new Router(config, models, generation));
+        this.runners = new LoadedModels(config, timing, occupancy, log::touch);
+        this.models = new ModelRegistry(config);
+        GenerationHandler generation = new GenerationHandler(config, timing, models, runners, log);
+        EmbeddingHandler embedding = new EmbeddingHandler(config, timing, models, runners, log);
+        this.front = new HttpFront(config.host(), config.port(), new Router(config, models, runners, generation, embedding));
     }
 
     /** Starts listening at once; port 0 picks an ephemeral port. */
@@ -67,7 +70,7 @@ public final class OllamaSimulator implements AutoCloseable {
         return URI.create("http://" + host + ":" + port());
     }
 
-    /** Snapshot of all generation-request records, in arrival order. */
+    /** Snapshot of all generation and embedding request records, in arrival order. */
     public List<RequestRecord> records() {
         return log.snapshot();
     }
@@ -87,30 +90,58 @@ public final class OllamaSimulator implements AutoCloseable {
         log.await(condition, timeout, () -> "running=" + running() + ", queued=" + queued());
     }
 
-    /** Requests holding a slot now. */
+    /** Requests holding a slot now, over every model. */
     public int running() {
-        return scheduler.running();
+        return occupancy.running();
     }
 
-    /** Requests waiting for a slot now. */
+    /** Requests holding one of this model's slots now (name as in requests; a missing tag means ":latest"). */
+    public int running(String model) {
+        SlotScheduler s = runners.slots(ModelRegistry.normalize(model));
+        return s == null ? 0 : s.running();
+    }
+
+    /** Requests waiting for a slot now, over every model (not those waiting for a load). */
     public int queued() {
-        return scheduler.queued();
+        int n = 0;
+        for (SlotScheduler s : runners.allSlots()) n += s.queued();
+        return n;
     }
 
-    /** Highest number of requests that held slots at the same time since start or the last reset. */
+    /** Requests waiting for one of this model's slots now. */
+    public int queued(String model) {
+        SlotScheduler s = runners.slots(ModelRegistry.normalize(model));
+        return s == null ? 0 : s.queued();
+    }
+
+    /** Highest number of requests that held slots at the same time, over every model, since start or the last reset. */
     public int maxObservedConcurrency() {
-        return scheduler.maxRunning();
+        return occupancy.max();
     }
 
-    /** Clears the records and the concurrency high-water mark; requests in flight keep running, unrecorded. */
+    /** Highest number of requests that held this model's slots at the same time, since start or the last reset. */
+    public int maxObservedConcurrency(String model) {
+        SlotScheduler s = runners.slots(ModelRegistry.normalize(model));
+        return s == null ? 0 : s.maxRunning();
+    }
+
+    /** Normalized names of the loaded (and ready) models, most recently used first, as /api/ps lists them. */
+    public List<String> loadedModels() {
+        List<String> out = new ArrayList<>();
+        for (LoadedModels.Loaded l : runners.loaded()) out.add(l.model());
+        return out;
+    }
+
+    /** Clears the records and the concurrency high-water marks; requests in flight keep running, unrecorded. */
     public void reset() {
         log.clear();
-        scheduler.resetStats();
+        for (SlotScheduler s : runners.allSlots()) s.resetStats();
+        occupancy.resetMax();
     }
 
-    /** Forgets which models are loaded, so the next request pays the load time again. */
+    /** Forgets which models are loaded, so the next request for each pays its load time again. */
     public void unloadModels() {
-        models.unloadAll();
+        runners.unloadAll();
     }
 
     /** Stops listening and drops all connections (requests in flight end as disconnected). */

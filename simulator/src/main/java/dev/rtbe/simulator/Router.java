@@ -4,16 +4,21 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Maps method and path to a handler; only the generation endpoints are recorded. */
+/** Maps method and path to a handler; only the generation and embedding endpoints are recorded. */
 final class Router implements HttpFront.Handler {
     private final SimulatorConfig config;
     private final ModelRegistry models;
+    private final LoadedModels runners;
     private final GenerationHandler generation;
+    private final EmbeddingHandler embedding;
 
-    Router(SimulatorConfig config, ModelRegistry models, GenerationHandler generation) {
+    Router(SimulatorConfig config, ModelRegistry models, LoadedModels runners, GenerationHandler generation,
+           EmbeddingHandler embedding) {
         this.config = config;
         this.models = models;
+        this.runners = runners;
         this.generation = generation;
+        this.embedding = embedding;
     }
 
     @Override
@@ -26,6 +31,11 @@ final class Router implements HttpFront.Handler {
             generation.handle(ex, ep);
             return;
         }
+        EmbeddingEndpoint eep = EmbeddingEndpoint.of(path);
+        if (eep != null && method.equals("POST")) {
+            embedding.handle(ex, eep);
+            return;
+        }
         boolean get = method.equals("GET") || method.equals("HEAD");
         if (get && path.equals("/")) {
             ex.response().sendFixed(200, "text/plain; charset=utf-8", "Ollama is running".getBytes(),
@@ -35,7 +45,7 @@ final class Router implements HttpFront.Handler {
         } else if (get && path.equals("/api/tags")) {
             json(ex, Map.of("models", models.tags()));
         } else if (get && path.equals("/api/ps")) {
-            json(ex, Map.of("models", models.ps()));
+            json(ex, Map.of("models", models.ps(runners.loaded())));
         } else {
             // gin's default for unknown routes and wrong methods alike
             ex.response().sendText(404, "text/plain", "404 page not found");

@@ -4,8 +4,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Immutable simulator settings. Every duration here is MODEL time (what a real server would take); the server
@@ -28,6 +32,10 @@ public final class SimulatorConfig {
     private final DisconnectPolicy nonStreamingDisconnect;
     private final boolean omitZeroMetrics;
     private final String version;
+    private final Map<String, Integer> modelSlots;
+    private final Map<String, Duration> modelLoadTimes;
+    private final Set<String> embeddingModels;
+    private final int maxLoadedModels;
 
     private SimulatorConfig(Builder b) {
         host = b.host;
@@ -46,6 +54,10 @@ public final class SimulatorConfig {
         nonStreamingDisconnect = b.nonStreamingDisconnect;
         omitZeroMetrics = b.omitZeroMetrics;
         version = b.version;
+        modelSlots = Collections.unmodifiableMap(new LinkedHashMap<>(b.modelSlots));
+        modelLoadTimes = Collections.unmodifiableMap(new LinkedHashMap<>(b.modelLoadTimes));
+        embeddingModels = b.embeddingModels == null ? null : Collections.unmodifiableSet(new LinkedHashSet<>(b.embeddingModels));
+        maxLoadedModels = b.maxLoadedModels;
     }
 
     public static Builder builder() {
@@ -74,6 +86,10 @@ public final class SimulatorConfig {
         b.nonStreamingDisconnect = nonStreamingDisconnect;
         b.omitZeroMetrics = omitZeroMetrics;
         b.version = version;
+        b.modelSlots = new LinkedHashMap<>(modelSlots);
+        b.modelLoadTimes = new LinkedHashMap<>(modelLoadTimes);
+        b.embeddingModels = embeddingModels == null ? null : new LinkedHashSet<>(embeddingModels);
+        b.maxLoadedModels = maxLoadedModels;
         return b;
     }
 
@@ -93,6 +109,30 @@ public final class SimulatorConfig {
     public DisconnectPolicy nonStreamingDisconnect() { return nonStreamingDisconnect; }
     public boolean omitZeroMetrics() { return omitZeroMetrics; }
     public String version() { return version; }
+    /** Per-model slot overrides, by normalized name. */
+    public Map<String, Integer> modelSlots() { return modelSlots; }
+    /** Per-model load time overrides, by normalized name. */
+    public Map<String, Duration> modelLoadTimes() { return modelLoadTimes; }
+    /** The embedding models named explicitly, or null for the default rule (the name contains "embed"). */
+    public Set<String> embeddingModels() { return embeddingModels; }
+    public int maxLoadedModels() { return maxLoadedModels; }
+
+    /** Whether a (normalized) model name is an embedding model: it embeds only, with one slot. */
+    public boolean isEmbeddingModel(String model) {
+        String n = ModelRegistry.normalize(model);
+        return embeddingModels == null ? n.contains("embed") : embeddingModels.contains(n);
+    }
+
+    /** Parallel sequences of one model: 1 for embedding models (as Ollama forces), else its override or slots. */
+    public int slotsFor(String model) {
+        if (isEmbeddingModel(model)) return 1;
+        return modelSlots.getOrDefault(ModelRegistry.normalize(model), slots);
+    }
+
+    /** Load time of one model, model time: its override or modelLoadTime. */
+    public Duration loadTimeFor(String model) {
+        return modelLoadTimes.getOrDefault(ModelRegistry.normalize(model), modelLoadTime);
+    }
 
     @Override
     public String toString() {
@@ -100,7 +140,10 @@ public final class SimulatorConfig {
                 + ", timeScale=" + timeScale + ", load=" + modelLoadTime + ", promptTps=" + promptTokensPerSecond
                 + ", decodeTps=" + decodeTokensPerSecond + ", slowdown=" + decodeSlowdown + ", outputTokens="
                 + outputTokens + ", models=" + models + (acceptAnyModel ? " (any)" : "") + ", nonStreamingDisconnect="
-                + nonStreamingDisconnect + "}";
+                + nonStreamingDisconnect + (modelSlots.isEmpty() ? "" : ", modelSlots=" + modelSlots)
+                + (modelLoadTimes.isEmpty() ? "" : ", modelLoadTimes=" + modelLoadTimes)
+                + ", embeddingModels=" + (embeddingModels == null ? "*embed*" : embeddingModels)
+                + ", maxLoadedModels=" + (maxLoadedModels == 0 ? "unlimited" : maxLoadedModels) + "}";
     }
 
     public static final class Builder {
@@ -120,6 +163,10 @@ public final class SimulatorConfig {
         private DisconnectPolicy nonStreamingDisconnect = DisconnectPolicy.ABORT;
         private boolean omitZeroMetrics = false;
         private String version = "0.32.15";
+        private Map<String, Integer> modelSlots = new LinkedHashMap<>();
+        private Map<String, Duration> modelLoadTimes = new LinkedHashMap<>();
+        private Set<String> embeddingModels;
+        private int maxLoadedModels = 0;
 
         private Builder() {}
 
@@ -136,7 +183,10 @@ public final class SimulatorConfig {
             return this;
         }
 
-        /** Parallel slots, the OLLAMA_NUM_PARALLEL analogue; default 1 as in Ollama since v0.10. */
+        /**
+         * Parallel slots of EACH loaded model, the OLLAMA_NUM_PARALLEL analogue; default 1 as in Ollama since v0.10.
+         * Embedding models always get 1; {@link #modelSlots(String, int)} overrides it for one model.
+         */
         public Builder slots(int slots) {
             if (slots < 1) throw new IllegalArgumentException("slots must be >= 1");
             this.slots = slots;
@@ -160,10 +210,49 @@ public final class SimulatorConfig {
             return this;
         }
 
-        /** Load time paid once per model, by its first request(s); ZERO (default) means models start loaded. */
+        /**
+         * Load time paid by a model's first request(s), and again after it was evicted or unloaded; ZERO (default)
+         * means models load instantly. {@link #modelLoadTime(String, Duration)} overrides it for one model.
+         */
         public Builder modelLoadTime(Duration modelLoadTime) {
             if (modelLoadTime.isNegative()) throw new IllegalArgumentException("negative load time");
             this.modelLoadTime = modelLoadTime;
+            return this;
+        }
+
+        /** Parallel slots of one model (name as in requests; a missing tag means ":latest"). */
+        public Builder modelSlots(String model, int slots) {
+            if (slots < 1) throw new IllegalArgumentException("slots of model " + model + " must be >= 1, was " + slots);
+            this.modelSlots.put(ModelRegistry.normalize(model), slots);
+            return this;
+        }
+
+        /** Load time of one model, model time. */
+        public Builder modelLoadTime(String model, Duration loadTime) {
+            if (loadTime.isNegative()) throw new IllegalArgumentException("negative load time for model " + model);
+            this.modelLoadTimes.put(ModelRegistry.normalize(model), loadTime);
+            return this;
+        }
+
+        /**
+         * The embedding models (they run with 1 slot and answer 400 to generate/chat). Default: every model whose
+         * name contains "embed" (nomic-embed-text, mxbai-embed-large, ...). No names means none.
+         */
+        public Builder embeddingModels(String... models) {
+            Set<String> set = new LinkedHashSet<>();
+            for (String m : models) set.add(ModelRegistry.normalize(m));
+            this.embeddingModels = set;
+            return this;
+        }
+
+        /**
+         * Most models loaded at once, OLLAMA_MAX_LOADED_MODELS. A request for another model waits until a loaded
+         * model has no running and no queued request, evicts the least recently used such model, then loads.
+         * Default 0 = unlimited (Ollama's 0 means 3 per GPU, 3 on CPU; the simulator has no memory to fill).
+         */
+        public Builder maxLoadedModels(int maxLoadedModels) {
+            if (maxLoadedModels < 0) throw new IllegalArgumentException("maxLoadedModels must be >= 0 (0 = unlimited)");
+            this.maxLoadedModels = maxLoadedModels;
             return this;
         }
 
@@ -236,7 +325,14 @@ public final class SimulatorConfig {
         }
 
         public SimulatorConfig build() {
-            return new SimulatorConfig(this);
+            SimulatorConfig c = new SimulatorConfig(this);
+            c.modelSlots.forEach((model, n) -> {
+                if (n > 1 && c.isEmbeddingModel(model)) {
+                    throw new IllegalArgumentException("model " + model + " is an embedding model: it runs with 1 slot"
+                            + " (as in Ollama), so modelSlots(" + model + ", " + n + ") cannot apply");
+                }
+            });
+            return c;
         }
     }
 }

@@ -5,7 +5,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Ollama's per-model parallelism semaphore: N slots and a FIFO queue of waiters behind them, unbounded unless a
+ * Ollama's per-model parallelism semaphore (one per model): N slots and a FIFO queue of waiters behind them, unbounded unless a
  * maxQueue is set. A waiter whose client disconnects leaves the queue, as with Go's semaphore.Acquire(ctx).
  * Grants happen under the lock, so grant time and order are exact even if the woken thread runs late.
  */
@@ -24,6 +24,7 @@ final class SlotScheduler {
     private final int slots;
     private final int maxQueue;
     private final Runnable onChange;
+    private final Occupancy occupancy;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<Ticket> queue = new ArrayDeque<>();
@@ -32,9 +33,10 @@ final class SlotScheduler {
     private long nextQueueSeq;
     private long nextStartSeq;
 
-    SlotScheduler(int slots, int maxQueue, Runnable onChange) {
+    SlotScheduler(int slots, int maxQueue, Occupancy occupancy, Runnable onChange) {
         this.slots = slots;
         this.maxQueue = maxQueue;
+        this.occupancy = occupancy;
         this.onChange = onChange;
     }
 
@@ -77,6 +79,7 @@ final class SlotScheduler {
             if (t.released) return;
             t.released = true;
             running--;
+            occupancy.ended();
             while (running < slots && !queue.isEmpty()) grant(queue.pollFirst());
             changed.signalAll();
         } finally {
@@ -87,6 +90,7 @@ final class SlotScheduler {
 
     private void grant(Ticket t) {
         running++;
+        occupancy.started();
         maxRunning = Math.max(maxRunning, running);
         t.runningAtStart = running;
         t.startSeq = nextStartSeq++;
