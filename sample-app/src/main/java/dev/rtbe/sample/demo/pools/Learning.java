@@ -14,9 +14,11 @@ import java.util.List;
  * @param rtMaxWaitAfterS longest wait inside the server of an RT call that arrived after N first equalled the truth
  * @param waitedAfter    calls that arrived after that and waited inside the server longer than {@code waitFloorS}
  * @param callsAfter     calls that arrived after that
+ * @param settledN       the N the pool held longest over the second half of the run (what it converged to)
  */
 public record Learning(String model, int trueN, int callsToReach, double reachS, int minAfter, int maxAfter,
-                       int finalN, double rtMaxWaitAfterS, long waitedAfter, long callsAfter, double waitFloorS) {
+                       int finalN, double rtMaxWaitAfterS, long waitedAfter, long callsAfter, double waitFloorS,
+                       int settledN) {
 
     /** Reads {@code model}'s learning from a run; a server wait above {@code waitFloorS} counts as waiting. */
     static Learning of(PoolsRun run, String model, double waitFloorS) {
@@ -32,8 +34,12 @@ public record Learning(String model, int trueN, int callsToReach, double reachS,
             }
         }
         int finalN = samples.isEmpty() ? 0 : samples.get(samples.size() - 1).n();
+        List<PoolsRun.ServerSide> mine = run.server().stream().filter(s -> s.model().equals(model)).toList();
+        double endS = mine.stream().mapToDouble(PoolsRun.ServerSide::endS).filter(d -> !Double.isNaN(d)).max().orElse(0);
+        int settled = heldLongest(run, samples, endS / 2, endS);
         if (reachIndex < 0) {
-            return new Learning(model, truth, -1, Double.NaN, finalN, finalN, finalN, Double.NaN, 0, 0, waitFloorS);
+            return new Learning(model, truth, -1, Double.NaN, finalN, finalN, finalN, Double.NaN, 0, 0, waitFloorS,
+                    settled);
         }
         int min = truth;
         int max = truth;
@@ -42,12 +48,26 @@ public record Learning(String model, int trueN, int callsToReach, double reachS,
             max = Math.max(max, s.n());
         }
         double at = reachS;
-        List<PoolsRun.ServerSide> mine = run.server().stream().filter(s -> s.model().equals(model)).toList();
         int calls = (int) mine.stream().filter(s -> s.endS() <= at).count();
         List<PoolsRun.ServerSide> after = mine.stream().filter(s -> s.arrivalS() > at).toList();
         double rtMax = after.stream().filter(s -> s.kind().equals("RT")).mapToDouble(PoolsRun.ServerSide::waitS)
                 .max().orElse(0);
         long waited = after.stream().filter(s -> s.waitS() > waitFloorS).count();
-        return new Learning(model, truth, calls, reachS, min, max, finalN, rtMax, waited, after.size(), waitFloorS);
+        return new Learning(model, truth, calls, reachS, min, max, finalN, rtMax, waited, after.size(), waitFloorS,
+                settled);
+    }
+
+    /** The N held for the longest time within [fromS, toS] (0 if the pool was never seen). */
+    private static int heldLongest(PoolsRun run, List<NSample> samples, double fromS, double toS) {
+        java.util.Map<Integer, Double> held = new java.util.HashMap<>();
+        for (int i = 0; i < samples.size(); i++) {
+            double a = Math.max(fromS, run.toSeconds(samples.get(i).tNs()));
+            double b = Math.min(toS, i + 1 < samples.size() ? run.toSeconds(samples.get(i + 1).tNs()) : toS);
+            if (b > a) {
+                held.merge(samples.get(i).n(), b - a, Double::sum);
+            }
+        }
+        return held.entrySet().stream().max(java.util.Map.Entry.comparingByValue()).map(java.util.Map.Entry::getKey)
+                .orElse(0);
     }
 }

@@ -26,12 +26,13 @@ import java.util.concurrent.locks.LockSupport;
  * The application side of one pools-scenario run, in its own JVM: the news service on one server with
  * several models. Per chat model, {@code be-workers} closed-loop batch summarisers ({@code batch-summarizer-N})
  * and {@code rt-users} readers who each stream a summary, read it and open the next ({@code rt-user-N}); with
- * {@code --embed-model}, an indexer that embeds one document after another ({@code indexer}). Before the load
- * starts it measures the idle embedding latency (median of a few calls). With the agent it samples the agent's
+ * {@code --embed-model}, an indexer that embeds one document after another ({@code indexer}). After the load
+ * it measures the idle embedding latency (median of a few calls). With the agent it samples the agent's
  * pools over JMX. Writes one line per call, one per change of a pool's N.
  *
  * <p>Arguments: {@code --base-url URL --scale S --run-length SECONDS --out FILE --chat-models a,b
- * [--embed-model NAME] [--be-workers 4] [--rt-users 1] [--workload mixed|learn]}.
+ * [--embed-model NAME] [--be-workers 4] [--rt-users 1] [--workload mixed|learn] [--warm-up]}. Without
+ * {@code --warm-up} the first measured calls are the JVM's first (a learning run starts from scratch).
  */
 public final class PoolsApp {
     /** Per-call headers for the simulator (X-Sim-*) and the records (X-Demo-Id), set on the calling thread. */
@@ -61,9 +62,8 @@ public final class PoolsApp {
                 : new DocumentIndex(new NewsModels(baseUrl, chatModels.get(0), Duration.ofMinutes(10), null,
                 CALL_HEADERS::get), embedModel);
 
-        long idleEmbedNs = -1;
-        if (index != null) {
-            idleEmbedNs = idleEmbedding(index, w);
+        if (a.containsKey("warm-up")) {
+            warmUp(batches, readers, index);
         }
         long t0 = System.nanoTime();
         long endNs = (long) (runLengthS / scale * 1e9);
@@ -85,6 +85,7 @@ public final class PoolsApp {
             t.join();
         }
         monitor.close();
+        long idleEmbedNs = index == null ? -1 : idleEmbedding(index, w); // the server is idle again, the JVM warm
         for (BatchSummarizer b : batches) {
             b.close();
         }
@@ -180,21 +181,54 @@ public final class PoolsApp {
 
     /**
      * The embedding latency on the idle server as this client, this JVM and this time scale give it: the
-     * median of 9 calls, one at a time, after 3 untimed ones (class loading, JIT). Real nanoseconds.
+     * median of 9 calls, one at a time, after the run (the JVM is warm). Real nanoseconds.
      */
     private static long idleEmbedding(DocumentIndex index, Workload w) {
         long[] t = new long[9];
-        for (int i = -3; i < t.length; i++) {
-            CALL_HEADERS.set(sim(i < 0 ? "warmup" : "calibration", w.embedS(), 0));
+        for (int i = 0; i < t.length; i++) {
+            CALL_HEADERS.set(sim("calibration", w.embedS(), 0));
             long start = System.nanoTime();
             index.add(article("idle-" + i));
-            if (i >= 0) {
-                t[i] = System.nanoTime() - start;
-            }
+            t[i] = System.nanoTime() - start;
         }
         CALL_HEADERS.set(Map.of());
         Arrays.sort(t);
         return t[t.length / 2];
+    }
+
+    /** A few untimed calls of every kind, so class loading and JIT warm-up do not land on the measured ones. */
+    private static void warmUp(List<BatchSummarizer> batches, List<InteractiveSummaries> readers, DocumentIndex index)
+            throws InterruptedException {
+        Map<String, String> h = sim("warmup", 0, 0);
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < batches.size(); i++) {
+                InteractiveSummaries reader = readers.get(i);
+                Thread t = new Thread(() -> {
+                    CALL_HEADERS.set(h);
+                    reader.stream(article("warmup"), token -> { });
+                }, "rt-user-warmup");
+                t.start();
+                t.join();
+                Iterator<Article> one = List.of(article("warmup")).iterator();
+                batches.get(i).summarizeAll(new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return one.hasNext();
+                    }
+
+                    @Override
+                    public Article next() {
+                        CALL_HEADERS.set(h);
+                        return one.next();
+                    }
+                }, (art, summary, error) -> { });
+            }
+            for (int k = 0; index != null && k < 3; k++) {
+                CALL_HEADERS.set(h);
+                index.add(article("warmup"));
+            }
+        }
+        CALL_HEADERS.set(Map.of());
     }
 
     private static Map<String, String> sim(String id, double prefillS, double genS) {

@@ -32,7 +32,7 @@ public final class PoolsReport {
                         f(PoolsRun.percentile(ttft, 95)), r.failed()));
             }
             sb.append("embed: document embeddings (one after another); idle: their median latency on the idle server,\n"
-                    + "measured in the same run before the load; RT TTFT: median time to first token of the reader's streams.\n");
+                    + "measured in the same run after the load; RT TTFT: median time to first token of the reader's streams.\n");
         }
         runs.stream().filter(r -> r.id().equals("s")).findFirst().ifPresent(r -> sb.append(learningTable(r)));
         return sb.toString();
@@ -43,19 +43,19 @@ public final class PoolsReport {
         double prefill = Workload.LEARN.rtPrefillS();
         sb.append(String.format(Locale.ROOT, "%nN learned from scratch, (s) %s: one server, three models with 1, 2 and 4"
                 + " slots,%n5 batch workers and 1 reader each, side by side%n", r.label()));
-        String head = String.format(Locale.ROOT, "%-10s %6s %14s %7s %8s %7s %18s %14s%n", "model", "true N",
-                "reached @call", "at (s)", "N after", "final N", "RT max wait inside", "waited inside");
+        String head = String.format(Locale.ROOT, "%-10s %6s %14s %7s %8s %7s %9s %18s %14s%n", "model", "true N",
+                "reached @call", "at (s)", "N after", "final N", "settled N", "RT max wait inside", "waited inside");
         sb.append(head).append("-".repeat(head.length() - 1)).append('\n');
         for (String m : r.trueSlots().keySet()) {
             Learning l = Learning.of(r, m, waitFloor());
-            sb.append(String.format(Locale.ROOT, "%-10s %6d %14s %7s %8s %7d %18s %14s%n", m, l.trueN(),
+            sb.append(String.format(Locale.ROOT, "%-10s %6d %14s %7s %8s %7d %9d %18s %14s%n", m, l.trueN(),
                     l.callsToReach() < 0 ? "never" : Integer.toString(l.callsToReach()), f(l.reachS()),
                     l.minAfter() == l.maxAfter() ? Integer.toString(l.minAfter()) : l.minAfter() + "-" + l.maxAfter(),
-                    l.finalN(), l.callsToReach() < 0 ? "-" : f(l.rtMaxWaitAfterS()) + " s",
+                    l.finalN(), l.settledN(), l.callsToReach() < 0 ? "-" : f(l.rtMaxWaitAfterS()) + " s",
                     l.callsAfter() == 0 ? "-" : l.waitedAfter() + "/" + l.callsAfter()));
         }
         sb.append(String.format(Locale.ROOT, "reached @call: calls of that model the server had finished when the pool's N"
-                + " first equalled the truth;%nafter that: the range of N, the longest wait of an RT call inside the server"
+                + " first equalled the truth;%nsettled N: the N held longest over the second half of the run; after reaching the truth: the range of N, the longest wait of an RT call inside the server"
                 + " (one RT prefill is %s s),%nand the calls that waited inside the server more than %s s.%n",
                 f(prefill), f(waitFloor())));
         return sb.toString();

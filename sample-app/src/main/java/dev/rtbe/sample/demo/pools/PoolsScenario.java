@@ -58,7 +58,7 @@ public final class PoolsScenario {
     static List<Spec> specs(Options o) {
         Map<String, Integer> mixedSlots = orderedMap(CHAT_MODEL, CHAT_SLOTS, EMBED_MODEL, 1);
         List<String> mixedApp = List.of("--chat-models", CHAT_MODEL, "--embed-model", EMBED_MODEL, "--be-workers", "4",
-                "--rt-users", "1", "--workload", "mixed", "--run-length", Demo.fmt(o.mixedLengthS()));
+                "--rt-users", "1", "--workload", "mixed", "--warm-up", "--run-length", Demo.fmt(o.mixedLengthS()));
         String fixed = "slots.total=" + CHAT_SLOTS + ",slots.rt-reserved=1";
         List<Spec> all = List.of(
                 new Spec("p", "no agent", null, List.of(), mixedSlots, mixedApp),
@@ -159,6 +159,12 @@ public final class PoolsScenario {
             server.add(new PoolsRun.ServerSide(id, shortName(r.model()), unscaled(r.arrivalNanos(), offsetNs, o),
                     unscaled(r.startNanos(), offsetNs, o), unscaled(r.endNanos(), offsetNs, o)));
         }
+        StringBuilder tsv = new StringBuilder("id\tmodel\tarrival_s\tstart_s\tend_s\twait_s\n");
+        for (PoolsRun.ServerSide s : server) {
+            tsv.append(String.format(Locale.ROOT, "%s\t%s\t%.3f\t%.3f\t%.3f\t%.3f%n", s.id(), s.model(), s.arrivalS(),
+                    s.startS(), s.endS(), s.waitS()));
+        }
+        Files.writeString(o.outDir().resolve("pools-" + spec.id() + "-server.tsv"), tsv, StandardCharsets.UTF_8);
         return new PoolsRun(spec.id(), spec.label(), spec.agentArgs() != null, spec.slots(), o.scale(), calls, samples,
                 server, idleEmbed, wall);
     }
