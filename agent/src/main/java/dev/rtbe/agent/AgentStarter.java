@@ -68,9 +68,14 @@ public final class AgentStarter {
             AgentRuntime.install(runtime);
             registerJmxInBackground(runtime, log);
             List<String> found = install(inst, log);
-            runtime.installTelemetry(AgentTelemetry.create(settings, runtime.scheduler(), jdkSenderLoader(), log::warn));
+            runtime.installTelemetry(AgentTelemetry.create(settings, runtime.clock(), runtime.pools()::pools,
+                    jdkSenderLoader(), log::warn));
             log.info("rtbe-agent " + version() + " started: endpoints=" + settings.effective().get("rtbe.endpoints")
-                    + " N=" + settings.totalSlots() + " R=" + settings.rtReservedSlots()
+                    + " servers=" + String.join(",", runtime.pools().servers())
+                    + " N=" + (settings.totalSlots() == Settings.AUTO ? "auto(max " + settings.maxSlots() + ")"
+                            : String.valueOf(settings.totalSlots()))
+                    + " R=" + settings.rtReservedSlots() + " per pool (server, model)"
+                    + (settings.poolOverrides().isEmpty() ? "" : " overrides: " + settings.poolOverrides().describe())
                     + " clients=" + String.join(",", found) + preemptionNote(settings));
         } catch (RuntimeException | LinkageError e) {
             AgentRuntime.install(null);

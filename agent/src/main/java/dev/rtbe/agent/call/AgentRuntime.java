@@ -1,12 +1,11 @@
 package dev.rtbe.agent.call;
 
 import dev.rtbe.agent.classify.Classifier;
-import dev.rtbe.agent.config.PreemptionMode;
 import dev.rtbe.agent.config.Settings;
+import dev.rtbe.agent.pool.Pool;
+import dev.rtbe.agent.pool.PoolRegistry;
 import dev.rtbe.agent.scheduler.HybridScheduler;
 import dev.rtbe.agent.scheduler.SchedulerClock;
-import dev.rtbe.agent.scheduler.SchedulerPolicy;
-import dev.rtbe.agent.scheduler.Priority;
 import dev.rtbe.agent.telemetry.CallTelemetry;
 import dev.rtbe.agent.wire.RequestInspector;
 import java.lang.ref.Cleaner;
@@ -21,7 +20,8 @@ public final class AgentRuntime {
     static final int CAPTURE_LIMIT = 16 * 1024;
 
     private final Settings settings;
-    private final HybridScheduler scheduler;
+    private final PoolRegistry pools;
+    private final SchedulerClock clock;
     private final Classifier classifier;
     private final EndpointMatcher endpoints;
     private final RequestInspector inspector;
@@ -32,7 +32,8 @@ public final class AgentRuntime {
 
     public AgentRuntime(Settings settings, SchedulerClock clock, AgentLog log) {
         this.settings = settings;
-        this.scheduler = new HybridScheduler(policyOf(settings), clock);
+        this.clock = clock;
+        this.pools = new PoolRegistry(settings, clock, log::info);
         this.classifier = new Classifier(settings);
         this.inspector = new RequestInspector(RequestInspector.DEFAULT_MAX_BODY_BYTES,
                 settings.captureContent() ? CAPTURE_LIMIT : 0);
@@ -44,21 +45,6 @@ public final class AgentRuntime {
         });
         this.maxHoldNanos = settings.slotMaxHold().toNanos();
         this.log = log;
-    }
-
-    static SchedulerPolicy policyOf(Settings s) {
-        SchedulerPolicy.Builder b = SchedulerPolicy.builder(s.totalSlots())
-                .rtReservedSlots(s.rtReservedSlots())
-                .rtOrder(s.rtOrder())
-                .promotionAfter(s.promotionAfter().orElse(null))
-                .maxQueueLength(Priority.RT, s.rtQueueMaxLength())
-                .maxQueueLength(Priority.BE, s.beQueueMaxLength())
-                .maxWait(Priority.RT, s.rtQueueMaxWait().orElse(null))
-                .maxWait(Priority.BE, s.beQueueMaxWait().orElse(null));
-        if (s.preemption() == PreemptionMode.TRANSPARENT) {
-            b.preemption(s.preemptionGrace(), s.preemptionMaxPerCall());
-        }
-        return b.build();
     }
 
     /** The running agent's runtime, or null when the agent is off. */
@@ -74,8 +60,23 @@ public final class AgentRuntime {
         return settings;
     }
 
+    /** Every pool (server, model), each with its own scheduler. */
+    public PoolRegistry pools() {
+        return pools;
+    }
+
+    /**
+     * The first server's default pool's scheduler: the one scheduler of a single-server, single-model
+     * set-up (tests, the demo). Code that serves several pools reads {@link #pools()}.
+     */
     public HybridScheduler scheduler() {
-        return scheduler;
+        Pool p = pools.defaultPool(pools.servers().get(0));
+        return p.scheduler();
+    }
+
+    /** The clock every pool's scheduler uses. */
+    public SchedulerClock clock() {
+        return clock;
     }
 
     public Classifier classifier() {

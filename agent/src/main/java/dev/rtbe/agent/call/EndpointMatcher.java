@@ -21,11 +21,24 @@ public final class EndpointMatcher {
 
     /** {@code port} -1 means the scheme's default port. */
     public boolean matches(String scheme, String host, int port, String path) {
+        return endpointOf(scheme, host, port, path) != null;
+    }
+
+    /** The first configured endpoint this request goes to (its server names the pools), or null. */
+    public Endpoint endpointOf(URI uri) {
+        if (uri == null || uri.getHost() == null) {
+            return null;
+        }
+        return endpointOf(uri.getScheme(), uri.getHost(), uri.getPort(), uri.getRawPath());
+    }
+
+    /** As {@link #endpointOf(URI)}; {@code port} -1 means the scheme's default port. */
+    public Endpoint endpointOf(String scheme, String host, int port, String path) {
         for (Endpoint e : endpoints) {
             if (e.matches(scheme, host, port, path == null || path.isEmpty() ? "/" : path)) {
-                return true;
+                return e;
             }
         }
-        return false;
+        return null;
     }
 }

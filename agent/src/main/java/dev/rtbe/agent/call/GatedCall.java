@@ -1,6 +1,10 @@
 package dev.rtbe.agent.call;
 
+import dev.rtbe.agent.calibrate.ServerWait;
 import dev.rtbe.agent.classify.Classification;
+import dev.rtbe.agent.config.Endpoint;
+import dev.rtbe.agent.pool.Pool;
+import dev.rtbe.agent.pool.Route;
 import dev.rtbe.agent.scheduler.Cancellable;
 import dev.rtbe.agent.scheduler.Permit;
 import dev.rtbe.agent.scheduler.Priority;
@@ -37,6 +41,13 @@ public final class GatedCall implements StreamListener {
     private final TraceParent parent;
     private final long startNanos;
     private final AtomicBoolean finished = new AtomicBoolean();
+    /** The call's pool (server, model): its scheduler gates the call. */
+    private final Pool pool;
+    /** Why the call went to its server's default pool (body_not_read, no_model_field, pool_limit), or null. */
+    private final String defaultReason;
+    /** The pool's calls running when this one was granted, itself included; 0 while it holds no counted slot. */
+    private volatile int runningAtStart;
+    private final AtomicBoolean counted = new AtomicBoolean();
 
     private volatile Permit permit;
     private volatile Cancellable maxHold;
@@ -58,7 +69,23 @@ public final class GatedCall implements StreamListener {
         this.request = request;
         this.classification = classification;
         this.parent = parent;
-        this.startNanos = runtime.scheduler().clock().nanoTime();
+        Endpoint endpoint = runtime.endpoints().endpointOf(uri);
+        String server = endpoint != null ? endpoint.server() : runtime.pools().servers().get(0);
+        Route route = endpoint != null ? Route.of(endpoint.pathPrefix(), uri.getRawPath()) : Route.GENERATION;
+        String model = request.model();
+        Pool chosen = runtime.pools().pool(server, model, route);
+        if (chosen == null) { // an adapter let through a URI of no endpoint: gate it on the first server
+            chosen = runtime.pools().pool(runtime.pools().servers().get(0), model, route);
+        }
+        this.pool = chosen;
+        this.defaultReason = !chosen.isDefault() ? null
+                : model != null ? "pool_limit" : request.bodyParsed() ? "no_model_field" : "body_not_read";
+        this.startNanos = chosen.scheduler().clock().nanoTime();
+    }
+
+    /** The pool whose scheduler gates this call. */
+    public Pool pool() {
+        return pool;
     }
 
     /** Starts a call on the calling thread: classifies it there (the application's frames are here). */
@@ -107,7 +134,7 @@ public final class GatedCall implements StreamListener {
     /** Blocks for a slot. On rejection or interrupt the call is over (nothing to release). */
     public Permit acquire(Duration timeout) throws InterruptedException, SchedulerRejectedException {
         try {
-            Permit p = runtime.scheduler().acquire(classification.priority(), timeout);
+            Permit p = pool.scheduler().acquire(classification.priority(), timeout);
             onGranted(p);
             return p;
         } catch (InterruptedException | SchedulerRejectedException e) {
@@ -118,7 +145,7 @@ public final class GatedCall implements StreamListener {
 
     /** Asks for a slot without blocking; cancelling the returned future leaves the queue. */
     public CompletableFuture<Permit> acquireAsync(Duration timeout) {
-        CompletableFuture<Permit> f = runtime.scheduler().acquireAsync(classification.priority(), timeout);
+        CompletableFuture<Permit> f = pool.scheduler().acquireAsync(classification.priority(), timeout);
         f.whenComplete((p, error) -> {
             if (p != null) {
                 onGranted(p);
@@ -135,7 +162,10 @@ public final class GatedCall implements StreamListener {
             p.release(); // the call ended while the grant was on its way
             return;
         }
-        SchedulerClock clock = runtime.scheduler().clock();
+        if (counted.compareAndSet(false, true)) {
+            runningAtStart = pool.callStarted();
+        }
+        SchedulerClock clock = pool.scheduler().clock();
         maxHold = clock.schedule(p.grantedNanos() + runtime.maxHoldNanos(), this::onMaxHold);
     }
 
@@ -153,7 +183,7 @@ public final class GatedCall implements StreamListener {
      */
     public void onSent() {
         if (sentNanos == NONE) {
-            sentNanos = runtime.scheduler().clock().nanoTime();
+            sentNanos = pool.scheduler().clock().nanoTime();
         }
     }
 
@@ -181,7 +211,7 @@ public final class GatedCall implements StreamListener {
     /** True when transparent preemption is on and this is a batch call: worth offering. */
     public boolean preemptionEnabled() {
         return classification.priority() == Priority.BE
-                && runtime.scheduler().policy().preemption();
+                && pool.scheduler().policy().preemption();
     }
 
     /** True when the current attempt lost its slot to an RT call. */
@@ -204,6 +234,9 @@ public final class GatedCall implements StreamListener {
         if (guard != null) {
             guard.cancel();
         }
+        if (counted.compareAndSet(true, false)) {
+            pool.callEnded(); // the lost attempt's slot went back to the scheduler
+        }
         long[] before = preemptedAttempts;
         long[] attempts = java.util.Arrays.copyOf(before, before.length + 3);
         attempts[before.length] = lost.grantedNanos();
@@ -217,7 +250,7 @@ public final class GatedCall implements StreamListener {
         result = null;
         streamError = null;
         try {
-            Permit next = runtime.scheduler().reacquire(lost, timeout);
+            Permit next = pool.scheduler().reacquire(lost, timeout);
             onGranted(next);
             return next;
         } catch (InterruptedException | SchedulerRejectedException e) {
@@ -273,8 +306,21 @@ public final class GatedCall implements StreamListener {
         if (p != null) {
             p.release();
         }
-        long end = runtime.scheduler().clock().nanoTime();
-        CallRecord record = record(how, error, end);
+        boolean wasCounted = counted.compareAndSet(true, false);
+        if (wasCounted) {
+            pool.callEnded();
+        }
+        LlmResult r = result;
+        long hiddenWait = how == Outcome.COMPLETED ? ServerWait.hiddenWaitNanos(r) : -1;
+        if (wasCounted && hiddenWait >= 0) {
+            try {
+                pool.onCallEnd(runningAtStart, hiddenWait, r.promptEvalDurationNanos());
+            } catch (RuntimeException e) {
+                // learning is best-effort: the call itself is over and its slot released
+            }
+        }
+        long end = pool.scheduler().clock().nanoTime();
+        CallRecord record = record(how, error, end, hiddenWait);
         if (runtime.settings().logCalls()) {
             runtime.log().info(callLine(how, error, end, record));
         }
@@ -286,7 +332,7 @@ public final class GatedCall implements StreamListener {
         return true;
     }
 
-    private CallRecord record(Outcome how, Throwable error, long end) {
+    private CallRecord record(Outcome how, Throwable error, long end, long hiddenWait) {
         CallRecord.Builder b = CallRecord.builder()
                 .classification(classification.priority(), classification.rule().label())
                 .target(method, uri.getScheme(), uri.getHost(), uri.getPort(), uri.getRawPath())
@@ -296,7 +342,8 @@ public final class GatedCall implements StreamListener {
                 .status(status)
                 .times(startNanos, sentNanos, firstTokenNanos, end)
                 .parent(parent)
-                .preemptedAttempts(preemptedAttempts);
+                .preemptedAttempts(preemptedAttempts)
+                .pool(pool.server(), pool.model(), defaultReason, hiddenWait);
         Permit p = permit;
         if (p != null) {
             b.grant(p.arrivalNanos(), p.grantedNanos(), p.queuePosition(), p.promoted());
@@ -335,7 +382,7 @@ public final class GatedCall implements StreamListener {
 
     @Override
     public void onFirstToken() {
-        firstTokenNanos = runtime.scheduler().clock().nanoTime();
+        firstTokenNanos = pool.scheduler().clock().nanoTime();
     }
 
     @Override
@@ -358,6 +405,7 @@ public final class GatedCall implements StreamListener {
                 .append(" by=").append(classification.rule().label())
                 .append(" path=").append(uri.getRawPath())
                 .append(" model=").append(request.model())
+                .append(" pool=").append(pool.key())
                 .append(" outcome=").append(how.label());
         if (p != null) {
             line.append(" queue_wait=").append(seconds(record.totalQueueWaitNanos()));
@@ -387,6 +435,7 @@ public final class GatedCall implements StreamListener {
             line.append(" load=").append(seconds(r.loadDurationNanos()))
                     .append(" prompt_eval=").append(seconds(r.promptEvalDurationNanos()))
                     .append(" eval=").append(seconds(r.evalDurationNanos()))
+                    .append(" server_wait=").append(seconds(ServerWait.hiddenWaitNanos(r)))
                     .append(" input_tokens=").append(r.inputTokens())
                     .append(" output_tokens=").append(r.outputTokens());
         }

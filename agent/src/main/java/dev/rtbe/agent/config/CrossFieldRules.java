@@ -4,6 +4,7 @@ import static dev.rtbe.agent.config.SettingDefinitions.AGING_BOOST;
 import static dev.rtbe.agent.config.SettingDefinitions.AGING_PROMOTION;
 import static dev.rtbe.agent.config.SettingDefinitions.AGING_THRESHOLD;
 import static dev.rtbe.agent.config.SettingDefinitions.PREEMPTION;
+import static dev.rtbe.agent.config.SettingDefinitions.SLOTS_MAX;
 import static dev.rtbe.agent.config.SettingDefinitions.SLOTS_RT_RESERVED;
 import static dev.rtbe.agent.config.SettingDefinitions.SLOTS_TOTAL;
 
@@ -36,6 +37,17 @@ final class CrossFieldRules {
         if (total == null) {
             return;
         }
+        String totalText = SLOTS_TOTAL.name() + " = " + total + " (" + r.sources.get(SLOTS_TOTAL) + ")";
+        if (total == Settings.AUTO) {
+            // A learned N grows up to rtbe.slots.max; R is checked against that ceiling and, while
+            // N is smaller, each pool uses min(R, N - 1).
+            total = r.get(SLOTS_MAX);
+            if (total == null) {
+                return;
+            }
+            totalText = SLOTS_MAX.name() + " = " + total + " (" + r.sources.get(SLOTS_MAX) + ") for "
+                    + SLOTS_TOTAL.name() + " = auto";
+        }
         if (!r.isExplicit(SLOTS_RT_RESERVED)) {
             if (r.get(PREEMPTION) == PreemptionMode.TRANSPARENT) {
                 r.put(SLOTS_RT_RESERVED, 0, "default with rtbe.preemption=transparent");
@@ -58,8 +70,8 @@ final class CrossFieldRules {
                     ? "0 (with rtbe.slots.total = 1 there is nothing to reserve)"
                     : "an integer from 0 to " + (total - 1);
             problems.add(new SettingProblem(SLOTS_RT_RESERVED.name(), raw.value, raw.origin(),
-                    reserved + " reserved slots leave no slot for batch calls with rtbe.slots.total = " + total
-                            + " (" + r.sources.get(SLOTS_TOTAL) + "); it must be less than the total",
+                    reserved + " reserved slots leave no slot for batch calls with " + totalText
+                            + "; it must be less than the total",
                     allowed));
             r.values.remove(SLOTS_RT_RESERVED);
         }

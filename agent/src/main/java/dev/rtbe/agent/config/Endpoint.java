@@ -8,25 +8,47 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * One LLM server the agent gates: {@code [http[s]://]host[:port][/path-prefix]}. Calls to anything
- * else pass through untouched, so matching must be exact about host, port and path boundary.
+ * One LLM server the agent gates: {@code [name@][http[s]://]host[:port][/path-prefix]}. Calls to
+ * anything else pass through untouched, so matching must be exact about host, port and path boundary.
+ * The optional name says which server the endpoint reaches: endpoints with the same name are one
+ * server (one set of pools). Unnamed endpoints are named by host, port and path, with every loopback
+ * spelling ({@code localhost}, {@code 127.x.x.x}, {@code [::1]}) read as {@code localhost}.
  */
 public final class Endpoint {
     public static final int DEFAULT_PORT = 11434;
 
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
     private static final Pattern IPV6_TEXT = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
+    /** A server name: usable in setting keys and environment variable names alike. */
+    public static final Pattern SERVER_NAME = Pattern.compile("[a-z][a-z0-9_]*");
+    public static final String SERVER_NAME_ALLOWED = "a lower-case letter, then lower-case letters, digits or _";
 
     private final String scheme; // null: any scheme
     private final String host; // lower case; IPv6 without brackets, in canonical form
     private final int port;
     private final String pathPrefix; // "" or "/seg[/seg...]" without trailing slash
+    private final String name; // null: unnamed
+    private final String server; // the name, or host:port[/prefix] with loopback as localhost
 
     Endpoint(String scheme, String host, int port, String pathPrefix) {
+        this(null, scheme, host, port, pathPrefix);
+    }
+
+    Endpoint(String name, String scheme, String host, int port, String pathPrefix) {
         this.scheme = scheme;
         this.host = host;
         this.port = port;
         this.pathPrefix = pathPrefix;
+        this.name = name;
+        this.server = name != null ? name : (isLoopback(host) ? "localhost" : bracketed(host)) + ":" + port + pathPrefix;
+    }
+
+    private static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("0:0:0:0:0:0:0:1");
+    }
+
+    private static String bracketed(String host) {
+        return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
     }
 
     /** Parses one entry of {@code rtbe.endpoints}; the port defaults to 11434 even with a scheme. */
@@ -34,6 +56,19 @@ public final class Endpoint {
         String rest = raw.trim();
         if (rest.isEmpty()) {
             throw new BadValueException("empty endpoint");
+        }
+        String name = null;
+        int at = rest.indexOf('@');
+        int schemeSep = rest.indexOf("://");
+        if (at > 0 && (schemeSep < 0 || at < schemeSep)) {
+            name = rest.substring(0, at).trim();
+            if (!SERVER_NAME.matcher(name).matches()) {
+                throw new BadValueException("endpoint \"" + rest + "\": server name \"" + name + "\" is not "
+                        + SERVER_NAME_ALLOWED);
+            }
+            rest = rest.substring(at + 1).trim();
+            Endpoint unnamed = parse(rest);
+            return new Endpoint(name, unnamed.scheme, unnamed.host, unnamed.port, unnamed.pathPrefix);
         }
         if (rest.indexOf('?') >= 0 || rest.indexOf('#') >= 0 || rest.indexOf('@') >= 0) {
             throw new BadValueException("endpoint \"" + rest + "\" must not contain a query, fragment or user");
@@ -168,6 +203,16 @@ public final class Endpoint {
         return port;
     }
 
+    /** The server this endpoint reaches: its name, or host:port[/prefix] with loopback as localhost. */
+    public String server() {
+        return server;
+    }
+
+    /** True when the endpoint was given a server name ({@code name@host}). */
+    public boolean named() {
+        return name != null;
+    }
+
     /** "" when the whole server is meant, else "/prefix" without a trailing slash. */
     public String pathPrefix() {
         return pathPrefix;
@@ -176,7 +221,7 @@ public final class Endpoint {
     @Override
     public String toString() {
         String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-        return (scheme == null ? "" : scheme + "://") + h + ":" + port + pathPrefix;
+        return (name == null ? "" : name + "@") + (scheme == null ? "" : scheme + "://") + h + ":" + port + pathPrefix;
     }
 
     @Override
@@ -186,11 +231,11 @@ public final class Endpoint {
         }
         Endpoint e = (Endpoint) o;
         return port == e.port && Objects.equals(scheme, e.scheme) && host.equals(e.host)
-                && pathPrefix.equals(e.pathPrefix);
+                && pathPrefix.equals(e.pathPrefix) && Objects.equals(name, e.name);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(scheme, host, port, pathPrefix);
+        return Objects.hash(scheme, host, port, pathPrefix, name);
     }
 }

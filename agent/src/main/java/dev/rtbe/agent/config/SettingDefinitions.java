@@ -18,6 +18,7 @@ import static dev.rtbe.agent.config.Types.integer;
 import static dev.rtbe.agent.config.Types.list;
 import static dev.rtbe.agent.config.Types.stackPatterns;
 import static dev.rtbe.agent.config.Types.pathOrNone;
+import static dev.rtbe.agent.config.Types.slotCount;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,11 +46,15 @@ public final class SettingDefinitions {
     public static final Setting<List<Endpoint>> ENDPOINTS = row("rtbe.endpoints", endpoints(), "localhost:11434,127.0.0.1:11434",
             ollamaHost("OLLAMA_HOST"),
             "The LLM servers whose calls are scheduled; all other HTTP calls pass untouched. A scheme, if given, must match; a path is a prefix.");
-    public static final Setting<Integer> SLOTS_TOTAL = row("rtbe.slots.total", integer(1), "1", plain("OLLAMA_NUM_PARALLEL"),
-            "N: calls the server runs at once; set it to the server's OLLAMA_NUM_PARALLEL.");
+    public static final Setting<Integer> SLOTS_TOTAL = row("rtbe.slots.total", slotCount(), "1", plain("OLLAMA_NUM_PARALLEL"),
+            "N: calls one model runs at once on one server (each pool has its own N); set it to the server's OLLAMA_NUM_PARALLEL, or auto to learn it from the server's timings.");
     public static final Setting<Integer> SLOTS_RT_RESERVED = derived("rtbe.slots.rt-reserved", integer(0), "min(1, total - 1), or 0 with preemption",
             plain("SCHEDULING_RT_RESERVED_SLOTS"),
             "R: slots only real-time calls may use; must be below rtbe.slots.total so batch work can run.");
+    public static final Setting<Integer> SLOTS_MAX = row("rtbe.slots.max", integer(1), "8", null,
+            "Ceiling of a learned N (rtbe.slots.total=auto): N starts at 1 and never grows past this.");
+    public static final Setting<Integer> POOLS_MAX_PER_SERVER = row("rtbe.pools.max-per-server", integer(1), "32", null,
+            "Pools (models) one server may have; calls to further models share the server's default pool, so a flood of model names cannot grow memory.");
     public static final Setting<Duration> AGING_THRESHOLD = row("rtbe.aging.threshold", duration(), "60s",
             seconds("SCHEDULING_AGING_THRESHOLD_SECONDS"),
             "A: how long a batch call waits before its priority starts to rise.");

@@ -18,12 +18,21 @@ import java.util.StringJoiner;
 
 /** The effective, validated settings: immutable, typed, and each value knows where it came from. */
 public final class Settings {
+    /** {@link #totalSlots()} when N is {@code auto}: learned per pool, up to {@link #maxSlots()}. */
+    public static final int AUTO = 0;
+
     private final Map<Setting<?>, Object> values;
     private final Map<String, String> effective;
     private final Map<String, String> sources;
     private final List<String> warnings;
+    private final PoolOverrides poolOverrides;
 
     Settings(Resolved resolved, List<String> warnings) {
+        this(resolved, warnings, PoolOverrides.NONE);
+    }
+
+    Settings(Resolved resolved, List<String> warnings, PoolOverrides poolOverrides) {
+        this.poolOverrides = poolOverrides;
         this.values = Collections.unmodifiableMap(new HashMap<>(resolved.values));
         Map<String, String> shown = new LinkedHashMap<>();
         Map<String, String> from = new HashMap<>();
@@ -84,11 +93,19 @@ public final class Settings {
 
     public List<Endpoint> endpoints() { return get(ENDPOINTS); }
 
-    /** N. */
+    /** N, or {@link #AUTO}. */
     public int totalSlots() { return get(SLOTS_TOTAL); }
 
-    /** R, always below N. */
+    /** R, always below N (below {@link #maxSlots()} when N is auto). */
     public int rtReservedSlots() { return get(SLOTS_RT_RESERVED); }
+
+    /** Ceiling of a learned N. */
+    public int maxSlots() { return get(SLOTS_MAX); }
+
+    public int maxPoolsPerServer() { return get(POOLS_MAX_PER_SERVER); }
+
+    /** Per-server and per-model settings ({@code rtbe.server.<name>.*}, {@code rtbe.model.<alias>.*}). */
+    public PoolOverrides poolOverrides() { return poolOverrides; }
 
     public Duration agingThreshold() { return get(AGING_THRESHOLD); }
 

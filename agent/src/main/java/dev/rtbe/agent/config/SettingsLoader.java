@@ -82,7 +82,7 @@ public final class SettingsLoader {
         problems.addAll(args.problems);
         warnings.addAll(args.warnings);
         Map<String, RawValue> arguments = prefixed(args.values, Source.AGENT_ARGUMENT, null, warnings);
-        Map<String, RawValue> env = environment(warnings);
+        Map<String, RawValue> env = environment(problems, warnings);
         RawValue fileName = first(CONFIG_FILE.name(), Arrays.asList(system, arguments, env));
         Map<String, RawValue> file = file(fileName, problems, warnings);
         List<Map<String, RawValue>> layers = Arrays.asList(system, arguments, env, file, seedVariables());
@@ -92,10 +92,11 @@ public final class SettingsLoader {
             resolve(setting, first(setting.name(), layers), resolved, problems);
         }
         CrossFieldRules.apply(resolved, problems, warnings);
+        PoolOverrides pools = PoolOverrides.parse(layers, resolved.get(SettingDefinitions.ENDPOINTS), resolved, problems);
         if (!problems.isEmpty()) {
             throw new InvalidSettingsException(problems, warnings, Boolean.TRUE.equals(resolved.get(STRICT)));
         }
-        return new Settings(resolved, warnings);
+        return new Settings(resolved, warnings, pools);
     }
 
     private static <T> void resolve(Setting<T> setting, RawValue raw, Resolved resolved, List<SettingProblem> problems) {
@@ -145,7 +146,9 @@ public final class SettingsLoader {
                 continue;
             }
             RawValue raw = new RawValue(e.getValue(), kind, detail, null);
-            if (SettingDefinitions.byName(key) == null) {
+            if (PoolOverrides.isPoolKey(key)) {
+                result.put(key, raw); // per-server and per-model keys: PoolOverrides reads and checks them
+            } else if (SettingDefinitions.byName(key) == null) {
                 warnings.add(unknown(key, raw.origin(), SettingDefinitions.names(), PREFIX));
             } else {
                 result.put(key, raw);
@@ -154,7 +157,15 @@ public final class SettingsLoader {
         return result;
     }
 
-    private Map<String, RawValue> environment(List<String> warnings) {
+    private static String envKeys(String variable) {
+        List<String> keys = new ArrayList<>();
+        for (String key : PoolOverrides.keysOf(variable.startsWith("RTBE_MODEL_"))) {
+            keys.add(Setting.envNameOf(key));
+        }
+        return String.join(", ", keys);
+    }
+
+    private Map<String, RawValue> environment(List<SettingProblem> problems, List<String> warnings) {
         Map<String, RawValue> result = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : environment.entrySet()) {
             String variable = e.getKey();
@@ -163,7 +174,16 @@ public final class SettingsLoader {
             }
             Setting<?> setting = SettingDefinitions.byEnvName(variable);
             RawValue raw = new RawValue(e.getValue(), Source.ENVIRONMENT, variable, null);
-            if (setting == null) {
+            if (setting == null && PoolOverrides.isPoolVariable(variable)) {
+                String key = PoolOverrides.keyOfVariable(variable);
+                if (key == null) {
+                    problems.add(new SettingProblem(variable, e.getValue(), Source.ENVIRONMENT.label,
+                            "ends in no key of " + (variable.startsWith("RTBE_SERVER_") ? "RTBE_SERVER_<NAME>_<KEY>"
+                                    : "RTBE_MODEL_<ALIAS>_<KEY>"), "a KEY of " + envKeys(variable)));
+                } else {
+                    result.put(key, raw);
+                }
+            } else if (setting == null) {
                 warnings.add(unknown(variable, Source.ENVIRONMENT.label, SettingDefinitions.envNames(), ENV_PREFIX));
             } else {
                 result.put(setting.name(), raw);

@@ -62,6 +62,17 @@ public final class Types {
         }, String::valueOf);
     }
 
+    /** N: an integer >= 1, or {@code auto} ({@link Settings#AUTO}): learned from the server's own timings. */
+    public static SettingType<Integer> slotCount() {
+        SettingType<Integer> whole = integer(1);
+        return of(whole.allowed() + ", or auto", raw -> {
+            if (raw.equalsIgnoreCase("auto")) {
+                return Settings.AUTO;
+            }
+            return whole.parse(raw);
+        }, n -> n == Settings.AUTO ? "auto" : String.valueOf(n));
+    }
+
     public static SettingType<Double> decimal(double min) {
         String minText = plain(min);
         return of("a decimal number >= " + minText, raw -> {
@@ -164,7 +175,8 @@ public final class Types {
     }
 
     public static SettingType<List<Endpoint>> endpoints() {
-        return of("a comma-separated list of [http[s]://]host[:port][/path], IPv6 as [::1]:11434; port defaults to 11434",
+        return of("a comma-separated list of [name@][http[s]://]host[:port][/path], IPv6 as [::1]:11434; port defaults to 11434;"
+                        + " endpoints with the same name are one server",
                 raw -> {
                     List<Endpoint> result = new ArrayList<>();
                     for (String entry : split(raw)) {

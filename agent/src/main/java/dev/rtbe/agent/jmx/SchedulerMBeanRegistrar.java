@@ -2,13 +2,25 @@ package dev.rtbe.agent.jmx;
 
 import dev.rtbe.agent.call.AgentLog;
 import dev.rtbe.agent.call.AgentRuntime;
-import dev.rtbe.agent.scheduler.HybridScheduler;
+import dev.rtbe.agent.pool.Pool;
+import dev.rtbe.agent.pool.PoolRegistry;
 import dev.rtbe.agent.scheduler.Priority;
+import dev.rtbe.agent.scheduler.SchedulerSnapshot;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import javax.management.InstanceAlreadyExistsException;
+import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
-/** Registers the scheduler's MXBean on the platform MBean server. */
+/**
+ * Registers the MXBeans on the platform MBean server: {@code dev.rtbe:type=Scheduler}, the sum over
+ * every pool, and one {@code dev.rtbe:type=Pool,server=...,model=...} per pool, registered as pools
+ * are made (on a daemon thread, never on the application's).
+ */
 public final class SchedulerMBeanRegistrar {
     public static final String NAME = "dev.rtbe:type=Scheduler";
 
@@ -17,38 +29,133 @@ public final class SchedulerMBeanRegistrar {
     public static void register(AgentRuntime runtime, AgentLog log) {
         try {
             ObjectName name = new ObjectName(NAME);
-            javax.management.MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             if (!server.isRegistered(name)) {
                 server.registerMBean(new SchedulerView(runtime), name);
             }
         } catch (Exception | LinkageError e) {
             log.warn("JMX view " + NAME + " not registered: " + e);
+            return;
+        }
+        ExecutorService registrar = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "rtbe-jmx-pools");
+            t.setDaemon(true);
+            return t;
+        });
+        PoolRegistry pools = runtime.pools();
+        pools.onNewPool(p -> registrar.execute(() -> registerPool(p, log)));
+        for (Pool p : pools.pools()) {
+            registerPool(p, log);
         }
     }
 
+    /** {@code dev.rtbe:type=Pool,server="localhost:11434",model="llama3.2:latest"}. */
+    public static ObjectName poolName(String server, String model) throws javax.management.MalformedObjectNameException {
+        return new ObjectName("dev.rtbe:type=Pool,server=" + quoteIfNeeded(server) + ",model=" + quoteIfNeeded(model));
+    }
+
+    static String quoteIfNeeded(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (",=:\"*?\\\n".indexOf(value.charAt(i)) >= 0) {
+                return ObjectName.quote(value);
+            }
+        }
+        return value;
+    }
+
+    private static void registerPool(Pool pool, AgentLog log) {
+        try {
+            ManagementFactory.getPlatformMBeanServer().registerMBean(new PoolView(pool),
+                    poolName(pool.server(), pool.model()));
+        } catch (InstanceAlreadyExistsException e) {
+            // a pool replaced by a generation pool keeps its name; the first view stays
+        } catch (Exception | LinkageError e) {
+            log.warn("JMX view of pool " + pool.key() + " not registered: " + e);
+        }
+    }
+
+    private static final class PoolView implements PoolMXBean {
+        private final Pool pool;
+
+        PoolView(Pool pool) {
+            this.pool = pool;
+        }
+
+        @Override public String getServer() { return pool.server(); }
+        @Override public String getModel() { return pool.model(); }
+        @Override public String getMode() { return pool.mode(); }
+        @Override public int getTotalSlots() { return pool.limit(); }
+        @Override public int getRtReservedSlots() { return pool.scheduler().policy().rtReservedSlots(); }
+        @Override public int getRtInFlight() { return pool.snapshot().inFlight(Priority.RT); }
+        @Override public int getBeInFlight() { return pool.snapshot().inFlight(Priority.BE); }
+        @Override public int getRtQueued() { return pool.snapshot().queued(Priority.RT); }
+        @Override public int getBeQueued() { return pool.snapshot().queued(Priority.BE); }
+        @Override public long getPromotions() { return pool.snapshot().promotions(); }
+        @Override public long getPreemptions() { return pool.snapshot().preemptions(); }
+        @Override public long getRtRejections() { return pool.snapshot().rejected(Priority.RT); }
+        @Override public long getBeRejections() { return pool.snapshot().rejected(Priority.BE); }
+        @Override public double getServerQueueWaitLastSeconds() { return seconds(pool.lastHiddenWaitNanos()); }
+        @Override public double getServerQueueWaitMeanSeconds() { return seconds(pool.meanHiddenWaitNanos()); }
+        @Override public boolean isOutsideCallsDetected() { return pool.outsideCallsDetected(); }
+        @Override public String getEffectiveSettings() { return pool.config().summary(); }
+
+        private static double seconds(long nanos) {
+            return nanos < 0 ? -1 : nanos / 1e9;
+        }
+    }
+
+    /** The sum over every pool (and the pass-through of routes that run no model, which never waits). */
     private static final class SchedulerView implements SchedulerMXBean {
-        private final HybridScheduler scheduler;
+        private final AgentRuntime runtime;
         private final Map<String, String> settings;
 
         SchedulerView(AgentRuntime runtime) {
-            this.scheduler = runtime.scheduler();
+            this.runtime = runtime;
             this.settings = runtime.settings().effective();
         }
 
-        @Override public int getTotalSlots() { return scheduler.policy().totalSlots(); }
-        @Override public int getRtReservedSlots() { return scheduler.policy().rtReservedSlots(); }
-        @Override public int getRtInFlight() { return scheduler.snapshot().inFlight(Priority.RT); }
-        @Override public int getBeInFlight() { return scheduler.snapshot().inFlight(Priority.BE); }
-        @Override public int getRtQueued() { return scheduler.snapshot().queued(Priority.RT); }
-        @Override public int getBeQueued() { return scheduler.snapshot().queued(Priority.BE); }
-        @Override public int getPromotedWaiting() { return scheduler.snapshot().promotedWaiting(); }
-        @Override public long getPromotions() { return scheduler.snapshot().promotions(); }
-        @Override public long getPreemptions() { return scheduler.snapshot().preemptions(); }
-        @Override public double getPreemptedSlotSeconds() { return scheduler.snapshot().preemptedSlotNanos() / 1e9; }
-        @Override public long getRtRejections() { return scheduler.snapshot().rejected(Priority.RT); }
-        @Override public long getBeRejections() { return scheduler.snapshot().rejected(Priority.BE); }
-        @Override public long getRtGranted() { return scheduler.snapshot().granted(Priority.RT); }
-        @Override public long getBeGranted() { return scheduler.snapshot().granted(Priority.BE); }
+        private List<SchedulerSnapshot> gated() {
+            List<SchedulerSnapshot> all = new ArrayList<>();
+            for (Pool p : runtime.pools().pools()) {
+                all.add(p.snapshot());
+            }
+            return all;
+        }
+
+        private List<SchedulerSnapshot> all() {
+            List<SchedulerSnapshot> all = gated();
+            for (Pool p : runtime.pools().passThroughs()) {
+                all.add(p.snapshot());
+            }
+            return all;
+        }
+
+        private interface Figure {
+            long of(SchedulerSnapshot s);
+        }
+
+        private static long sum(List<SchedulerSnapshot> snapshots, Figure f) {
+            long total = 0;
+            for (SchedulerSnapshot s : snapshots) {
+                total += f.of(s);
+            }
+            return total;
+        }
+
+        @Override public int getTotalSlots() { return (int) sum(gated(), SchedulerSnapshot::totalSlots); }
+        @Override public int getRtReservedSlots() { return (int) sum(gated(), SchedulerSnapshot::rtReservedSlots); }
+        @Override public int getRtInFlight() { return (int) sum(all(), s -> s.inFlight(Priority.RT)); }
+        @Override public int getBeInFlight() { return (int) sum(all(), s -> s.inFlight(Priority.BE)); }
+        @Override public int getRtQueued() { return (int) sum(all(), s -> s.queued(Priority.RT)); }
+        @Override public int getBeQueued() { return (int) sum(all(), s -> s.queued(Priority.BE)); }
+        @Override public int getPromotedWaiting() { return (int) sum(gated(), SchedulerSnapshot::promotedWaiting); }
+        @Override public long getPromotions() { return sum(gated(), SchedulerSnapshot::promotions); }
+        @Override public long getPreemptions() { return sum(gated(), SchedulerSnapshot::preemptions); }
+        @Override public double getPreemptedSlotSeconds() { return sum(gated(), SchedulerSnapshot::preemptedSlotNanos) / 1e9; }
+        @Override public long getRtRejections() { return sum(gated(), s -> s.rejected(Priority.RT)); }
+        @Override public long getBeRejections() { return sum(gated(), s -> s.rejected(Priority.BE)); }
+        @Override public long getRtGranted() { return sum(all(), s -> s.granted(Priority.RT)); }
+        @Override public long getBeGranted() { return sum(all(), s -> s.granted(Priority.BE)); }
         @Override public Map<String, String> getEffectiveSettings() { return settings; }
     }
 }

@@ -2,7 +2,7 @@ package dev.rtbe.agent.jmx;
 
 import java.util.Map;
 
-/** Live scheduler state and the effective settings, as {@code dev.rtbe:type=Scheduler}. */
+/** Live scheduler state summed over every pool, and the effective settings, as {@code dev.rtbe:type=Scheduler}. */
 public interface SchedulerMXBean {
     int getTotalSlots();
 

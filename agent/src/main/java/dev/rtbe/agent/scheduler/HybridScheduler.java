@@ -34,7 +34,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * every batch call finishes.
  */
 public final class HybridScheduler {
-    private final SchedulerPolicy policy;
+    private volatile SchedulerPolicy policy; // replaced only by setTotalSlots, under the lock
     private final SchedulerClock clock;
     private final ReentrantLock lock = new ReentrantLock();
 
@@ -69,6 +69,25 @@ public final class HybridScheduler {
 
     public SchedulerClock clock() {
         return clock;
+    }
+
+    /**
+     * Changes N (a learned capacity): R becomes min(the R asked for, N - 1). A larger N grants
+     * waiters at once; a smaller one lets the calls running finish and grants less until they have.
+     */
+    public void setTotalSlots(int totalSlots) {
+        Delivery delivery;
+        lock.lock();
+        try {
+            if (totalSlots == policy.totalSlots()) {
+                return;
+            }
+            policy = policy.withTotalSlots(totalSlots);
+            delivery = settle(clock.nanoTime());
+        } finally {
+            lock.unlock();
+        }
+        deliver(delivery);
     }
 
     /**

@@ -12,6 +12,7 @@ public final class SchedulerPolicy {
 
     private final int totalSlots;
     private final int rtReservedSlots;
+    private final int rtReservedTarget; // R asked for; rtReservedSlots = min(target, N - 1)
     private final RtOrder rtOrder;
     private final long promotionAfterNanos;
     private final int rtMaxQueueLength;
@@ -38,6 +39,7 @@ public final class SchedulerPolicy {
         }
         this.totalSlots = b.totalSlots;
         this.rtReservedSlots = b.rtReservedSlots;
+        this.rtReservedTarget = b.rtReservedTarget >= 0 ? b.rtReservedTarget : b.rtReservedSlots;
         this.rtOrder = b.rtOrder;
         this.promotionAfterNanos = b.promotionAfterNanos;
         this.rtMaxQueueLength = b.rtMaxQueueLength;
@@ -51,6 +53,22 @@ public final class SchedulerPolicy {
 
     public static Builder builder(int totalSlots) {
         return new Builder(totalSlots);
+    }
+
+    /** The same policy with N = {@code totalSlots}; R becomes min(the R asked for, N - 1). */
+    public SchedulerPolicy withTotalSlots(int totalSlots) {
+        Builder b = new Builder(totalSlots);
+        b.rtReservedTarget(rtReservedTarget);
+        b.rtOrder = rtOrder;
+        b.promotionAfterNanos = promotionAfterNanos;
+        b.rtMaxQueueLength = rtMaxQueueLength;
+        b.beMaxQueueLength = beMaxQueueLength;
+        b.rtMaxWaitNanos = rtMaxWaitNanos;
+        b.beMaxWaitNanos = beMaxWaitNanos;
+        b.preemption = preemption;
+        b.preemptionGraceNanos = preemptionGraceNanos;
+        b.maxPreemptionsPerCall = maxPreemptionsPerCall;
+        return b.build();
     }
 
     /** N: how many calls the server runs in parallel. */
@@ -133,6 +151,7 @@ public final class SchedulerPolicy {
     public static final class Builder {
         private final int totalSlots;
         private int rtReservedSlots;
+        private int rtReservedTarget = -1;
         private RtOrder rtOrder = RtOrder.FIFO;
         private long promotionAfterNanos = Duration.ofSeconds(180).toNanos();
         private int rtMaxQueueLength = 1_000;
@@ -150,6 +169,16 @@ public final class SchedulerPolicy {
 
         public Builder rtReservedSlots(int r) {
             this.rtReservedSlots = r;
+            return this;
+        }
+
+        /** R as a target for an N that changes (learned): the policy uses min(r, N - 1). */
+        public Builder rtReservedTarget(int r) {
+            if (r < 0) {
+                throw new IllegalArgumentException("RT reserved slots must be >= 0, was " + r);
+            }
+            this.rtReservedTarget = r;
+            this.rtReservedSlots = Math.min(r, Math.max(0, totalSlots - 1));
             return this;
         }
 

@@ -2,7 +2,8 @@ package dev.rtbe.agent.telemetry;
 
 import dev.rtbe.agent.config.Settings;
 import dev.rtbe.agent.config.TelemetryExporter;
-import dev.rtbe.agent.scheduler.HybridScheduler;
+import dev.rtbe.agent.scheduler.SchedulerClock;
+import java.util.Collection;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -54,17 +55,18 @@ public final class AgentTelemetry implements CallTelemetry {
      * The telemetry the settings ask for. {@code senderLoader} sees {@code java.net.http} and the
      * agent's JDK sender classes (null when not running from the agent jar).
      */
-    public static CallTelemetry create(Settings settings, HybridScheduler scheduler, ClassLoader senderLoader,
-                                       Consumer<String> warn) {
+    public static CallTelemetry create(Settings settings, SchedulerClock schedulerClock,
+                                       Supplier<? extends Collection<? extends PoolView>> pools,
+                                       ClassLoader senderLoader, Consumer<String> warn) {
         TelemetryExporter kind = settings.telemetryExporter();
         OtelEnvironment env = OtelEnvironment.system();
         if (kind == TelemetryExporter.NONE || env.sdkDisabled()) {
             return NOOP;
         }
-        EpochClock clock = EpochClock.anchor(scheduler.clock()::nanoTime);
+        EpochClock clock = EpochClock.anchor(schedulerClock::nanoTime);
         boolean capture = settings.captureContent();
         AgentTelemetry telemetry = new AgentTelemetry(() -> SdkFactory.create(kind, env, senderLoader, clock,
-                scheduler::snapshot, capture, warn), warn, kind == TelemetryExporter.LOGGING);
+                pools, capture, warn), warn, kind == TelemetryExporter.LOGGING);
         telemetry.flushAtExit();
         return telemetry;
     }

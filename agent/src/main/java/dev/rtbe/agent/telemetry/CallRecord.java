@@ -36,6 +36,11 @@ public final class CallRecord {
     final TraceParent parent;
     /** Attempts preempted for an RT call: grant, send ({@link #NONE} if unknown) and preemption, three each. */
     final long[] preempted;
+    final String server;
+    final String model; // the pool's model; _default for the server's default pool
+    final String defaultReason;
+    /** The wait inside the server, from its own timings; -1 when unknown. */
+    final long serverQueueWaitNanos;
 
     private CallRecord(Builder b) {
         priority = b.priority;
@@ -60,6 +65,25 @@ public final class CallRecord {
         promoted = b.promoted;
         parent = b.parent;
         preempted = b.preempted;
+        server = b.server;
+        model = b.model;
+        defaultReason = b.defaultReason;
+        serverQueueWaitNanos = b.serverQueueWaitNanos;
+    }
+
+    /** The pool's server, or null. */
+    public String server() {
+        return server;
+    }
+
+    /** The pool's model ({@code _default} for the server's default pool), or null. */
+    public String poolModel() {
+        return model;
+    }
+
+    /** The wait inside the server (ns) from its own timings, or -1 when unknown. */
+    public long serverQueueWaitNanos() {
+        return serverQueueWaitNanos;
     }
 
     public static Builder builder() {
@@ -159,8 +183,24 @@ public final class CallRecord {
         private boolean promoted;
         private TraceParent parent;
         private long[] preempted = new long[0];
+        private String server;
+        private String model;
+        private String defaultReason;
+        private long serverQueueWaitNanos = -1;
 
         private Builder() {}
+
+        /**
+         * The call's pool, why it is the server's default pool (null when it is not, or for a
+         * model's own pool), and the wait inside the server (-1 when unknown).
+         */
+        public Builder pool(String server, String model, String defaultReason, long serverQueueWaitNanos) {
+            this.server = server;
+            this.model = model;
+            this.defaultReason = defaultReason;
+            this.serverQueueWaitNanos = serverQueueWaitNanos;
+            return this;
+        }
 
         public Builder classification(Priority priority, String classifiedBy) {
             this.priority = priority;

@@ -1,7 +1,6 @@
 package dev.rtbe.agent.telemetry;
 
 import dev.rtbe.agent.config.TelemetryExporter;
-import dev.rtbe.agent.scheduler.SchedulerSnapshot;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -40,7 +39,7 @@ final class SdkFactory {
     private SdkFactory() {}
 
     static TelemetryPipeline create(TelemetryExporter kind, OtelEnvironment env, ClassLoader senderLoader,
-                                    EpochClock clock, Supplier<SchedulerSnapshot> snapshots, boolean captureContent,
+                                    EpochClock clock, Supplier<? extends java.util.Collection<? extends PoolView>> pools, boolean captureContent,
                                     Consumer<String> warn) {
         Resource resource = resource(env);
         SpanExporter spans;
@@ -86,7 +85,7 @@ final class SdkFactory {
                 .setResource(resource)
                 .registerMetricReader(PeriodicMetricReader.builder(metrics).setInterval(env.metricExportInterval()).build())
                 .build();
-        return new TelemetryPipeline(tracerProvider, meterProvider, clock, snapshots, captureContent);
+        return new TelemetryPipeline(tracerProvider, meterProvider, clock, pools, captureContent);
     }
 
     /** The SDK's defaults, then OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME. */

@@ -51,6 +51,10 @@ final class SpanRecorder {
     static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
     static final AttributeKey<String> PRIORITY = AttributeKey.stringKey("rtbe.priority");
     static final AttributeKey<String> CLASSIFIED_BY = AttributeKey.stringKey("rtbe.classified_by");
+    static final AttributeKey<String> SERVER = AttributeKey.stringKey("rtbe.server");
+    static final AttributeKey<String> MODEL = AttributeKey.stringKey("rtbe.model");
+    static final AttributeKey<String> DEFAULT_REASON = AttributeKey.stringKey("rtbe.pool.default_reason");
+    static final AttributeKey<Double> SERVER_QUEUE_WAIT = AttributeKey.doubleKey("rtbe.server.queue_wait");
     static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("rtbe.outcome");
     static final AttributeKey<Double> QUEUE_WAIT = AttributeKey.doubleKey("rtbe.queue.wait");
     static final AttributeKey<Long> QUEUE_POSITION = AttributeKey.longKey("rtbe.queue.position");
@@ -167,6 +171,12 @@ final class SpanRecorder {
         }
         putIfNotNull(a, CLASSIFIED_BY, r.classifiedBy);
         putIfNotNull(a, OUTCOME, r.outcome);
+        putIfNotNull(a, SERVER, r.server);
+        putIfNotNull(a, MODEL, r.model);
+        putIfNotNull(a, DEFAULT_REASON, r.defaultReason);
+        if (r.serverQueueWaitNanos >= 0) {
+            a.put(SERVER_QUEUE_WAIT, seconds(r.serverQueueWaitNanos));
+        }
         a.put(QUEUE_WAIT, seconds(r.totalQueueWaitNanos()));
         if (r.preemptions() > 0) {
             a.put(PREEMPTIONS, (long) r.preemptions());

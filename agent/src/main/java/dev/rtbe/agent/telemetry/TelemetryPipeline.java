@@ -1,6 +1,5 @@
 package dev.rtbe.agent.telemetry;
 
-import dev.rtbe.agent.scheduler.SchedulerSnapshot;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -21,14 +20,14 @@ public final class TelemetryPipeline {
     private final CallMetrics metrics;
 
     public TelemetryPipeline(SdkTracerProvider tracerProvider, SdkMeterProvider meterProvider, EpochClock clock,
-                             Supplier<SchedulerSnapshot> snapshots, boolean captureContent) {
+                             Supplier<? extends java.util.Collection<? extends PoolView>> pools, boolean captureContent) {
         this.tracerProvider = tracerProvider;
         this.meterProvider = meterProvider;
         String version = version();
         this.spans = new SpanRecorder(tracerProvider.tracerBuilder(SCOPE).setInstrumentationVersion(version).build(),
                 clock, captureContent);
         this.metrics = new CallMetrics(meterProvider.meterBuilder(SCOPE).setInstrumentationVersion(version).build(),
-                snapshots);
+                pools);
     }
 
     /** Records one ended call; never throws. */

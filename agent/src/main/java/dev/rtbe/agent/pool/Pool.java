@@ -1,0 +1,214 @@
+package dev.rtbe.agent.pool;
+
+import dev.rtbe.agent.calibrate.CapacityLearner;
+import dev.rtbe.agent.config.PoolConfig;
+import dev.rtbe.agent.config.PreemptionMode;
+import dev.rtbe.agent.scheduler.HybridScheduler;
+import dev.rtbe.agent.scheduler.Priority;
+import dev.rtbe.agent.scheduler.SchedulerClock;
+import dev.rtbe.agent.scheduler.SchedulerPolicy;
+import dev.rtbe.agent.scheduler.SchedulerSnapshot;
+import dev.rtbe.agent.telemetry.PoolView;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * One (server, model): its own scheduler (N, R, queues, aging, preemption) built from its
+ * effective settings, the wait its calls spent inside the server (hidden from the agent, read from
+ * the server's own timings), and, with {@code slots.total=auto}, a learner that sets N from it.
+ */
+public final class Pool implements PoolView {
+    /** A hidden wait up to this long counts as none: the server's own bookkeeping between timings. */
+    static final long QUIET_NANOS = Duration.ofMillis(50).toNanos();
+
+    private final PoolKey key;
+    private final PoolConfig config;
+    private final boolean embedding;
+    private final HybridScheduler scheduler;
+    private final CapacityLearner learner; // null: N is fixed
+    private final Consumer<String> log;
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicInteger appliedLimit;
+    private final AtomicLong hiddenWaitTotalNanos = new AtomicLong();
+    private final AtomicLong hiddenWaitCount = new AtomicLong();
+    private volatile long lastHiddenWaitNanos = -1;
+    private final AtomicBoolean waitedAtFixedN = new AtomicBoolean();
+    private final AtomicBoolean outsideCalls = new AtomicBoolean();
+
+    Pool(PoolKey key, PoolConfig config, boolean embedding, SchedulerClock clock, Duration promotionAfter,
+         dev.rtbe.agent.scheduler.RtOrder rtOrder, Duration preemptionGrace, int preemptionMaxPerCall,
+         Consumer<String> log) {
+        this.key = key;
+        this.config = config;
+        this.embedding = embedding;
+        this.log = log;
+        int start = config.auto() ? 1 : config.totalSlots();
+        SchedulerPolicy.Builder b = SchedulerPolicy.builder(start)
+                .rtReservedTarget(config.rtReservedSlots())
+                .rtOrder(rtOrder)
+                .promotionAfter(promotionAfter)
+                .maxQueueLength(Priority.RT, config.rtQueueMaxLength())
+                .maxQueueLength(Priority.BE, config.beQueueMaxLength())
+                .maxWait(Priority.RT, config.rtQueueMaxWait().orElse(null))
+                .maxWait(Priority.BE, config.beQueueMaxWait().orElse(null));
+        if (config.preemption() == PreemptionMode.TRANSPARENT) {
+            b.preemption(preemptionGrace, preemptionMaxPerCall);
+        }
+        this.scheduler = new HybridScheduler(b.build(), clock);
+        this.learner = config.auto() ? new CapacityLearner(config.maxSlots(), QUIET_NANOS) : null;
+        this.appliedLimit = new AtomicInteger(start);
+    }
+
+    /**
+     * The server's pass-through for routes that run no model: a scheduler that always has a slot, so
+     * those calls never wait yet keep their span; never listed with the pools.
+     */
+    static Pool ungated(String server, SchedulerClock clock, Consumer<String> log) {
+        return new Pool(new PoolKey(server, PoolKey.UNGATED_MODEL), clock, log);
+    }
+
+    private Pool(PoolKey key, SchedulerClock clock, Consumer<String> log) {
+        this.key = key;
+        this.config = null;
+        this.embedding = false;
+        this.log = log;
+        this.scheduler = new HybridScheduler(SchedulerPolicy.builder(Integer.MAX_VALUE).rtReservedSlots(0)
+                .promotionAfter(null).build(), clock);
+        this.learner = null;
+        this.appliedLimit = new AtomicInteger(Integer.MAX_VALUE);
+    }
+
+    /** True for the pass-through of routes that run no model. */
+    public boolean isUngated() {
+        return config == null;
+    }
+
+    public PoolKey key() {
+        return key;
+    }
+
+    @Override
+    public String server() {
+        return key.server();
+    }
+
+    @Override
+    public String model() {
+        return key.model();
+    }
+
+    public boolean isDefault() {
+        return key.isDefault();
+    }
+
+    /** True when the pool was made for embedding calls (its default N is 1). */
+    public boolean embedding() {
+        return embedding;
+    }
+
+    public PoolConfig config() {
+        return config;
+    }
+
+    public HybridScheduler scheduler() {
+        return scheduler;
+    }
+
+    @Override
+    public String mode() {
+        return learner == null ? "fixed" : "auto";
+    }
+
+    /** N now: set, or learned so far. */
+    public int limit() {
+        return scheduler.policy().totalSlots();
+    }
+
+    @Override
+    public SchedulerSnapshot snapshot() {
+        return scheduler.snapshot();
+    }
+
+    /** A call of this pool was granted its slot; returns the pool's calls running now, itself included. */
+    public int callStarted() {
+        return running.incrementAndGet();
+    }
+
+    /** A call counted by {@link #callStarted} gave its slot back. */
+    public void callEnded() {
+        running.decrementAndGet();
+    }
+
+    /**
+     * A call finished with the server's own timings: records its hidden wait and, with auto N,
+     * lets the learner move N. A hidden wait while the call was the pool's only one means another
+     * client (outside this JVM, or another pool of the same runner) kept the server busy.
+     *
+     * @param runningAtStart the pool's calls running when this one started, itself included
+     * @param hiddenWaitNanos the wait inside the server, or -1 when the server did not say
+     * @param prefillNanos the server's prompt evaluation time, or -1
+     */
+    public void onCallEnd(int runningAtStart, long hiddenWaitNanos, long prefillNanos) {
+        if (hiddenWaitNanos < 0 || isUngated()) {
+            return;
+        }
+        lastHiddenWaitNanos = hiddenWaitNanos;
+        hiddenWaitTotalNanos.addAndGet(hiddenWaitNanos);
+        hiddenWaitCount.incrementAndGet();
+        boolean waited = hiddenWaitNanos > QUIET_NANOS;
+        if (waited && runningAtStart <= 1 && outsideCalls.compareAndSet(false, true)) {
+            log.accept("pool " + key + ": a call waited " + seconds(hiddenWaitNanos) + " inside the server while it"
+                    + " was the pool's only call: calls from outside this JVM detected");
+        }
+        if (learner != null) {
+            int next = learner.onCallEnd(runningAtStart, hiddenWaitNanos, prefillNanos);
+            int before = appliedLimit.getAndSet(next);
+            if (before != next) {
+                scheduler.setTotalSlots(appliedLimit.get());
+                log.accept("pool " + key + ": N " + before + " -> " + next + " (learned)");
+            }
+        } else if (waited && runningAtStart > 1 && waitedAtFixedN.compareAndSet(false, true)) {
+            log.accept("pool " + key + ": a call waited " + seconds(hiddenWaitNanos) + " inside the server with "
+                    + runningAtStart + " of N=" + limit() + " running: N may be set above the server's slots");
+        }
+    }
+
+    /** The last call's wait inside the server (ns), or -1 before any. */
+    public long lastHiddenWaitNanos() {
+        return lastHiddenWaitNanos;
+    }
+
+    /** The mean wait inside the server (ns) over the calls that reported it, or -1 before any. */
+    public long meanHiddenWaitNanos() {
+        long n = hiddenWaitCount.get();
+        return n == 0 ? -1 : hiddenWaitTotalNanos.get() / n;
+    }
+
+    @Override
+    public boolean outsideCallsDetected() {
+        return outsideCalls.get() || (learner != null && learner.outsideCallsDetected());
+    }
+
+    /** For logs: {@code localhost:11434/llama3.2:latest N=2 (fixed) ...}. */
+    public String describe() {
+        if (isUngated()) {
+            return key + " (never gated)";
+        }
+        return key + " N=" + (learner == null ? String.valueOf(limit()) : "auto(" + limit() + " of max "
+                + config.maxSlots() + ")") + " R=" + scheduler.policy().rtReservedSlots()
+                + (embedding ? " (embedding)" : "") + " [" + config.totalSlotsSource() + "]";
+    }
+
+    static String seconds(long nanos) {
+        return String.format(Locale.ROOT, "%.3fs", nanos / 1e9);
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}
