@@ -82,7 +82,7 @@ public final class PoolsReport {
             }
             h.append("<h2>N learned from scratch: the pool's N over time against the truth, and the wait hidden inside"
                     + " the server</h2><p class=\"note\">Black: the agent's N for the model's pool (JMX). Dashed green:"
-                    + " the server's true slots. Dots: each call's wait inside the server (right axis; <span style=\"color:"
+                    + " the server's true slots. Dots below: each call's wait inside the server (<span style=\"color:"
                     + RT_COLOR + "\">RT</span>, <span style=\"color:" + BE_COLOR + "\">BE</span>), which the client"
                     + " only sees in Ollama's final-chunk timings.</p>");
             for (String m : r.trueSlots().keySet()) {
@@ -131,14 +131,18 @@ public final class PoolsReport {
         return sb.append("</svg>").toString();
     }
 
+    /** Two bands on one time axis: the pool's N against the truth, and below it each call's wait inside the server. */
     private static String learningChart(PoolsRun r, String model) {
         int width = 1100;
-        int height = 170;
-        int left = 60;
-        int right = 70;
+        int left = 80;
+        int right = 20;
         int top = 22;
+        int nH = 90;
+        int gap = 12;
+        int wH = 50;
         int plotW = width - left - right;
-        int plotH = height - top - 30;
+        int wTop = top + nH + gap;
+        int height = wTop + wH + 22;
         int truth = r.trueSlots().get(model);
         List<NSample> samples = r.samples().stream().filter(s -> s.model().equals(model)).toList();
         List<PoolsRun.ServerSide> server = r.server().stream().filter(s -> s.model().equals(model)).toList();
@@ -147,24 +151,27 @@ public final class PoolsReport {
         double wMax = Math.max(1, server.stream().mapToDouble(PoolsRun.ServerSide::waitS).max().orElse(1));
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
                 + "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">", width, height, width, height));
-        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"14\" font-size=\"12\">%s: true N = %d</text>", left, esc(model),
-                truth));
-        sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#f7f7f7\"/>", left, top,
-                plotW, plotH));
+        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"14\" font-size=\"12\">%s: true N = %d</text>", left,
+                esc(model), truth));
+        sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#f7f7f7\"/>"
+                + "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#f7f7f7\"/>", left, top, plotW, nH, left,
+                wTop, plotW, wH));
         for (int n = 0; n <= nMax; n++) {
-            double y = top + plotH - (double) n / nMax * plotH;
+            double y = top + nH - (double) n / nMax * nH;
             sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">N=%d</text>",
                     left - 4, y + 3, n));
         }
-        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\">%s s</text><text x=\"%d\" y=\"%d\" "
-                + "font-size=\"10\">0 s</text><text x=\"%d\" y=\"%d\" font-size=\"10\">wait inside</text>",
-                left + plotW + 4, top + 8, f(wMax), left + plotW + 4, top + plotH, left + plotW + 4, top + plotH / 2));
-        double yTruth = top + plotH - (double) truth / nMax * plotH;
+        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">%s s</text>"
+                + "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">wait inside</text>"
+                + "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">0 s</text>", left - 4, wTop + 8, f(wMax),
+                left - 4, wTop + wH / 2 + 3, left - 4, wTop + wH));
+        double yTruth = top + nH - (double) truth / nMax * nH;
         sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#2ca02c\" "
-                + "stroke-dasharray=\"6,4\" stroke-width=\"2\"/>", left, yTruth, left + plotW, yTruth));
+                + "stroke-dasharray=\"6,4\" stroke-width=\"2\"><title>true N = %d</title></line>", left, yTruth, left + plotW,
+                yTruth, truth));
         for (PoolsRun.ServerSide s : server) {
             double x = left + s.arrivalS() / tMax * plotW;
-            double y = top + plotH - Math.min(1, s.waitS() / wMax) * plotH;
+            double y = wTop + wH - Math.min(1, s.waitS() / wMax) * wH;
             sb.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\" fill-opacity=\"0.7\">"
                     + "<title>%s: waited %.2f s inside the server</title></circle>", x, y,
                     s.kind().equals("RT") ? RT_COLOR : BE_COLOR, s.id(), s.waitS()));
@@ -173,7 +180,7 @@ public final class PoolsReport {
         double prevY = Double.NaN;
         for (NSample s : samples) {
             double x = left + Math.min(tMax, r.toSeconds(s.tNs())) / tMax * plotW;
-            double y = top + plotH - (double) s.n() / nMax * plotH;
+            double y = top + nH - (double) s.n() / nMax * nH;
             path.append(path.length() == 0 ? String.format(Locale.ROOT, "M%.1f,%.1f", x, y)
                     : String.format(Locale.ROOT, " L%.1f,%.1f L%.1f,%.1f", x, prevY, x, y));
             prevY = y;
@@ -186,7 +193,7 @@ public final class PoolsReport {
         for (double t = 0; t <= tMax; t += step) {
             double x = left + t / tMax * plotW;
             sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s s</text>",
-                    x, top + plotH + 14, Demo.fmt(t)));
+                    x, wTop + wH + 14, Demo.fmt(t)));
         }
         return sb.append("</svg>").toString();
     }

@@ -45,8 +45,8 @@ public final class PoolsScenario {
         public static Options from(Demo.Options demo, Map<String, String> args) {
             boolean shortRun = args.containsKey("short");
             return new Options(Double.parseDouble(args.getOrDefault("pools-scale", "20")),
-                    Double.parseDouble(args.getOrDefault("pools-length", shortRun ? "160" : "300")),
-                    Double.parseDouble(args.getOrDefault("learn-length", shortRun ? "160" : "240")),
+                    Double.parseDouble(args.getOrDefault("pools-length", shortRun ? "160" : "240")),
+                    Double.parseDouble(args.getOrDefault("learn-length", shortRun ? "160" : "200")),
                     args.getOrDefault("pools-runs", "pqrs"), demo.outDir(), demo.agentJar(), demo.quiet());
         }
     }
@@ -71,7 +71,7 @@ public final class PoolsScenario {
     }
 
     /** The agent's setting that puts every model of a server into one pool, as before pools existed. */
-    static final List<String> SHARED_POOL = List.of("-Drtbe.pools.max-per-server=1");
+    static final List<String> SHARED_POOL = List.of("-Drtbe.pools.max-per-server=0");
 
     public static List<PoolsRun> run(Options o) throws IOException, InterruptedException {
         Files.createDirectories(o.outDir());
@@ -145,7 +145,10 @@ public final class PoolsScenario {
                     idleEmbed = Long.parseLong(f[2]);
                 }
                 case "C" -> calls.add(ScenarioCall.parse(f));
-                case "N" -> samples.add(NSample.parse(f));
+                case "N" -> {
+                    NSample n = NSample.parse(f);
+                    samples.add(new NSample(shortName(n.model()), n.tNs(), n.n()));
+                }
                 default -> throw new IOException("unexpected line in " + results + ": " + line);
             }
         }
@@ -169,7 +172,7 @@ public final class PoolsScenario {
                 server, idleEmbed, wall);
     }
 
-    /** The simulator reports Ollama's normalised name (a {@code :latest} tag added); the app and agent use the given one. */
+    /** The simulator and the agent report Ollama's normalised name (a {@code :latest} tag added); the app uses the given one. */
     static String shortName(String model) {
         return model != null && model.endsWith(":latest") ? model.substring(0, model.length() - ":latest".length()) : model;
     }
