@@ -9,7 +9,11 @@ final class Occupancy {
 
     void started() {
         int now = running.incrementAndGet();
-        max.accumulateAndGet(now, Math::max);
+        // A plain CAS loop: this runs inside a timed grant, where a lambda's first-use bootstrap would show.
+        int seen;
+        while ((seen = max.get()) < now && !max.compareAndSet(seen, now)) {
+            // another grant raised it meanwhile; look again
+        }
     }
 
     void ended() {

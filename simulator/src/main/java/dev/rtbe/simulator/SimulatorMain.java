@@ -1,6 +1,8 @@
 package dev.rtbe.simulator;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -14,10 +16,14 @@ public final class SimulatorMain {
             "usage: SimulatorMain [options]",
             "  --host ADDR            bind address (127.0.0.1)",
             "  --port N               port, 0 = ephemeral (11434)",
-            "  --slots N              parallel slots, OLLAMA_NUM_PARALLEL (1)",
+            "  --slots N              parallel slots of each model, OLLAMA_NUM_PARALLEL (1)",
+            "  --model-slots m=N,...  parallel slots of one model (repeatable)",
+            "  --embedding-models a,b embedding models, 1 slot each (default: names containing \"embed\"; \"\" = none)",
+            "  --max-loaded-models N  models loaded at once, OLLAMA_MAX_LOADED_MODELS; 0 = unlimited (0)",
             "  --max-queue N          waiting requests before 503 (unbounded)",
             "  --scale X              time scale: model durations are divided by X (1)",
-            "  --load-ms MS           model load time on first use (0)",
+            "  --load-ms MS           model load time on first use and after an eviction (0)",
+            "  --model-load-ms m=MS,...  load time of one model (repeatable)",
             "  --prompt-tps X         prompt evaluation tokens/s (1000)",
             "  --decode-tps X         decode tokens/s of a lone sequence (30)",
             "  --slowdown X           decode slowdown per extra running sequence (0.1)",
@@ -81,6 +87,14 @@ public final class SimulatorMain {
                     case "--slowdown": b.decodeSlowdown(Double.parseDouble(v)); break;
                     case "--output-tokens": b.outputTokens(Integer.parseInt(v)); break;
                     case "--models": b.models(v.split(",")); break;
+                    case "--model-slots":
+                        for (String[] kv : pairs(a, v)) b.modelSlots(kv[0], Integer.parseInt(kv[1]));
+                        break;
+                    case "--model-load-ms":
+                        for (String[] kv : pairs(a, v)) b.modelLoadTime(kv[0], Duration.ofMillis(Long.parseLong(kv[1])));
+                        break;
+                    case "--embedding-models": b.embeddingModels(v.isBlank() ? new String[0] : v.split(",")); break;
+                    case "--max-loaded-models": b.maxLoadedModels(Integer.parseInt(v)); break;
                     default: throw new IllegalArgumentException("unknown option " + a);
                 }
             } catch (NumberFormatException e) {
@@ -88,5 +102,18 @@ public final class SimulatorMain {
             }
         }
         return b.build();
+    }
+
+    /** "a=1,b:7b=2" as name/value pairs. */
+    private static List<String[]> pairs(String option, String value) {
+        List<String[]> out = new ArrayList<>();
+        for (String item : value.split(",")) {
+            int eq = item.lastIndexOf('=');
+            if (eq <= 0 || eq == item.length() - 1) {
+                throw new IllegalArgumentException("bad value for " + option + ": " + value + " (expected name=value,...)");
+            }
+            out.add(new String[] {item.substring(0, eq).trim(), item.substring(eq + 1).trim()});
+        }
+        return out;
     }
 }

@@ -55,4 +55,28 @@ class JsonAndMainTest {
         assertThrows(IllegalArgumentException.class, () -> SimulatorMain.parse(new String[] {"--slots"}));
         assertThrows(IllegalArgumentException.class, () -> SimulatorMain.parse(new String[] {"--bogus", "1"}));
     }
+
+    @Test
+    void mainParsesPerModelOptions() {
+        SimulatorConfig c = SimulatorMain.parse(new String[] {"--slots", "2", "--model-slots", "qwen2.5=4,llama3.2:1b=3",
+                "--model-slots", "phi3=1", "--max-loaded-models", "3", "--embedding-models", "all-minilm",
+                "--model-load-ms", "qwen2.5=1500"});
+        assertEquals(Map.of("qwen2.5:latest", 4, "llama3.2:1b", 3, "phi3:latest", 1), c.modelSlots());
+        assertEquals(4, c.slotsFor("qwen2.5"));
+        assertEquals(2, c.slotsFor("other"));
+        assertEquals(3, c.maxLoadedModels());
+        assertEquals(1, c.slotsFor("all-minilm"));
+        assertEquals(2, c.slotsFor("nomic-embed-text"), "the explicit list replaces the default rule");
+        assertEquals(Duration.ofMillis(1500), c.loadTimeFor("qwen2.5:latest"));
+        assertEquals(Duration.ZERO, c.loadTimeFor("phi3"));
+        assertEquals(1, SimulatorMain.parse(new String[0]).slotsFor("nomic-embed-text"));
+        assertEquals(0, SimulatorMain.parse(new String[0]).maxLoadedModels(), "unlimited by default");
+
+        assertEquals("bad value for --model-slots: qwen2.5 (expected name=value,...)", assertThrows(
+                IllegalArgumentException.class, () -> SimulatorMain.parse(new String[] {"--model-slots", "qwen2.5"})).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SimulatorMain.parse(new String[] {"--model-slots", "a=x"}));
+        assertThrows(IllegalArgumentException.class, () -> SimulatorMain.parse(new String[] {"--max-loaded-models", "-1"}));
+        assertThrows(IllegalArgumentException.class,
+                () -> SimulatorMain.parse(new String[] {"--model-slots", "nomic-embed-text=2"}), "embedding models run 1 slot");
+    }
 }

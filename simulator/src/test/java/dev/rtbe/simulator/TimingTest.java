@@ -51,18 +51,23 @@ class TimingTest {
     void totalDurationCarriesTheUnscaledQueueWait() throws Exception {
         try (OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).timeScale(10).build())) {
             SimClient c = new SimClient(sim);
-            String[] twoSeconds = {SimHeaders.PREFILL_MS, "0", SimHeaders.GEN_MS, "2000", SimHeaders.OUTPUT_TOKENS, "4"};
-            CompletableFuture<HttpResponse<String>> a = c.postAsync("/api/generate", String.format(GEN, "a"), twoSeconds);
+            String[] fiveSeconds = {SimHeaders.PREFILL_MS, "0", SimHeaders.GEN_MS, "5000", SimHeaders.OUTPUT_TOKENS, "4"};
+            CompletableFuture<HttpResponse<String>> a = c.postAsync("/api/generate", String.format(GEN, "a"), fiveSeconds);
             sim.await(() -> sim.running() == 1, WAIT);
             Map<String, Object> b = obj(c.post("/api/generate", String.format(GEN, "b"),
                     SimHeaders.PREFILL_MS, "100", SimHeaders.GEN_MS, "100", SimHeaders.OUTPUT_TOKENS, "2").body());
             Map<String, Object> first = obj(a.get().body());
             long total = num(first, "total_duration");
-            assertTrue(total >= 2_000_000_000L && total < 2_010_000_000L, "no wait: the modelled phases plus the"
+            assertTrue(total >= 5_000_000_000L && total < 5_050_000_000L, "no wait: the modelled phases plus the"
                     + " (scaled) microseconds of an uncontended acquire: " + total);
             long wait = num(b, "total_duration") - num(b, "load_duration") - num(b, "prompt_eval_duration")
                     - num(b, "eval_duration");
-            assertTrue(wait > 1_500_000_000L && wait < 2_500_000_000L, "about A's 2 s, unscaled: " + wait);
+            RequestRecord rb = sim.awaitRecords(l -> l.size() == 2 && l.get(1).finished(), WAIT).get(1);
+            long waitedWall = rb.startNanos() - rb.arrivalNanos();
+            // Reported in model time: ten times the wall wait (less the handler's own microseconds before queueing).
+            assertTrue(wait <= 10 * waitedWall + 1000 && wait >= 10 * waitedWall - 500_000_000L,
+                    "unscaled wait " + wait + " vs wall " + waitedWall);
+            assertTrue(wait > 1_000_000_000L && wait < 5_000_000_000L, "part of A's 5 s: " + wait);
         }
     }
 
