@@ -13,6 +13,7 @@ public final class SeedVariable {
     }
 
     private static final Pattern SECONDS = Pattern.compile("\\d+(\\.\\d*)?|\\.\\d+");
+    private static final Pattern WHOLE = Pattern.compile("[+-]?\\d+");
 
     private final String name;
     private final Translation translation;
@@ -25,6 +26,16 @@ public final class SeedVariable {
     /** Same syntax as the setting. */
     static SeedVariable plain(String name) {
         return new SeedVariable(name, raw -> raw);
+    }
+
+    /** An integer, as Ollama reads OLLAMA_NUM_PARALLEL: the setting's own words (such as auto) do not apply. */
+    static SeedVariable integer(String name) {
+        return new SeedVariable(name, raw -> {
+            if (!WHOLE.matcher(raw.trim()).matches()) {
+                throw new BadValueException("not an integer", "an integer >= 1");
+            }
+            return raw.trim();
+        });
     }
 
     /** A number of seconds, as the seed's float(os.getenv(...)) read it. */

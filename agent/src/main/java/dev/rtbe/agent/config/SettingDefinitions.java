@@ -46,7 +46,7 @@ public final class SettingDefinitions {
     public static final Setting<List<Endpoint>> ENDPOINTS = row("rtbe.endpoints", endpoints(), "localhost:11434,127.0.0.1:11434",
             ollamaHost("OLLAMA_HOST"),
             "The LLM servers whose calls are scheduled; all other HTTP calls pass untouched. A scheme, if given, must match; a path is a prefix.");
-    public static final Setting<Integer> SLOTS_TOTAL = row("rtbe.slots.total", slotCount(), "1", plain("OLLAMA_NUM_PARALLEL"),
+    public static final Setting<Integer> SLOTS_TOTAL = row("rtbe.slots.total", slotCount(), "1", SeedVariable.integer("OLLAMA_NUM_PARALLEL"),
             "N: calls one model runs at once on one server (each pool has its own N); set it to the server's OLLAMA_NUM_PARALLEL, or auto to learn it from the server's timings.");
     public static final Setting<Integer> SLOTS_RT_RESERVED = derived("rtbe.slots.rt-reserved", integer(0), "min(1, total - 1), or 0 with preemption",
             plain("SCHEDULING_RT_RESERVED_SLOTS"),

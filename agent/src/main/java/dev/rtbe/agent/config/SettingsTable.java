@@ -1,5 +1,8 @@
 package dev.rtbe.agent.config;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /** Prints the settings table as Markdown from {@link SettingDefinitions}; its output is agent/SETTINGS.md. */
 public final class SettingsTable {
     private SettingsTable() {}
@@ -24,6 +27,19 @@ public final class SettingsTable {
                     .append(escape(s.type().allowed())).append(" | ")
                     .append(escape(s.description())).append(" |\n");
         }
+        List<String> keys = new ArrayList<>();
+        for (String key : PoolOverrides.keysOf(false)) {
+            keys.add("`" + key + "`");
+        }
+        sb.append("\nPer server and per model (each pool, see README \"Pools\"): `rtbe.server.<name>.<key>` for a server")
+                .append(" named in `rtbe.endpoints` (`name@host:port`); `rtbe.model.<alias>.name=<model>` with")
+                .append(" `rtbe.model.<alias>.<key>` and optionally `rtbe.model.<alias>.server=<server>`. Keys: ")
+                .append(String.join(", ", keys)).append(". Names and aliases: ").append(Endpoint.SERVER_NAME_ALLOWED)
+                .append(". Environment: `RTBE_SERVER_<NAME>_<KEY>`, `RTBE_MODEL_<ALIAS>_<KEY>`")
+                .append(" (e.g. `RTBE_MODEL_CHAT_NAME=llama3.2:3b`, `RTBE_MODEL_CHAT_SLOTS_TOTAL=4`). The nearest level")
+                .append(" wins: the model on that server, the model, the server, the global setting. A model only ever")
+                .append(" called for embeddings has N = 1 (as Ollama runs embedding models) unless its own `slots.total` says")
+                .append(" otherwise.\n");
         return sb.toString();
     }
 

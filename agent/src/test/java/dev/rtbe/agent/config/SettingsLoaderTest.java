@@ -216,7 +216,7 @@ class SettingsLoaderTest {
                 .env("RTBE_LOG_CALLS", "yes")
                 .fail();
         assertEquals(List.of(
-                "rtbe.slots.total = \"zero\" (system property): not an integer; allowed: an integer >= 1",
+                "rtbe.slots.total = \"zero\" (system property): not an integer; allowed: an integer >= 1, or auto",
                 "rtbe.aging.boost = \"-1\" (agent argument): below the minimum 0; allowed: a decimal number >= 0",
                 "rtbe.log.calls = \"yes\" (environment variable RTBE_LOG_CALLS): not a boolean; allowed: true or false"),
                 messages(e));

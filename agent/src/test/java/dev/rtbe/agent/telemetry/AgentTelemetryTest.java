@@ -118,7 +118,7 @@ class AgentTelemetryTest {
                             }
                         }).build()).build(),
                 SdkMeterProvider.builder().registerMetricReader(InMemoryMetricReader.create()).build(),
-                EpochClock.withOffset(0), runtime.scheduler()::snapshot, false), message -> { }, false);
+                EpochClock.withOffset(0), runtime.pools()::pools, false), message -> { }, false);
         runtime.installTelemetry(telemetry);
 
         byte[] body = "{\"model\":\"m\",\"prompt\":\"p\",\"stream\":false}".getBytes(StandardCharsets.UTF_8);

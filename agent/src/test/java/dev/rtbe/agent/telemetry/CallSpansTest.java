@@ -84,7 +84,7 @@ class CallSpansTest {
         runtime = new AgentRuntime(s, clock, new AgentLog(new PrintStream(log, true, StandardCharsets.UTF_8)));
         pipeline = new TelemetryPipeline(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build(),
                 SdkMeterProvider.builder().registerMetricReader(metrics).build(), EpochClock.withOffset(OFFSET),
-                runtime.scheduler()::snapshot, s.captureContent());
+                runtime.pools()::pools, s.captureContent());
         runtime.installTelemetry(new CallTelemetry() {
             @Override
             public TraceParent captureParent() {
@@ -465,7 +465,8 @@ class CallSpansTest {
                 .filter(p -> "output".equals(p.getAttributes().get(CallMetrics.TOKEN_TYPE))).findFirst().orElseThrow().getSum(), 1e-9);
         LongPointData queueFull = find(all, CallMetrics.REJECTIONS).getLongSumData().getPoints().stream()
                 .filter(p -> "queue_full".equals(p.getAttributes().get(CallMetrics.REASON))
-                        && "be".equals(p.getAttributes().get(AttributeKey.stringKey("rtbe.priority"))))
+                        && "be".equals(p.getAttributes().get(AttributeKey.stringKey("rtbe.priority")))
+                        && "llama3.2:latest".equals(p.getAttributes().get(AttributeKey.stringKey("rtbe.model"))))
                 .findFirst().orElseThrow();
         assertEquals(1, queueFull.getValue());
         assertNotNull(find(all, CallMetrics.PROMOTIONS));
@@ -531,20 +532,21 @@ class CallSpansTest {
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("queue_wait=0.350s preempted=1 wasted=0.105s"), log::toString);
 
         Collection<MetricData> all = metrics.collectAllMetrics();
-        assertEquals(1, find(all, CallMetrics.PREEMPTIONS).getLongSumData().getPoints().iterator().next().getValue());
-        assertEquals(0.105, find(all, CallMetrics.PREEMPTED_SLOT_TIME).getDoubleSumData().getPoints().iterator().next()
-                .getValue(), 1e-9);
-        assertEquals(0, runtime.scheduler().snapshot().inFlight());
+        assertEquals(1, find(all, CallMetrics.PREEMPTIONS).getLongSumData().getPoints().stream()
+                .mapToLong(LongPointData::getValue).sum());
+        assertEquals(0.105, find(all, CallMetrics.PREEMPTED_SLOT_TIME).getDoubleSumData().getPoints().stream()
+                .mapToDouble(p -> p.getValue()).sum(), 1e-9);
+        assertEquals(0, runtime.pools().pools().stream().mapToInt(p -> p.snapshot().inFlight()).sum());
     }
 
     @Test
     void telemetryIsOffEntirelyWithNoneOrWhenTheSdkIsDisabled() {
         runtime("rtbe.telemetry.exporter", "none");
-        assertEquals(CallTelemetry.NOOP, AgentTelemetry.create(runtime.settings(), runtime.scheduler(), null, m -> {}));
+        assertEquals(CallTelemetry.NOOP, AgentTelemetry.create(runtime.settings(), runtime.clock(), runtime.pools()::pools, null, m -> {}));
         runtime();
         System.setProperty("otel.sdk.disabled", "true");
         try {
-            assertEquals(CallTelemetry.NOOP, AgentTelemetry.create(runtime.settings(), runtime.scheduler(), null, m -> {}));
+            assertEquals(CallTelemetry.NOOP, AgentTelemetry.create(runtime.settings(), runtime.clock(), runtime.pools()::pools, null, m -> {}));
         } finally {
             System.clearProperty("otel.sdk.disabled");
         }
@@ -560,10 +562,11 @@ class CallSpansTest {
                         + all.stream().map(MetricData::getName).collect(Collectors.toList())));
     }
 
+    /** The sum over every pool of the gauge's points for one class. */
     private static long gauge(Collection<MetricData> all, String name, String priority) {
         return find(all, name).getLongGaugeData().getPoints().stream()
                 .filter(p -> priority.equals(p.getAttributes().get(AttributeKey.stringKey("rtbe.priority"))))
-                .findFirst().orElseThrow().getValue();
+                .mapToLong(LongPointData::getValue).sum();
     }
 
     private static HistogramPointData histogram(Collection<MetricData> all, String name, String priority, String outcome) {
