@@ -23,13 +23,7 @@ public final class SchedulerPolicy {
     private final int maxPreemptionsPerCall;
 
     private SchedulerPolicy(Builder b) {
-        if (b.totalSlots < 1) {
-            throw new IllegalArgumentException("total slots must be >= 1, was " + b.totalSlots);
-        }
-        if (b.rtReservedSlots < 0 || (b.rtReservedSlots >= b.totalSlots && b.rtReservedSlots != 0)) {
-            throw new IllegalArgumentException("RT reserved slots must be >= 0 and < total slots ("
-                    + b.totalSlots + "), was " + b.rtReservedSlots);
-        }
+        checkSlots(b.totalSlots, b.rtReservedSlots);
         if (b.rtMaxQueueLength < 1 || b.beMaxQueueLength < 1) {
             throw new IllegalArgumentException("queue lengths must be >= 1");
         }
@@ -47,6 +41,36 @@ public final class SchedulerPolicy {
         this.preemption = b.preemption;
         this.preemptionGraceNanos = b.preemptionGraceNanos;
         this.maxPreemptionsPerCall = b.maxPreemptionsPerCall;
+    }
+
+    /** This policy with another N and R (used when N changes at run time). */
+    SchedulerPolicy withTotalSlots(int totalSlots, int rtReservedSlots) {
+        return new SchedulerPolicy(this, totalSlots, rtReservedSlots);
+    }
+
+    private SchedulerPolicy(SchedulerPolicy base, int totalSlots, int rtReservedSlots) {
+        checkSlots(totalSlots, rtReservedSlots);
+        this.totalSlots = totalSlots;
+        this.rtReservedSlots = rtReservedSlots;
+        this.rtOrder = base.rtOrder;
+        this.promotionAfterNanos = base.promotionAfterNanos;
+        this.rtMaxQueueLength = base.rtMaxQueueLength;
+        this.beMaxQueueLength = base.beMaxQueueLength;
+        this.rtMaxWaitNanos = base.rtMaxWaitNanos;
+        this.beMaxWaitNanos = base.beMaxWaitNanos;
+        this.preemption = base.preemption;
+        this.preemptionGraceNanos = base.preemptionGraceNanos;
+        this.maxPreemptionsPerCall = base.maxPreemptionsPerCall;
+    }
+
+    private static void checkSlots(int totalSlots, int rtReservedSlots) {
+        if (totalSlots < 1) {
+            throw new IllegalArgumentException("total slots must be >= 1, was " + totalSlots);
+        }
+        if (rtReservedSlots < 0 || (rtReservedSlots >= totalSlots && rtReservedSlots != 0)) {
+            throw new IllegalArgumentException("RT reserved slots must be >= 0 and < total slots ("
+                    + totalSlots + "), was " + rtReservedSlots);
+        }
     }
 
     public static Builder builder(int totalSlots) {
