@@ -32,9 +32,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * rejoins the BE queue in arrival order (in front of everyone who came after it), keeping its
  * arrival time for aging. A call preempted {@code maxPreemptionsPerCall} times is immune, so
  * every batch call finishes.
+ *
+ * <p>N may change at run time ({@link #setTotalSlots}), when it is learned from the server.
  */
 public final class HybridScheduler {
-    private volatile SchedulerPolicy policy; // replaced only by setTotalSlots, under the lock
+    /** Replaced (never mutated) under the lock by {@link #setTotalSlots}; read freely. */
+    private volatile SchedulerPolicy policy;
+    /** R as configured: the current R is this, clamped to N - 1. */
+    private final int configuredRtReserved;
     private final SchedulerClock clock;
     private final ReentrantLock lock = new ReentrantLock();
 
@@ -60,34 +65,51 @@ public final class HybridScheduler {
 
     public HybridScheduler(SchedulerPolicy policy, SchedulerClock clock) {
         this.policy = policy;
+        this.configuredRtReserved = policy.rtReservedTarget();
         this.clock = clock;
     }
 
+    /** The current policy: N and R as they are now (see {@link #setTotalSlots}). */
     public SchedulerPolicy policy() {
         return policy;
     }
 
-    public SchedulerClock clock() {
-        return clock;
+    /** R as configured; the current R ({@code policy().rtReservedSlots()}) is at most N - 1. */
+    public int configuredRtReservedSlots() {
+        return configuredRtReserved;
     }
 
     /**
-     * Changes N (a learned capacity): R becomes min(the R asked for, N - 1). A larger N grants
-     * waiters at once; a smaller one lets the calls running finish and grants less until they have.
+     * Changes N at run time. R becomes the configured R clamped to {@code n - 1} (0 when n = 1);
+     * the configured R comes back when N grows again. Growing grants waiters at once. Shrinking
+     * revokes nothing: calls running keep their slots, so slots in use may exceed N until they end,
+     * and nobody new starts until the admission rule allows it under the new N.
+     *
+     * <p>To start a pool at N = 1 while keeping its configured R for later, build the policy with
+     * the largest N (the ceiling) and the configured R, and call {@code setTotalSlots(1)} before the
+     * first call.
+     *
+     * @throws IllegalArgumentException if {@code n < 1}
      */
-    public void setTotalSlots(int totalSlots) {
-        Delivery delivery;
+    public void setTotalSlots(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("total slots must be >= 1, was " + n);
+        }
+        Delivery delivery = null;
         lock.lock();
         try {
-            if (totalSlots == policy.totalSlots()) {
-                return;
+            if (n != policy.totalSlots()) {
+                policy = policy.withTotalSlots(n, Math.min(configuredRtReserved, n - 1));
+                delivery = settle(clock.nanoTime());
             }
-            policy = policy.withTotalSlots(totalSlots);
-            delivery = settle(clock.nanoTime());
         } finally {
             lock.unlock();
+            deliver(delivery);
         }
-        deliver(delivery);
+    }
+
+    public SchedulerClock clock() {
+        return clock;
     }
 
     /**

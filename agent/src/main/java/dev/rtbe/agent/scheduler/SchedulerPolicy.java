@@ -24,13 +24,7 @@ public final class SchedulerPolicy {
     private final int maxPreemptionsPerCall;
 
     private SchedulerPolicy(Builder b) {
-        if (b.totalSlots < 1) {
-            throw new IllegalArgumentException("total slots must be >= 1, was " + b.totalSlots);
-        }
-        if (b.rtReservedSlots < 0 || (b.rtReservedSlots >= b.totalSlots && b.rtReservedSlots != 0)) {
-            throw new IllegalArgumentException("RT reserved slots must be >= 0 and < total slots ("
-                    + b.totalSlots + "), was " + b.rtReservedSlots);
-        }
+        checkSlots(b.totalSlots, b.rtReservedSlots);
         if (b.rtMaxQueueLength < 1 || b.beMaxQueueLength < 1) {
             throw new IllegalArgumentException("queue lengths must be >= 1");
         }
@@ -51,24 +45,44 @@ public final class SchedulerPolicy {
         this.maxPreemptionsPerCall = b.maxPreemptionsPerCall;
     }
 
+    /** This policy with another N and R (used when N changes at run time). */
+    SchedulerPolicy withTotalSlots(int totalSlots, int rtReservedSlots) {
+        return new SchedulerPolicy(this, totalSlots, rtReservedSlots);
+    }
+
+    private SchedulerPolicy(SchedulerPolicy base, int totalSlots, int rtReservedSlots) {
+        checkSlots(totalSlots, rtReservedSlots);
+        this.totalSlots = totalSlots;
+        this.rtReservedSlots = rtReservedSlots;
+        this.rtReservedTarget = base.rtReservedTarget;
+        this.rtOrder = base.rtOrder;
+        this.promotionAfterNanos = base.promotionAfterNanos;
+        this.rtMaxQueueLength = base.rtMaxQueueLength;
+        this.beMaxQueueLength = base.beMaxQueueLength;
+        this.rtMaxWaitNanos = base.rtMaxWaitNanos;
+        this.beMaxWaitNanos = base.beMaxWaitNanos;
+        this.preemption = base.preemption;
+        this.preemptionGraceNanos = base.preemptionGraceNanos;
+        this.maxPreemptionsPerCall = base.maxPreemptionsPerCall;
+    }
+
+    private static void checkSlots(int totalSlots, int rtReservedSlots) {
+        if (totalSlots < 1) {
+            throw new IllegalArgumentException("total slots must be >= 1, was " + totalSlots);
+        }
+        if (rtReservedSlots < 0 || (rtReservedSlots >= totalSlots && rtReservedSlots != 0)) {
+            throw new IllegalArgumentException("RT reserved slots must be >= 0 and < total slots ("
+                    + totalSlots + "), was " + rtReservedSlots);
+        }
+    }
+
     public static Builder builder(int totalSlots) {
         return new Builder(totalSlots);
     }
 
-    /** The same policy with N = {@code totalSlots}; R becomes min(the R asked for, N - 1). */
-    public SchedulerPolicy withTotalSlots(int totalSlots) {
-        Builder b = new Builder(totalSlots);
-        b.rtReservedTarget(rtReservedTarget);
-        b.rtOrder = rtOrder;
-        b.promotionAfterNanos = promotionAfterNanos;
-        b.rtMaxQueueLength = rtMaxQueueLength;
-        b.beMaxQueueLength = beMaxQueueLength;
-        b.rtMaxWaitNanos = rtMaxWaitNanos;
-        b.beMaxWaitNanos = beMaxWaitNanos;
-        b.preemption = preemption;
-        b.preemptionGraceNanos = preemptionGraceNanos;
-        b.maxPreemptionsPerCall = maxPreemptionsPerCall;
-        return b.build();
+    /** R as asked for ({@link Builder#rtReservedTarget}), which an N that grows back may use again. */
+    public int rtReservedTarget() {
+        return rtReservedTarget;
     }
 
     /** N: how many calls the server runs in parallel. */

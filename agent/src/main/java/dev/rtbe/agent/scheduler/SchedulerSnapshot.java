@@ -64,8 +64,9 @@ public final class SchedulerSnapshot {
         return inFlight[0] + inFlight[1];
     }
 
+    /** Slots nobody holds; 0 while N was lowered below the slots still held. */
     public int freeSlots() {
-        return totalSlots - inFlight();
+        return Math.max(0, totalSlots - inFlight());
     }
 
     /** Calls of this class waiting right now (promoted BE waiters count as BE). */

@@ -23,8 +23,9 @@ final class ReferenceModel {
         }
     }
 
-    private final int n;
-    private final int r;
+    int n;
+    int r;
+    private final int configuredR;
     private final RtOrder order;
     private final long promotionAfter;
     private final int rtMax;
@@ -37,10 +38,22 @@ final class ReferenceModel {
     ReferenceModel(SchedulerPolicy p) {
         n = p.totalSlots();
         r = p.rtReservedSlots();
+        configuredR = r;
         order = p.rtOrder();
         promotionAfter = p.promotionAfterNanos();
         rtMax = p.maxQueueLength(Priority.RT);
         beMax = p.maxQueueLength(Priority.BE);
+    }
+
+    /** N changes: R is the configured R, at most N - 1; nothing running is revoked. */
+    void setTotalSlots(int newN) {
+        n = newN;
+        r = Math.min(configuredR, newN - 1);
+    }
+
+    /** More runs than N and R admit: left over from a shrink (nothing is revoked). */
+    boolean overCommitted() {
+        return rtIn + beIn > n || beIn + Math.max(r, rtIn) > n;
     }
 
     boolean rtMayStart() {
