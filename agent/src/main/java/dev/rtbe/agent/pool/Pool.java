@@ -135,7 +135,12 @@ public final class Pool implements PoolView {
 
     /** A call of this pool was granted its slot; returns the pool's calls running now, itself included. */
     public int callStarted() {
-        return running.incrementAndGet();
+        int n = running.incrementAndGet();
+        if (learner != null) {
+            // A probe above the learned N is one call: once it is out, N is back until its result.
+            apply(learner.onCallStart(n));
+        }
+        return n;
     }
 
     /** A call counted by {@link #callStarted} gave its slot back. */
@@ -165,15 +170,18 @@ public final class Pool implements PoolView {
                     + " was the pool's only call: calls from outside this JVM detected");
         }
         if (learner != null) {
-            int next = learner.onCallEnd(runningAtStart, hiddenWaitNanos, prefillNanos);
-            int before = appliedLimit.getAndSet(next);
-            if (before != next) {
-                scheduler.setTotalSlots(appliedLimit.get());
-                log.accept("pool " + key + ": N " + before + " -> " + next + " (learned)");
-            }
+            apply(learner.onCallEnd(runningAtStart, hiddenWaitNanos, prefillNanos));
         } else if (waited && runningAtStart > 1 && waitedAtFixedN.compareAndSet(false, true)) {
             log.accept("pool " + key + ": a call waited " + seconds(hiddenWaitNanos) + " inside the server with "
                     + runningAtStart + " of N=" + limit() + " running: N may be set above the server's slots");
+        }
+    }
+
+    private void apply(int next) {
+        int before = appliedLimit.getAndSet(next);
+        if (before != next) {
+            scheduler.setTotalSlots(appliedLimit.get());
+            log.accept("pool " + key + ": N " + before + " -> " + next + " (learned)");
         }
     }
 
