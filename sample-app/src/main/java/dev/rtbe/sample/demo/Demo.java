@@ -22,12 +22,14 @@ import java.util.concurrent.TimeUnit;
  * Replays the ADR-day trace five times, each run in its own JVM against a fresh simulator: (a) no agent,
  * (b) agent N=2 R=0, (c) agent N=2 R=1, (d) agent N=3 R=1 with a 3-slot server, (e) agent N=2 R=0 with
  * transparent preemption. Prints one table in unscaled seconds next to the reference figures (with the
- * server slot time wasted on aborted attempts) and writes an HTML report.
+ * server slot time wasted on aborted attempts) and writes an HTML report. Then, unless
+ * {@code --scenario trace}, the pools scenario ({@link PoolsScenario}): a chat and an embedding model on
+ * one server, and N learned from scratch; its table follows the first and its charts end the report.
  *
  * <pre>
- * java -jar sample-app/target/demo.jar [--short] [--scale 100] [--run-length 3000] [--runs abcde]
- *      [--out DIR] [--agent agent/target/rtbe-agent.jar] [--trace CSV]
- *      [--ollama http://localhost:11434 [--model llama3.2] [--slots 2]]
+ * java -jar sample-app/target/demo.jar [--scenario all|trace|pools] [--short] [--scale 100] [--run-length 3000]
+ *      [--runs abcde] [--pools-runs pqrs] [--pools-scale 20] [--out DIR] [--agent agent/target/rtbe-agent.jar]
+ *      [--trace CSV] [--ollama http://localhost:11434 [--model llama3.2] [--slots 2]]
  * </pre>
  */
 public final class Demo {
