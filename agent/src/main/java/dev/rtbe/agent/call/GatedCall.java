@@ -78,7 +78,7 @@ public final class GatedCall implements StreamListener {
             chosen = runtime.pools().pool(runtime.pools().servers().get(0), model, route);
         }
         this.pool = chosen;
-        this.defaultReason = !chosen.isDefault() ? null
+        this.defaultReason = !chosen.isDefault() || !runtime.settings().poolsByModel() ? null
                 : model != null ? "pool_limit" : request.bodyParsed() ? "no_model_field" : "body_not_read";
         this.startNanos = chosen.scheduler().clock().nanoTime();
     }
