@@ -164,6 +164,9 @@ public final class GatedCall implements StreamListener {
         }
         if (counted.compareAndSet(false, true)) {
             runningAtStart = pool.callStarted();
+            if (finished.get() && counted.compareAndSet(true, false)) {
+                pool.callEnded(); // finish ran between the check above and the count
+            }
         }
         SchedulerClock clock = pool.scheduler().clock();
         maxHold = clock.schedule(p.grantedNanos() + runtime.maxHoldNanos(), this::onMaxHold);
