@@ -79,7 +79,8 @@ public final class GatedCall implements StreamListener {
         }
         this.pool = chosen;
         this.defaultReason = !chosen.isDefault() || !runtime.settings().poolsByModel() ? null
-                : model != null ? "pool_limit" : request.bodyParsed() ? "no_model_field" : "body_not_read";
+                : model != null && !model.trim().isEmpty() ? "pool_limit"
+                : request.bodyParsed() ? "no_model_field" : "body_not_read";
         this.startNanos = chosen.scheduler().clock().nanoTime();
     }
 
