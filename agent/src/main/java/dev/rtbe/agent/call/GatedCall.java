@@ -78,8 +78,9 @@ public final class GatedCall implements StreamListener {
             chosen = runtime.pools().pool(runtime.pools().servers().get(0), model, route);
         }
         this.pool = chosen;
-        this.defaultReason = !chosen.isDefault() ? null
-                : model != null ? "pool_limit" : request.bodyParsed() ? "no_model_field" : "body_not_read";
+        this.defaultReason = !chosen.isDefault() || !runtime.settings().poolsByModel() ? null
+                : model != null && !model.trim().isEmpty() ? "pool_limit"
+                : request.bodyParsed() ? "no_model_field" : "body_not_read";
         this.startNanos = chosen.scheduler().clock().nanoTime();
     }
 
@@ -164,6 +165,9 @@ public final class GatedCall implements StreamListener {
         }
         if (counted.compareAndSet(false, true)) {
             runningAtStart = pool.callStarted();
+            if (finished.get() && counted.compareAndSet(true, false)) {
+                pool.callEnded(); // finish ran between the check above and the count
+            }
         }
         SchedulerClock clock = pool.scheduler().clock();
         maxHold = clock.schedule(p.grantedNanos() + runtime.maxHoldNanos(), this::onMaxHold);

@@ -53,8 +53,10 @@ public final class SettingDefinitions {
             "R: slots only real-time calls may use; must be below rtbe.slots.total so batch work can run.");
     public static final Setting<Integer> SLOTS_MAX = row("rtbe.slots.max", integer(1), "8", null,
             "Ceiling of a learned N (rtbe.slots.total=auto): N starts at 1 and never grows past this.");
-    public static final Setting<Integer> POOLS_MAX_PER_SERVER = row("rtbe.pools.max-per-server", integer(0), "32", null,
-            "Pools (models) one server may have; calls to further models share the server's default pool, so a flood of model names cannot grow memory. 0: every model shares the default pool (one pool per server).");
+    public static final Setting<Boolean> POOLS_BY_MODEL = row("rtbe.pools.by-model", bool(), "true", null,
+            "true: each model on a server has its own pool (N per model, as Ollama runs them); false: one pool per server for every call, as when the application's request bodies cannot be read.");
+    public static final Setting<Integer> POOLS_MAX_PER_SERVER = row("rtbe.pools.max-per-server", integer(1), "32", null,
+            "Pools (models) one server may have; calls to further models share the server's default pool, so a flood of model names cannot grow memory.");
     public static final Setting<Duration> AGING_THRESHOLD = row("rtbe.aging.threshold", duration(), "60s",
             seconds("SCHEDULING_AGING_THRESHOLD_SECONDS"),
             "A: how long a batch call waits before its priority starts to rise.");

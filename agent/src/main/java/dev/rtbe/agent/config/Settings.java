@@ -104,6 +104,9 @@ public final class Settings {
 
     public int maxPoolsPerServer() { return get(POOLS_MAX_PER_SERVER); }
 
+    /** False: one pool per server, whatever the model. */
+    public boolean poolsByModel() { return get(POOLS_BY_MODEL); }
+
     /** Per-server and per-model settings ({@code rtbe.server.<name>.*}, {@code rtbe.model.<alias>.*}). */
     public PoolOverrides poolOverrides() { return poolOverrides; }
 

@@ -21,10 +21,12 @@ import java.util.function.Consumer;
  * {@link ConcurrentHashMap} read keyed by the model name as the application wrote it; only a miss
  * normalises the name and may create a pool. Bounded: past {@code rtbe.pools.max-per-server}
  * models, calls to further models share the server's default pool (said once in the log), and
- * names that landed there are not remembered, so a flood of model names cannot grow memory.
+ * names that landed there are not remembered, so a flood of model names cannot grow memory. With
+ * {@code rtbe.pools.by-model=false} every call of a server uses its default pool.
  */
 public final class PoolRegistry {
     private final Settings settings;
+    private final boolean byModel;
     private final PoolOverrides.Globals globals;
     private final SchedulerClock clock;
     private final Consumer<String> log;
@@ -51,6 +53,7 @@ public final class PoolRegistry {
 
     public PoolRegistry(Settings settings, SchedulerClock clock, Consumer<String> log) {
         this.settings = settings;
+        this.byModel = settings.poolsByModel();
         this.globals = PoolOverrides.Globals.of(settings);
         this.clock = clock;
         this.log = log;
@@ -91,7 +94,7 @@ public final class PoolRegistry {
         if (route == Route.UNGATED) {
             return s.ungated;
         }
-        if (model == null) {
+        if (model == null || !byModel) {
             return s.defaultPool;
         }
         Pool p = s.byName.get(model);

@@ -110,6 +110,17 @@ class PoolRegistryTest {
     }
 
     @Test
+    void withPoolsByModelOffEveryCallOfAServerSharesItsDefaultPool() {
+        PoolRegistry r = registry("rtbe.pools.by-model", "false");
+        Pool p = r.defaultPool(LOCAL);
+        assertSame(p, r.pool(LOCAL, "llama3.2", Route.GENERATION));
+        assertSame(p, r.pool(LOCAL, "nomic-embed-text", Route.EMBEDDING));
+        assertSame(p, r.pool(LOCAL, null, Route.GENERATION));
+        assertTrue(r.pool(LOCAL, null, Route.UNGATED).isUngated(), "routes that run no model still never wait");
+        assertEquals(1, r.pools().size());
+    }
+
+    @Test
     void eachPoolHasItsOwnSlots() throws Exception {
         PoolRegistry r = registry("rtbe.slots.total", "1");
         Permit chat = r.pool(LOCAL, "chat", Route.GENERATION).scheduler().acquire(Priority.BE, Duration.ZERO);

@@ -71,7 +71,7 @@ public final class PoolsScenario {
     }
 
     /** The agent's setting that puts every model of a server into one pool, as before pools existed. */
-    static final List<String> SHARED_POOL = List.of("-Drtbe.pools.max-per-server=0");
+    static final List<String> SHARED_POOL = List.of("-Drtbe.pools.by-model=false");
 
     public static List<PoolsRun> run(Options o) throws IOException, InterruptedException {
         Files.createDirectories(o.outDir());
