@@ -42,7 +42,12 @@ import java.util.function.LongSupplier;
  *
  * <p>Without {@link #onCallStart} calls, every call sent while the limit is L+1 runs at L+1 until
  * the first of them ends, so a failed probe costs more than one waiting call; the learner still
- * converges. Thread-safe; every method is short and never waits.
+ * converges. The probe is whichever call is sent next, of either class. A failed RT probe waits
+ * inside the server for the first slot to free, as it would have waited in the agent's queue with
+ * every slot busy. A failed BE probe takes the first slot to free instead, so for one call's run
+ * the pool has one slot less and an RT call may wait for the next one. Thread-safe; every method is short and never waits. A pool applies the result
+ * with {@code scheduler.setTotalSlots(learner.limit())} after each {@code onCallStart}/{@code
+ * onCallEnd}; two threads may apply in either order, and the next event corrects a stale value.
  */
 public final class CapacityLearner {
     /** Quiet calls at the current limit before one call is allowed above it. */
@@ -176,7 +181,9 @@ public final class CapacityLearner {
         calls++;
         lastServerWaitNanos = serverWaitNanos;
         totalServerWaitNanos += serverWaitNanos;
-        callsSinceBadLevel++;
+        if (callsSinceBadLevel < Integer.MAX_VALUE) {
+            callsSinceBadLevel++;
+        }
         boolean waited = serverWaitNanos > Math.max(quietNanos, Math.max(0, prefillNanos) / 4);
         if (waited) {
             waitedCalls++;

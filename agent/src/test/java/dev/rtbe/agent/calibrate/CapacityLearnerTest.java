@@ -114,6 +114,8 @@ class CapacityLearnerTest {
         int running;
         int outsideActive;
         int maxRunning;
+        /** Whether the pool tells the learner when a call is sent. */
+        boolean reportStarts = true;
 
         Sim(int slots, long seed) {
             this.slots = slots;
@@ -160,7 +162,9 @@ class CapacityLearnerTest {
             running++;
             maxRunning = Math.max(maxRunning, running);
             call.k = running;
-            scheduler.setTotalSlots(learner.onCallStart(call.k));
+            if (reportStarts) {
+                scheduler.setTotalSlots(learner.onCallStart(call.k));
+            }
             arrive(call);
         }
 
@@ -272,6 +276,27 @@ class CapacityLearnerTest {
             assertTrue(sim.maxRunning <= n + 1 || n == CEILING,
                     "never more than one call above the true N: max " + sim.maxRunning + "; " + context);
             assertFalse(sim.learner.outsideCallsDetected(), "nobody else uses the server; " + context);
+        }
+    }
+
+    @ParameterizedTest(name = "true N = {0}")
+    @ValueSource(ints = {1, 2, 4})
+    void withoutCallStartReportsItStillConvergesButAFailedProbeCostsMore(int n) {
+        for (int seed = 0; seed < SEEDS; seed++) {
+            Sim sim = new Sim(n, seed);
+            sim.reportStarts = false;
+            sim.startCallers(CALLERS).runUntil(400);
+            String context = "seed " + seed + ", N=" + n + ": " + sim.learner + "\n" + sim.ended.subList(0, 40);
+            int at = reached(sim.ended, n);
+            assertTrue(at > 0 && at <= 20, "confirmed N=" + n + " only at call " + at + "; " + context);
+            List<Ended> after = sim.ended.subList(at - 1, sim.ended.size());
+            long atN = after.stream().filter(e -> e.confirmedAfter == n).count();
+            assertTrue(atN * 100 >= 97L * after.size(), "at N for " + atN + " of " + after.size() + "; " + context);
+            assertTrue(after.stream().allMatch(e -> e.limitAfter <= n + 1), context);
+            long waits = sim.ended.stream().filter(Ended::waited).count();
+            // Every call sent before the failed probe ends runs at N+1 and waits: about N+1 per probe.
+            assertTrue(waits <= (n + 2) * (4 + 400 / CapacityLearner.MAX_BACKOFF),
+                    "waits: " + waits + "; " + context);
         }
     }
 

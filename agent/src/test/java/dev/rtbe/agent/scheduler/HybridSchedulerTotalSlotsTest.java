@@ -121,6 +121,40 @@ class HybridSchedulerTotalSlotsTest {
     }
 
     @Test
+    void aShrinkPreemptsNothingAndAPreemptionAfterItSwapsOneCallForAnother() {
+        HybridScheduler s = scheduler(SchedulerPolicy.builder(3).rtReservedSlots(0).promotionAfter(null)
+                .preemption(java.time.Duration.ZERO, 1));
+        List<Permit> be = new ArrayList<>();
+        int[] aborts = new int[1];
+        for (int i = 0; i < 3; i++) {
+            Permit p = s.tryAcquire(BE);
+            assertTrue(p.offerPreemption(() -> aborts[0]++));
+            be.add(p);
+            clock.advance(java.time.Duration.ofSeconds(1));
+        }
+        s.setTotalSlots(1);
+        assertEquals(0, aborts[0], "a shrink alone aborts nothing");
+        assertEquals(0, s.snapshot().preemptions());
+        CompletableFuture<Permit> rt = s.acquireAsync(RT, null);
+        granted(rt);
+        assertEquals(1, aborts[0], "the RT call takes the youngest offered BE call's slot, as always");
+        assertTrue(be.get(2).isPreempted());
+        Invariants.check(s, 1, 2, true, "a swap: still 3 running with N = 1");
+        CompletableFuture<Permit> next = s.acquireAsync(RT, null);
+        granted(next);
+        assertEquals(2, aborts[0], "each RT arrival swaps one offered BE call");
+        Invariants.check(s, 2, 1, true, "still 3 running with N = 1");
+        be.get(0).release();
+        CompletableFuture<Permit> third = s.acquireAsync(RT, null);
+        assertFalse(third.isDone(), "nothing left to preempt and 2 running with N = 1");
+        rt.join().release();
+        assertFalse(third.isDone(), "1 running, N = 1");
+        next.join().release();
+        granted(third);
+        Invariants.check(s, 1, 0, "drained below the new N");
+    }
+
+    @Test
     void theSameNChangesNothingAndABadNIsRefused() {
         HybridScheduler s = scheduler(SchedulerPolicy.builder(2).rtReservedSlots(1));
         SchedulerPolicy before = s.policy();
