@@ -12,7 +12,8 @@ import java.util.Set;
  * otel-config/compose.yaml, with its defaults: {@code add_metric_suffixes: true}, the beta feature gate
  * {@code pkg.translator.prometheus.NormalizeName} on) gives an OTLP metric and its attributes.
  *
- * <p>A faithful port of collector-contrib's {@code pkg/translator/prometheus}: {@code normalize_name.go}
+ * <p>A faithful port of github.com/open-telemetry/opentelemetry-collector-contrib's
+ * {@code pkg/translator/prometheus} (the translator the 0.114 exporter calls): {@code normalize_name.go}
  * ({@code BuildCompliantName} -> {@code normalizeName}: the name split into tokens at every rune that is
  * not a letter or digit; the unit's main part mapped by {@code unitMap} ({@code s} -> {@code seconds},
  * {@code By} -> {@code bytes}, {@code 1} -> nothing...) and appended unless empty, in braces or already a

@@ -14,9 +14,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The exporter's naming, checked against the examples of collector-contrib's own tests
- * (pkg/translator/prometheus/normalize_name_test.go and normalize_label_test.go), then against the
- * agent's metrics.
+ * The exporter's naming, checked against the examples of the collector's own tests
+ * (github.com/open-telemetry/opentelemetry-collector-contrib, pkg/translator/prometheus/normalize_name_test.go
+ * and normalize_label_test.go, with the normalize-name gate on and the permissive-label gate off, their
+ * defaults), then against the agent's metrics.
  */
 class PrometheusNamingTest {
 
