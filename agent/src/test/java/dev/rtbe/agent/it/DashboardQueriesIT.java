@@ -51,7 +51,7 @@ class DashboardQueriesIT {
              OtlpReceiver otlp = new OtlpReceiver()) {
             ForkedJvm.Result r = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
                     .property("rtbe.slots.total", 1)
-                    .property("rtbe.slots.max-hold", "5s") // far above the first calls, even on a loaded machine
+                    .property("rtbe.slots.max-hold", "10s") // far above the first calls, even on a loaded machine
                     .property("otel.exporter.otlp.endpoint", otlp.endpoint())
                     .property("otel.service.name", "dashboard-it")
                     .property("otel.metric.export.interval", 60_000)
