@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rtbe.agent.it.PrometheusNaming.Kind;
-import dev.rtbe.agent.it.PromQl.Grouping;
-import dev.rtbe.agent.it.PromQl.LabelMatcher;
-import dev.rtbe.agent.it.PromQl.Query;
-import dev.rtbe.agent.it.PromQl.Selector;
 import dev.rtbe.agent.it.apps.DashboardApp;
 import dev.rtbe.simulator.OllamaSimulator;
 import dev.rtbe.simulator.SimulatorConfig;
@@ -24,26 +20,23 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
  * Every query of the Grafana dashboard (otel-config/grafana/dashboards/rtbe-agent.json) names metrics
  * and labels that the agent really exports, under the names the collector's Prometheus exporter gives
  * them: the built agent jar runs a workload in a forked JVM and exports over OTLP/HTTP to a real
- * receiver; what arrived is named by {@link PrometheusNaming}; each panel query and variable query is
- * read by {@link PromQl}. Every selector's series must exist with every label it matches on
- * (an {@code =} matcher's literal value must have been seen), and every {@code by}/{@code without}
+ * receiver; what arrived is named by {@link PrometheusNaming} ({@link ExportedSeries}); each panel query
+ * and variable query is read by {@link PromQl}. Every selector's series must exist with every label it
+ * matches on (an {@code =} matcher's literal value must have been seen), and every {@code by}/{@code without}
  * label must exist on each series its aggregation reads.
  */
 class DashboardQueriesIT {
     static final Path DASHBOARD = Path.of("../otel-config/grafana/dashboards/rtbe-agent.json");
     private static final String SCOPE = "dev.rtbe.agent";
 
-    /** The Prometheus series exported: name -> label -> the values seen. */
-    private final Map<String, Map<String, Set<String>>> series = new TreeMap<>();
+    private final ExportedSeries exported = new ExportedSeries();
 
     @Test
     void everyDashboardQueryNamesAnExportedMetricWithItsLabels() throws Exception {
@@ -71,86 +64,23 @@ class DashboardQueriesIT {
         assertTrue(queries.size() >= 15, "the dashboard's queries: " + queries);
         List<String> problems = new ArrayList<>();
         for (String query : queries) {
-            problems.addAll(check(query));
+            problems.addAll(exported.problems(query));
         }
         // In short first (each missing series or label once), then each query's problems in full.
         Set<String> inShort = new TreeSet<>();
         problems.forEach(p -> inShort.add(p.substring(0, p.indexOf(" in: "))));
         assertTrue(problems.isEmpty(), () -> inShort.size() + " missing:\n" + String.join("\n", inShort)
-                + "\n\nin the queries:\n" + String.join("\n", problems) + "\n\nthe series exported:\n"
-                + series.entrySet().stream().map(e -> e.getKey() + " " + e.getValue().keySet())
-                        .collect(Collectors.joining("\n")));
+                + "\n\nin the queries:\n" + String.join("\n", problems) + "\n\nthe series exported:\n" + exported);
     }
 
-    /** The problems of one panel expression or {@code label_values} variable query; none when it checks out. */
-    private List<String> check(String query) {
-        List<String> problems = new ArrayList<>();
-        Query parsed;
-        if (query.trim().startsWith("label_values")) {
-            PromQl.LabelValues values = PromQl.labelValues(query);
-            parsed = values.query();
-            for (Selector s : parsed.selectors()) {
-                requireLabel(s.metric(), values.label(), query, problems);
-            }
-        } else {
-            parsed = PromQl.parse(query);
-        }
-        for (Selector s : parsed.selectors()) {
-            if (!series.containsKey(s.metric())) {
-                problems.add("no series " + s.metric() + " in: " + query);
-                continue;
-            }
-            for (LabelMatcher m : s.matchers()) {
-                if (requireLabel(s.metric(), m.label(), query, problems) && m.op().equals("=")
-                        && !m.value().contains("$") && !series.get(s.metric()).get(m.label()).contains(m.value())) {
-                    problems.add(s.metric() + " never had " + m.label() + "=\"" + m.value() + "\" in: " + query);
-                }
-            }
-        }
-        for (Grouping g : parsed.groupings()) {
-            for (Selector s : g.selectors()) {
-                if (series.containsKey(s.metric())) {
-                    g.labels().forEach(label -> requireLabel(s.metric(), label, query, problems));
-                }
-            }
-        }
-        return problems;
-    }
-
-    private boolean requireLabel(String metric, String label, String query, List<String> problems) {
-        Map<String, Set<String>> labels = series.get(metric);
-        if (labels == null) {
-            return false; // reported once as a missing series
-        }
-        if (!labels.containsKey(label)) {
-            problems.add(metric + " has no label " + label + " in: " + query);
-            return false;
-        }
-        return true;
-    }
-
-    /** Names one batch's metrics of the agent's scope as the exporter does, with the label values seen. */
+    /** Adds one batch's metrics of the agent's scope. */
     private void addSeries(ResourceMetrics batch) {
         Map<String, String> resource = attributes(batch.getResource().getAttributesList());
         for (ScopeMetrics scope : batch.getScopeMetricsList()) {
-            if (!scope.getScope().getName().equals(SCOPE)) {
-                continue;
-            }
-            for (Metric metric : scope.getMetricsList()) {
-                List<Map<String, String>> points = points(metric);
-                Set<String> keys = new TreeSet<>();
-                points.forEach(p -> keys.addAll(p.keySet()));
-                PrometheusNaming.series(metric.getName(), metric.getUnit(), kind(metric), keys, resource.keySet())
-                        .forEach((name, labels) -> {
-                            Map<String, Set<String>> seen = series.computeIfAbsent(name, n -> new TreeMap<>());
-                            labels.forEach(l -> seen.computeIfAbsent(l, x -> new TreeSet<>()));
-                            points.forEach(p -> p.forEach((k, v) ->
-                                    seen.get(PrometheusNaming.label(k)).add(v)));
-                            if (labels.contains("job")) {
-                                seen.get("job").add(resource.get("service.name"));
-                            }
-                            seen.get("otel_scope_name").add(scope.getScope().getName());
-                        });
+            if (scope.getScope().getName().equals(SCOPE)) {
+                for (Metric metric : scope.getMetricsList()) {
+                    exported.add(metric.getName(), metric.getUnit(), kind(metric), points(metric), resource, SCOPE);
+                }
             }
         }
     }
