@@ -9,6 +9,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,6 +44,7 @@ final class OtlpReceiver implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> spans = new CopyOnWriteArrayList<>();
     private final List<Metric> metrics = new CopyOnWriteArrayList<>();
+    private final List<ResourceMetrics> metricBatches = new CopyOnWriteArrayList<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
 
     OtlpReceiver() throws IOException {
@@ -70,6 +72,7 @@ final class OtlpReceiver implements AutoCloseable {
     private void metrics(HttpExchange exchange) throws IOException {
         requests.add("metrics " + exchange.getRequestHeaders().getFirst("Content-Type"));
         ExportMetricsServiceRequest request = ExportMetricsServiceRequest.parseFrom(body(exchange));
+        metricBatches.addAll(request.getResourceMetricsList());
         request.getResourceMetricsList().forEach(rm -> rm.getScopeMetricsList().forEach(sm -> {
             if (sm.getScope().getName().equals("dev.rtbe.agent")) {
                 metrics.addAll(sm.getMetricsList());
@@ -103,6 +106,11 @@ final class OtlpReceiver implements AutoCloseable {
 
     List<Metric> metrics() {
         return new ArrayList<>(metrics);
+    }
+
+    /** Every metric batch as it arrived, with its resource and scopes. */
+    List<ResourceMetrics> metricBatches() {
+        return new ArrayList<>(metricBatches);
     }
 
     List<String> requests() {
