@@ -233,6 +233,21 @@ class ContinuationTest {
     }
 
     @Test
+    void openAiContentPartsContinueLikeAString() throws Exception {
+        // llama-server appends the text parts of a prefilled assistant message; the simulator joins them the same way.
+        Answer whole = call(Route.OPENAI, true, conversation(), 8);
+        List<Map<String, Object>> messages = conversation();
+        Map<String, Object> partial = new LinkedHashMap<>();
+        partial.put("role", "assistant");
+        partial.put("content", List.of(Map.of("type", "text", "text", whole.chunks().get(0)),
+                Map.of("type", "text", "text", whole.chunks().get(1) + whole.chunks().get(2))));
+        messages.add(partial);
+        Answer rest = call(Route.OPENAI, false, messages, 5);
+        assertEquals(whole.text(), String.join("", whole.chunks().subList(0, 3)) + rest.text());
+        assertEquals(5, rest.tokens());
+    }
+
+    @Test
     void otherTrailingAssistantTextStartsAFreshAnswer() throws Exception {
         Answer whole = call(Route.CHAT, false, conversation(), null);
         // Not a token-aligned prefix of the answer: a mid-word cut and a foreign text.
