@@ -35,7 +35,8 @@ final class Generation {
     /** Runs from slot grant to the end; returns the outcome to record before the slot is released. */
     Outcome run(SlotScheduler.Ticket ticket) throws InterruptedException {
         long slotStart = ticket.grantedAt;
-        int seed = TextGenerator.seed(request.promptText());
+        int seed = request.textSeed();
+        int first = request.firstToken(); // > 0 when this request continues an answer's partial output
         int n = request.outputTokens();
         long prefill = timing.prefillNanos(promptTokens, request.prefillOverrideMs());
         long genStart = slotStart + timing.toWall(prefill);
@@ -44,14 +45,15 @@ final class Generation {
         for (int i = 0; i < n; i++) {
             record.token(); // before the write: a client that sees the chunk also sees it recorded
             try {
-                sink.token(TextGenerator.token(seed, i), i);
+                sink.token(TextGenerator.token(seed, first + i), i);
             } catch (IOException e) {
                 cancel.cancel();
                 return Outcome.DISCONNECTED;
             }
             // The step after token i yields token i+1, or the unseen stop token after the last one.
             // The batch is this model's: only its own running sequences slow it down.
-            eval += timing.decodeStepNanos(lease.slots().running(), i, n, request.genOverrideMs());
+            // A continuation takes its tokens' share of an X-Sim-Gen-Ms that times the whole answer.
+            eval += timing.decodeStepNanos(lease.slots().running(), first + i, first + n, request.genOverrideMs());
             if (!waitUntil(genStart + timing.toWall(eval))) return Outcome.DISCONNECTED;
         }
         if (cancel.isCancelled()) return Outcome.DISCONNECTED; // KEEP_COMPUTING: nobody left to answer

@@ -3,18 +3,23 @@ package dev.rtbe.simulator;
 import java.util.List;
 import java.util.Map;
 
-/** What the simulator needs from a generation request body and its override headers. */
+/**
+ * What the simulator needs from a generation request body and its override headers. The text is tokens
+ * {@code firstToken .. firstToken + outputTokens - 1} of the answer drawn from {@code textSeed}: a chat whose last
+ * message is the assistant's partial output of that answer continues it (see docs/ollama-continuation.md).
+ */
 record GenerationRequest(
         String model,
         boolean stream,
         String promptText,
         boolean loadOnly,
+        int textSeed,
+        int firstToken,
         int outputTokens,
         boolean lengthLimited,
         boolean includeUsage,
         Double prefillOverrideMs,
         Double genOverrideMs) {
-
     /** A 400 answer with Ollama's message. */
     static final class Invalid extends Exception {
         private static final long serialVersionUID = 1L;
@@ -47,6 +52,8 @@ record GenerationRequest(
         }
 
         String prompt;
+        String before = "";
+        String partial = null;
         boolean loadOnly;
         Integer numPredict;
         boolean includeUsage = false;
@@ -58,10 +65,16 @@ record GenerationRequest(
         } else {
             List<?> messages = body.get("messages") instanceof List ? (List<?>) body.get("messages") : List.of();
             StringBuilder sb = new StringBuilder();
-            for (Object m : messages) {
-                sb.append(content(map(m).get("content"))).append('\n');
+            for (int i = 0; i < messages.size(); i++) {
+                Map<?, ?> m = map(messages.get(i));
+                String c = content(m.get("content"));
+                // A trailing assistant message is output to continue, as Ollama's templates and llama-server's
+                // prefill leave it open: the answer is drawn from the messages before it.
+                if (i == messages.size() - 1 && "assistant".equals(m.get("role"))) partial = c;
+                else sb.append(c).append('\n');
             }
-            prompt = sb.toString();
+            before = sb.toString();
+            prompt = partial == null ? before : before + partial + "\n";
             loadOnly = ep == Endpoint.CHAT && messages.isEmpty();
             if (ep == Endpoint.CHAT) {
                 numPredict = positiveInt(map(body.get("options")).get("num_predict"));
@@ -72,10 +85,25 @@ record GenerationRequest(
             }
         }
 
+        // The partial output of this request's answer continues it; any other trailing assistant text makes a new
+        // answer from the whole conversation.
+        int seed = TextGenerator.seed(prompt);
+        int firstToken = 0;
+        if (partial != null) {
+            int beforeSeed = TextGenerator.seed(before);
+            int covered = TextGenerator.prefixTokens(beforeSeed, partial);
+            if (covered >= 0) {
+                seed = beforeSeed;
+                firstToken = covered;
+            }
+        }
+
+        // The header and the configured length count the whole answer; num_predict counts new tokens only.
         Integer headerTokens = headerInt(req, SimHeaders.OUTPUT_TOKENS);
-        int outputTokens = headerTokens != null ? headerTokens : numPredict != null ? numPredict : cfg.outputTokens();
+        int outputTokens = headerTokens != null ? Math.max(0, headerTokens - firstToken)
+                : numPredict != null ? numPredict : Math.max(0, cfg.outputTokens() - firstToken);
         boolean lengthLimited = headerTokens == null && numPredict != null;
-        return new GenerationRequest((String) model, stream, prompt, loadOnly, outputTokens, lengthLimited,
+        return new GenerationRequest((String) model, stream, prompt, loadOnly, seed, firstToken, outputTokens, lengthLimited,
                 includeUsage, headerMs(req, SimHeaders.PREFILL_MS), headerMs(req, SimHeaders.GEN_MS));
     }
 

@@ -32,6 +32,22 @@ final class TextGenerator {
         return index == 0 ? capitalize(WORDS[k]) : " " + WORDS[k];
     }
 
+    /**
+     * How many whole tokens of the answer for {@code seed} the text {@code partial} holds, or -1 when it is not a
+     * token-aligned prefix of that answer (then it cannot be the partial output of an earlier call).
+     */
+    static int prefixTokens(int seed, String partial) {
+        int at = 0;
+        int count = 0;
+        while (at < partial.length()) {
+            String t = token(seed, count);
+            if (!partial.startsWith(t, at)) return -1;
+            at += t.length();
+            count++;
+        }
+        return count;
+    }
+
     /** The whole text of {@code count} tokens. */
     static String text(int seed, int count) {
         StringBuilder sb = new StringBuilder();
