@@ -68,7 +68,8 @@ public final class Demo {
         if (List.of(args).contains("--help")) {
             System.out.println("usage: java -jar demo.jar [--scenario all|trace|pools] [--short] [--scale S]"
                     + " [--run-length SECONDS] [--runs abcde] [--out DIR] [--agent JAR] [--trace CSV]"
-                    + " [--pools-runs pqrs] [--pools-scale S] [--ollama URL [--model NAME] [--slots N]]");
+                    + " [--pools-runs pqrs] [--pools-scale S] [--pools-length SECONDS] [--learn-length SECONDS]"
+                    + " [--ollama URL [--model NAME] [--slots N]]");
             return;
         }
         Map<String, String> a = Args.parse(args);

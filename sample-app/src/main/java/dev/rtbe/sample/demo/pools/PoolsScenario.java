@@ -44,10 +44,14 @@ public final class PoolsScenario {
 
         public static Options from(Demo.Options demo, Map<String, String> args) {
             boolean shortRun = args.containsKey("short");
+            String runs = args.getOrDefault("pools-runs", "pqrs");
+            if (runs.isEmpty() || !runs.matches("[pqrs]+")) {
+                throw new IllegalArgumentException("--pools-runs " + runs + ": expected some of p, q, r, s");
+            }
             return new Options(Double.parseDouble(args.getOrDefault("pools-scale", "20")),
                     Double.parseDouble(args.getOrDefault("pools-length", shortRun ? "160" : "240")),
                     Double.parseDouble(args.getOrDefault("learn-length", shortRun ? "160" : "200")),
-                    args.getOrDefault("pools-runs", "pqrs"), demo.outDir(), demo.agentJar(), demo.quiet());
+                    runs, demo.outDir(), demo.agentJar(), demo.quiet());
         }
     }
 
