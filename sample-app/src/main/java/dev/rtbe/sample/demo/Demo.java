@@ -79,6 +79,7 @@ public final class Demo {
         if (!List.of("all", "trace", "pools").contains(scenario)) {
             throw new IllegalArgumentException("--scenario " + scenario + ": expected all, trace or pools");
         }
+        PoolsScenario.Options po = PoolsScenario.Options.from(o, a); // bad pools arguments fail before any run
         long t = System.nanoTime();
         List<RunResult> results = scenario.equals("pools") ? List.of() : run(o);
         String table = results.isEmpty() ? "" : Report.table(results, o);
@@ -88,7 +89,6 @@ public final class Demo {
         }
         String extra = "";
         if (!scenario.equals("trace")) {
-            PoolsScenario.Options po = PoolsScenario.Options.from(o, a);
             List<PoolsRun> pools = PoolsScenario.run(po);
             String poolsTable = PoolsReport.table(pools, po);
             System.out.println();
