@@ -69,6 +69,7 @@ public final class Demo {
             System.out.println("usage: java -jar demo.jar [--scenario all|trace|pools] [--short] [--scale S]"
                     + " [--run-length SECONDS] [--runs abcde] [--out DIR] [--agent JAR] [--trace CSV]"
                     + " [--pools-runs pqrs] [--pools-scale S] [--pools-length SECONDS] [--learn-length SECONDS]"
+                    + " [--learn-agent-args slots.total=auto,...]"
                     + " [--ollama URL [--model NAME] [--slots N]]");
             return;
         }
