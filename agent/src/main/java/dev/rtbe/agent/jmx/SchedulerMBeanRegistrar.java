@@ -63,12 +63,16 @@ public final class SchedulerMBeanRegistrar {
         return value;
     }
 
-    private static void registerPool(Pool pool, AgentLog log) {
+    static void registerPool(Pool pool, AgentLog log) {
         try {
-            ManagementFactory.getPlatformMBeanServer().registerMBean(new PoolView(pool),
-                    poolName(pool.server(), pool.model()));
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            ObjectName name = poolName(pool.server(), pool.model());
+            if (server.isRegistered(name)) {
+                server.unregisterMBean(name); // an embedding pool replaced by a generation pool: show the new one
+            }
+            server.registerMBean(new PoolView(pool), name);
         } catch (InstanceAlreadyExistsException e) {
-            // a pool replaced by a generation pool keeps its name; the first view stays
+            // registered meanwhile by the listing at start-up: that view is as good
         } catch (Exception | LinkageError e) {
             log.warn("JMX view of pool " + pool.key() + " not registered: " + e);
         }

@@ -78,4 +78,20 @@ class PoolMBeanTest {
         other.release();
         assertEquals(0, jmx.getAttribute(pool, "BeInFlight"));
     }
+
+    @Test
+    void aPoolReplacedByAGenerationPoolShowsTheNewOne() throws Exception {
+        unregister();
+        Settings s = new SettingsLoader(Map.of("rtbe.slots.total", "3"), "", Map.of(), path -> {
+            throw new NoSuchFileException(path);
+        }).load();
+        AgentLog log = new AgentLog(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        AgentRuntime runtime = new AgentRuntime(s, new VirtualClock(), log);
+        Pool embedding = runtime.pools().pool("localhost:11434", "llama3.2", Route.EMBEDDING);
+        SchedulerMBeanRegistrar.registerPool(embedding, log);
+        ObjectName name = SchedulerMBeanRegistrar.poolName("localhost:11434", "llama3.2:latest");
+        assertEquals(1, jmx.getAttribute(name, "TotalSlots"));
+        SchedulerMBeanRegistrar.registerPool(runtime.pools().pool("localhost:11434", "llama3.2", Route.GENERATION), log);
+        assertEquals(3, jmx.getAttribute(name, "TotalSlots"));
+    }
 }

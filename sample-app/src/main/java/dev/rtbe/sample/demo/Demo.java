@@ -68,7 +68,9 @@ public final class Demo {
         if (List.of(args).contains("--help")) {
             System.out.println("usage: java -jar demo.jar [--scenario all|trace|pools] [--short] [--scale S]"
                     + " [--run-length SECONDS] [--runs abcde] [--out DIR] [--agent JAR] [--trace CSV]"
-                    + " [--pools-runs pqrs] [--pools-scale S] [--ollama URL [--model NAME] [--slots N]]");
+                    + " [--pools-runs pqrs] [--pools-scale S] [--pools-length SECONDS] [--learn-length SECONDS]"
+                    + " [--learn-agent-args slots.total=auto,...]"
+                    + " [--ollama URL [--model NAME] [--slots N]]");
             return;
         }
         Map<String, String> a = Args.parse(args);
@@ -78,6 +80,7 @@ public final class Demo {
         if (!List.of("all", "trace", "pools").contains(scenario)) {
             throw new IllegalArgumentException("--scenario " + scenario + ": expected all, trace or pools");
         }
+        PoolsScenario.Options po = PoolsScenario.Options.from(o, a); // bad pools arguments fail before any run
         long t = System.nanoTime();
         List<RunResult> results = scenario.equals("pools") ? List.of() : run(o);
         String table = results.isEmpty() ? "" : Report.table(results, o);
@@ -87,7 +90,6 @@ public final class Demo {
         }
         String extra = "";
         if (!scenario.equals("trace")) {
-            PoolsScenario.Options po = PoolsScenario.Options.from(o, a);
             List<PoolsRun> pools = PoolsScenario.run(po);
             String poolsTable = PoolsReport.table(pools, po);
             System.out.println();

@@ -38,16 +38,22 @@ public final class PoolsScenario {
      * @param scale       time scale of the simulator and the app's pauses
      * @param mixedLengthS model seconds of load in each of the runs p, q, r
      * @param learnLengthS model seconds of load in run s
+     * @param learnAgentArgs the agent arguments of run s (default {@code slots.total=auto})
      */
-    public record Options(double scale, double mixedLengthS, double learnLengthS, String runs, Path outDir,
-                          Path agentJar, boolean quiet) {
+    public record Options(double scale, double mixedLengthS, double learnLengthS, String runs, String learnAgentArgs,
+                          Path outDir, Path agentJar, boolean quiet) {
 
         public static Options from(Demo.Options demo, Map<String, String> args) {
             boolean shortRun = args.containsKey("short");
+            String runs = args.getOrDefault("pools-runs", "pqrs");
+            if (runs.isEmpty() || !runs.matches("[pqrs]+")) {
+                throw new IllegalArgumentException("--pools-runs " + runs + ": expected some of p, q, r, s");
+            }
             return new Options(Double.parseDouble(args.getOrDefault("pools-scale", "20")),
                     Double.parseDouble(args.getOrDefault("pools-length", shortRun ? "160" : "240")),
                     Double.parseDouble(args.getOrDefault("learn-length", shortRun ? "160" : "200")),
-                    args.getOrDefault("pools-runs", "pqrs"), demo.outDir(), demo.agentJar(), demo.quiet());
+                    runs, args.getOrDefault("learn-agent-args", "slots.total=auto"), demo.outDir(), demo.agentJar(),
+                    demo.quiet());
         }
     }
 
@@ -64,7 +70,7 @@ public final class PoolsScenario {
                 new Spec("p", "no agent", null, List.of(), mixedSlots, mixedApp),
                 new Spec("q", "agent, one shared pool (N=2 R=1)", fixed, SHARED_POOL, mixedSlots, mixedApp),
                 new Spec("r", "agent, a pool per model (chat N=2 R=1, embed N=1)", fixed, List.of(), mixedSlots, mixedApp),
-                new Spec("s", "agent, N learned (slots.total=auto)", "slots.total=auto", List.of(), LEARN_MODELS,
+                new Spec("s", "agent, N learned (" + o.learnAgentArgs() + ")", o.learnAgentArgs(), List.of(), LEARN_MODELS,
                         List.of("--chat-models", String.join(",", LEARN_MODELS.keySet()), "--be-workers", "5",
                                 "--rt-users", "1", "--workload", "learn", "--run-length", Demo.fmt(o.learnLengthS()))));
         return all.stream().filter(s -> o.runs().contains(s.id())).toList();
@@ -92,6 +98,7 @@ public final class PoolsScenario {
         long simEpoch = System.nanoTime();
         try (OllamaSimulator sim = OllamaSimulator.start(cfg.build())) {
             URI base = sim.baseUri();
+            preload(base, spec.slots().keySet());
             Path results = o.outDir().resolve("pools-" + spec.id() + "-calls.tsv");
             Path logFile = o.outDir().resolve("pools-" + spec.id() + ".log");
             Files.deleteIfExists(results);
@@ -170,6 +177,27 @@ public final class PoolsScenario {
         Files.writeString(o.outDir().resolve("pools-" + spec.id() + "-server.tsv"), tsv, StandardCharsets.UTF_8);
         return new PoolsRun(spec.id(), spec.label(), spec.agentArgs() != null, spec.slots(), o.scale(), calls, samples,
                 server, idleEmbed, wall);
+    }
+
+    /**
+     * Loads every model before the run, as a server that has served them already (one untimed call each, from
+     * this JVM, no agent): the first call of a model then measures no load in the server.
+     */
+    private static void preload(URI base, java.util.Set<String> models) throws IOException, InterruptedException {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        for (String m : models) {
+            boolean embed = m.equals(EMBED_MODEL);
+            String body = embed ? "{\"model\":\"" + m + "\",\"input\":\"warm-up\"}"
+                    : "{\"model\":\"" + m + "\",\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":\"warm-up\"}]}";
+            java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(base.resolve(embed ? "/api/embed" : "/api/chat"))
+                    .header("Content-Type", "application/json").header("X-Sim-Prefill-Ms", "0").header("X-Sim-Gen-Ms", "0")
+                    .header("X-Sim-Output-Tokens", "1").header("X-Demo-Id", "warmup")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
+            java.net.http.HttpResponse<String> r = client.send(req, java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IOException("preloading " + m + ": HTTP " + r.statusCode() + " " + r.body());
+            }
+        }
     }
 
     /** The simulator and the agent report Ollama's normalised name (a {@code :latest} tag added); the app uses the given one. */
