@@ -34,7 +34,7 @@ public final class AgentRuntime {
         this.settings = settings;
         this.scheduler = new HybridScheduler(policyOf(settings), clock);
         this.classifier = new Classifier(settings);
-        this.inspector = new RequestInspector(RequestInspector.DEFAULT_MAX_BODY_BYTES,
+        this.inspector = new RequestInspector(settings.requestMaxBodyBytes(),
                 settings.captureContent() ? CAPTURE_LIMIT : 0);
         this.endpoints = new EndpointMatcher(settings.endpoints());
         this.cleaner = Cleaner.create(runnable -> {

@@ -1,22 +1,14 @@
 package dev.rtbe.agent.http.urlconnection;
 
 import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
-import dev.rtbe.agent.call.ReentryGuard;
-import dev.rtbe.agent.scheduler.QueueTimeoutException;
-import dev.rtbe.agent.scheduler.SchedulerRejectedException;
-import dev.rtbe.agent.wire.LlmRequest;
+import dev.rtbe.agent.call.RequestView;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.net.HttpURLConnection;
-import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.time.Duration;
 
 /**
  * The life of one {@code HttpURLConnection} call, driven from the outermost of its network methods
@@ -55,40 +47,25 @@ final class UrlConnectionGate {
         if (output && !access.streaming(connection)) {
             return null; // the body is buffered: the request goes out with getInputStream(), decided there
         }
-        URI uri = ReentryGuard.isActive() ? null : uriOf(connection.getURL());
-        if (uri == null || !runtime.endpoints().matches(uri)) {
+        UrlConnectionView view = new UrlConnectionView(connection, access, output);
+        GatedCall call = Gate.begin(view);
+        if (call == null) {
             ConnectionCalls.put(connection, ConnectionCall.NOT_OURS);
             return null;
         }
         String headerName = runtime.classifier().headerName();
-        String headerValue = connection.getRequestProperty(headerName);
-        byte[] body = output ? null : access.bufferedBody(connection, runtime.inspector().maxBodyBytes());
-        LlmRequest request = runtime.inspector().inspect(uri.getRawPath(), body);
-        GatedCall call = GatedCall.begin(runtime, uri, request, headerValue);
-        if (headerValue != null && runtime.settings().classifyHeaderStrip()) {
+        if (connection.getRequestProperty(headerName) != null && runtime.settings().classifyHeaderStrip()) {
             access.removeHeader(connection, headerName);
         }
         ConnectionCall state = new ConnectionCall(call);
         ConnectionCalls.put(connection, state);
         call.reclaimWhenUnreachable(connection); // never read, never disconnected, dropped
-        int connectTimeout = connection.getConnectTimeout();
-        try {
-            call.acquire(connectTimeout > 0 ? Duration.ofMillis(connectTimeout) : null);
-            if (call.isFinished()) {
-                // disconnect() from another thread while this one waited: the slot went straight back
-                return state.reject(new SocketException("rtbe: the connection was disconnected while its call waited for a slot"));
-            }
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // the waiter left; the interrupt stays visible
-            InterruptedIOException interrupted = new InterruptedIOException("rtbe: interrupted while waiting for a slot");
-            interrupted.initCause(e);
-            return state.reject(interrupted);
-        } catch (QueueTimeoutException e) {
-            return state.reject(e.isCallTimeout() ? asConnectTimeout(e) : e);
-        } catch (SchedulerRejectedException e) {
-            return state.reject(e);
+        Exception refused = Gate.await(call, view);
+        if (refused != null) {
+            return state.reject(RequestView.asIoFailure(refused));
         }
+        call.onSent(); // the JDK writes the request when this method goes on
+        return null;
     }
 
     /**
@@ -128,11 +105,14 @@ final class UrlConnectionGate {
         }
     }
 
-    /** {@code disconnect()}: the application gave the call up; the JDK closes the socket. */
+    /**
+     * {@code disconnect()} (after the socket is closed): the application gave the call up before
+     * its end, so it ends cancelled; after the body's end it is over already.
+     */
     static void disconnect(HttpURLConnection connection) {
         ConnectionCall state = ConnectionCalls.get(connection);
         if (state != null && state.isGated()) {
-            state.call.finish(Outcome.CLOSED, null);
+            state.call.finish(Outcome.CANCELLED, null);
         }
     }
 
@@ -141,19 +121,5 @@ final class UrlConnectionGate {
             // These read the parsed response head; their own getInputStream() is a nested call.
             state.call.onResponse(status, connection.getContentType(), connection.getContentEncoding());
         }
-    }
-
-    private static URI uriOf(URL url) {
-        try {
-            return url == null ? null : url.toURI();
-        } catch (URISyntaxException e) {
-            return null;
-        }
-    }
-
-    private static SocketTimeoutException asConnectTimeout(QueueTimeoutException e) {
-        SocketTimeoutException timeout = new SocketTimeoutException("connect timed out: " + e.getMessage());
-        timeout.initCause(e);
-        return timeout;
     }
 }
