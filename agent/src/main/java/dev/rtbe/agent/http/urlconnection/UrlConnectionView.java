@@ -19,13 +19,16 @@ import java.util.concurrent.CancellationException;
 final class UrlConnectionView implements RequestView {
     private final HttpURLConnection connection;
     private final SunHttpAccess access;
-    /** Gated in getOutputStream() (streaming mode): the body is not written yet. */
-    private final boolean output;
+    /** The body goes through getOutputStream() in streaming mode: not in the JDK's buffer. */
+    private final boolean streaming;
+    /** That body as the application wrote it, held until now; null when not held (over the limit). */
+    private final byte[] held;
 
-    UrlConnectionView(HttpURLConnection connection, SunHttpAccess access, boolean output) {
+    UrlConnectionView(HttpURLConnection connection, SunHttpAccess access, boolean streaming, byte[] held) {
         this.connection = connection;
         this.access = access;
-        this.output = output;
+        this.streaming = streaming;
+        this.held = held;
     }
 
     @Override
@@ -42,7 +45,7 @@ final class UrlConnectionView implements RequestView {
     @Override
     public String method() {
         String method = connection.getRequestMethod();
-        return output && "GET".equals(method) ? "POST" : method;
+        return streaming && "GET".equals(method) ? "POST" : method;
     }
 
     @Override
@@ -52,7 +55,10 @@ final class UrlConnectionView implements RequestView {
 
     @Override
     public byte[] body(int maxBytes) {
-        return output ? null : access.bufferedBody(connection, maxBytes);
+        if (streaming) {
+            return held != null && held.length <= maxBytes ? held : null;
+        }
+        return access.bufferedBody(connection, maxBytes);
     }
 
     @Override

@@ -43,7 +43,7 @@ final class AsyncGate {
 
     private static void proceed(Call call, Callback callback, GatedCall gated, CompletableFuture<Permit> permit,
                                 OkHttpRequestView view) {
-        if (permit.isCancelled() || gated.isFinished()) {
+        if (permit.isCancelled()) {
             enqueueOriginal(call, callback); // cancelled while queued: OkHttp reports it as it always does
             return;
         }
@@ -51,6 +51,10 @@ final class AsyncGate {
         if (refused != null) {
             IOException failure = RequestView.asIoFailure(refused);
             Gate.dispatch().execute(() -> fail(callback, call, failure)); // OkHttp never calls back on the caller's thread
+            return;
+        }
+        if (gated.isFinished()) {
+            enqueueOriginal(call, callback); // cancelled as the slot arrived
             return;
         }
         CallTimeouts.deductWait(call, view.timeoutNanos, permit.join().queueWaitNanos());

@@ -1,13 +1,14 @@
 package dev.rtbe.agent.http.reactornetty.impl;
 
 import dev.rtbe.agent.call.RequestView;
+import dev.rtbe.agent.http.reactornetty.ExchangeHeaders;
 import java.net.URI;
 import reactor.netty.http.client.HttpClientConfig;
 
 /**
  * A Reactor Netty request as the gate sees it when the application finishes building it: target,
- * method and the headers configured so far. Failures reach the application as the publisher's
- * error (the scheduler's own IOException).
+ * method and its headers (configured, or applied later inside the exchange by Spring's WebClient).
+ * Failures reach the application as the publisher's error (the scheduler's own IOException).
  */
 final class ReactorRequestView implements RequestView {
     private final HttpClientConfig config;
@@ -26,9 +27,11 @@ final class ReactorRequestView implements RequestView {
         return config.method().name();
     }
 
+    /** Configured on the client, or set by Spring's WebClient inside the exchange (its filters included). */
     @Override
     public String header(String name) {
-        return config.headers().get(name);
+        String configured = config.headers().get(name);
+        return configured != null ? configured : ExchangeHeaders.current(name);
     }
 
     /** The body is a publisher that may be one-shot: it is not read here. */
