@@ -34,6 +34,7 @@ final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
     private volatile Throwable error;
     /** Past the replay: the client's demand goes straight to the application's publisher. */
     private volatile boolean live;
+    private volatile boolean cancelled;
 
     private BodyCollector(int maxBytes, long contentLength) {
         this.maxBytes = maxBytes;
@@ -83,8 +84,9 @@ final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
         return new Relay();
     }
 
-    /** Gives up on the body (the call was cancelled before it was sent). */
+    /** Gives up on the body (the call was cancelled before it was sent), now or once subscribed. */
     void cancel() {
+        cancelled = true;
         Flow.Subscription s = upstream;
         if (s != null) {
             s.cancel();
@@ -94,6 +96,10 @@ final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
     @Override
     public void onSubscribe(Flow.Subscription subscription) {
         upstream = subscription;
+        if (cancelled) {
+            subscription.cancel(); // cancelled before the publisher got to subscribe us
+            return;
+        }
         subscription.request(1);
     }
 
