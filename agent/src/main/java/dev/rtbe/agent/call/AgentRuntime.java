@@ -35,7 +35,7 @@ public final class AgentRuntime {
         this.clock = clock;
         this.pools = new PoolRegistry(settings, clock, log::info);
         this.classifier = new Classifier(settings);
-        this.inspector = new RequestInspector(RequestInspector.DEFAULT_MAX_BODY_BYTES,
+        this.inspector = new RequestInspector(settings.requestMaxBodyBytes(),
                 settings.captureContent() ? CAPTURE_LIMIT : 0);
         this.endpoints = new EndpointMatcher(settings.endpoints());
         this.cleaner = Cleaner.create(runnable -> {

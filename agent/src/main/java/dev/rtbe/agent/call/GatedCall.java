@@ -107,7 +107,7 @@ public final class GatedCall implements StreamListener {
     }
 
     /** The application's current trace context on this thread, if any; telemetry is best-effort. */
-    private static TraceParent currentParent(AgentRuntime runtime) {
+    static TraceParent currentParent(AgentRuntime runtime) {
         try {
             return runtime.telemetry().captureParent();
         } catch (RuntimeException | LinkageError e) {
@@ -121,7 +121,13 @@ public final class GatedCall implements StreamListener {
      * again, from whichever thread subscribes.
      */
     public static GatedCall classified(AgentRuntime runtime, URI uri, LlmRequest request, Classification decided) {
-        return new GatedCall(runtime, null, uri, request, decided, currentParent(runtime));
+        return classified(runtime, null, uri, request, decided);
+    }
+
+    /** As {@link #classified(AgentRuntime, URI, LlmRequest, Classification)}, with the HTTP method for the span. */
+    public static GatedCall classified(AgentRuntime runtime, String method, URI uri, LlmRequest request,
+                                       Classification decided) {
+        return new GatedCall(runtime, method, uri, request, decided, currentParent(runtime));
     }
 
     public Classification classification() {

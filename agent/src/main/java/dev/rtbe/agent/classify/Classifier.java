@@ -41,6 +41,15 @@ public final class Classifier {
      * @param streams whether the request asks for a streamed response (null: unknown)
      */
     public Classification classify(String headerValue, Boolean streams) {
+        Classification byCaller = callerRules(headerValue);
+        return byCaller != null ? byCaller : bodyRules(streams);
+    }
+
+    /**
+     * The rules that need the calling thread, in order: header, call stack, thread name; null when
+     * none decides. For a call whose body is collected later, off this thread.
+     */
+    public Classification callerRules(String headerValue) {
         Optional<Priority> fromHeader = parseHeader(headerValue);
         if (fromHeader.isPresent()) {
             return new Classification(fromHeader.get(), Rule.HEADER);
@@ -56,6 +65,11 @@ public final class Classifier {
         if (beThreads.matches(threadName)) {
             return new Classification(Priority.BE, Rule.THREAD);
         }
+        return null;
+    }
+
+    /** The rules after the caller's: streaming flag, then default. Any thread. */
+    public Classification bodyRules(Boolean streams) {
         if (streamingIsRt && Boolean.TRUE.equals(streams)) {
             return new Classification(Priority.RT, Rule.STREAMING);
         }

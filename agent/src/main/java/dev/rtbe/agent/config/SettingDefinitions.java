@@ -85,6 +85,8 @@ public final class SettingDefinitions {
             "How often one batch call may be preempted; after that it is immune, so batch work always finishes.");
     public static final Setting<Integer> PREEMPTION_MAX_BODY = row("rtbe.preemption.max-body-bytes", integer(0), "1048576", null,
             "Largest request body the agent keeps to re-send (a one-shot body is copied as it goes out); a batch call with a larger body is immune.");
+    public static final Setting<Integer> REQUEST_MAX_BODY = row("rtbe.request.max-body-bytes", integer(0), "4194304", null,
+            "Largest request body the agent collects to classify a call (stream flag, model) before it is sent; a larger body goes out unchanged and the call is classified by the other rules.");
     public static final Setting<String> CLASSIFY_HEADER = row("rtbe.classify.header", headerName(), "X-Rtbe-Priority", null,
             "Request header an application may set to rt or be to classify a call explicitly.");
     public static final Setting<Boolean> CLASSIFY_HEADER_STRIP = row("rtbe.classify.header-strip", bool(), "true", null,

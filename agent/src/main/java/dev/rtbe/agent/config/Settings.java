@@ -139,6 +139,8 @@ public final class Settings {
 
     public int preemptionMaxBodyBytes() { return get(PREEMPTION_MAX_BODY); }
 
+    public int requestMaxBodyBytes() { return get(REQUEST_MAX_BODY); }
+
     public String classifyHeader() { return get(CLASSIFY_HEADER); }
 
     public boolean classifyHeaderStrip() { return get(CLASSIFY_HEADER_STRIP); }

@@ -243,7 +243,7 @@ class JdkHttpClientIT {
     @Test
     void aBodyNeverReadNorClosedIsTakenBackAfterMaxHold() {
         ForkedJvm.Result r = run(app(1).property("rtbe.slots.max-hold", "1s"), "max-hold");
-        assertEquals("1", r.value("HELD"));
+        assertEquals("1", r.value("HELD"), r::toString);
         assertEquals("0 200", r.value("RECLAIMED"));
         assertTrue(r.stderr().contains("held its slot past rtbe.slots.max-hold"), r::toString);
     }

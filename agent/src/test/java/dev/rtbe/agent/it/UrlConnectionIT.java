@@ -170,14 +170,14 @@ class UrlConnectionIT {
     }
 
     @Test
-    void streamingModesAreGatedAtGetOutputStreamByHeaderOrDefault() {
+    void streamingModesAreDecidedWithTheirWholeBody() {
         ForkedJvm.Result r = run(app(1).property("rtbe.log.calls", true), "streaming-mode");
         assertTrue(r.value("FIXED").startsWith("200 "), r::toString);
         assertTrue(r.value("CHUNKED").startsWith("200 "), r::toString);
         assertEquals(r.value("FIXED"), r.value("CHUNKED"), "both bodies arrived whole");
         List<String> calls = callLines(r);
         assertEquals(2, calls.size(), r::toString);
-        assertTrue(calls.get(0).startsWith("[rtbe] call BE by=default"), calls.get(0)); // body unseen
+        assertTrue(calls.get(0).startsWith("[rtbe] call RT by=streaming"), calls.get(0)); // body held, then read
         assertTrue(calls.get(1).startsWith("[rtbe] call RT by=header"), calls.get(1));
         assertTrue(calls.stream().allMatch(l -> l.contains("outcome=completed")), calls::toString);
         assertTrue(byTestId("chunked").header("X-Rtbe-Priority") == null, "the header was stripped");

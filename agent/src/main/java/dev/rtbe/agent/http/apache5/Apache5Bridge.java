@@ -1,9 +1,8 @@
 package dev.rtbe.agent.http.apache5;
 
-import dev.rtbe.agent.call.AgentLog;
 import dev.rtbe.agent.call.AgentRuntime;
 import dev.rtbe.agent.call.ReentryGuard;
-import dev.rtbe.agent.http.AdapterClassLoader;
+import dev.rtbe.agent.http.AdapterHooks;
 
 /**
  * What the advice inlined into Apache HttpClient 5 calls. Boot-loaded, so it uses only
@@ -33,21 +32,22 @@ public final class Apache5Bridge {
         Object after(Object response, Throwable thrown);
     }
 
-    /** One adapter per client class (and so per loader); a class whose adapter failed gets none. */
-    private static final ClassValue<Hooks> HOOKS_BY_CLASS = new ClassValue<Hooks>() {
+    private static final Hooks NOT_OURS = new Hooks() {
         @Override
-        protected Hooks computeValue(Class<?> clientClass) {
-            try {
-                return AdapterClassLoader.instantiate(HOOKS, clientClass.getClassLoader(), Hooks.class);
-            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-                AgentRuntime runtime = AgentRuntime.current();
-                AgentLog log = runtime == null ? AgentLog.stderr() : runtime.log();
-                log.warn("apache-httpclient5 calls from " + clientClass.getName()
-                        + " stay ungated: the adapter failed to load: " + e);
-                return null;
-            }
+        public Object beforeClassic(Object client, Object target, Object request, Object context) {
+            return null;
+        }
+
+        @Override
+        public Object executeAsync(Object client, Object target, Object producer, Object consumer,
+                                   Object pushHandlerFactory, Object context, Object callback) {
+            return null;
         }
     };
+
+    /** One adapter per client class (and so per loader); a class whose adapter failed gets none. */
+    private static final AdapterHooks<Hooks> HOOKS_BY_CLASS =
+            new AdapterHooks<>("apache-httpclient5", HOOKS, Hooks.class, NOT_OURS);
 
     private Apache5Bridge() {}
 
@@ -56,7 +56,7 @@ public final class Apache5Bridge {
         if (client == null || AgentRuntime.current() == null || ReentryGuard.isActive()) {
             return null;
         }
-        return HOOKS_BY_CLASS.get(client.getClass());
+        return HOOKS_BY_CLASS.of(client);
     }
 
     public static Object beforeClassic(Object client, Object target, Object request, Object context) {

@@ -8,7 +8,7 @@ package dev.rtbe.agent.http.jdk;
 public final class JdkClientBridge {
     /** Implemented by {@code dev.rtbe.agent.http.jdk.impl.JdkHttpClientHooks}. */
     public interface Hooks {
-        /** Null: not ours, run the original; otherwise a {@link SendOutcome}. */
+        /** Null: not ours, run the original; otherwise a {@link dev.rtbe.agent.http.AdviceOutcome}. */
         Object send(Object client, Object request, Object handler);
 
         /** Null: not ours, run the original; otherwise the future to return. */

@@ -6,6 +6,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.rtbe.agent.http.AdapterClassLoader;
+import dev.rtbe.agent.http.AdviceOutcome;
 import dev.rtbe.agent.http.ClientInstrumentation;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
@@ -60,9 +61,9 @@ public final class JdkHttpClientInstrumentation implements ClientInstrumentation
         public static void exit(@Advice.Enter Object outcome,
                                 @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object response,
                                 @Advice.Thrown(readOnly = false) Throwable thrown) {
-            if (outcome instanceof SendOutcome) {
-                response = ((SendOutcome) outcome).response;
-                thrown = ((SendOutcome) outcome).error;
+            if (outcome instanceof AdviceOutcome) {
+                response = ((AdviceOutcome) outcome).value;
+                thrown = ((AdviceOutcome) outcome).error;
             }
         }
     }

@@ -1,9 +1,8 @@
 package dev.rtbe.agent.http.okhttp;
 
-import dev.rtbe.agent.call.AgentLog;
 import dev.rtbe.agent.call.AgentRuntime;
 import dev.rtbe.agent.call.ReentryGuard;
-import dev.rtbe.agent.http.AdapterClassLoader;
+import dev.rtbe.agent.http.AdapterHooks;
 
 /**
  * What the advice inlined into OkHttp's classes calls. Boot-loaded, so it names no OkHttp type:
@@ -16,7 +15,7 @@ public final class OkHttpBridge {
 
     /** Implemented by {@code dev.rtbe.agent.http.okhttp.impl.OkHttpHooks}. */
     public interface Hooks {
-        /** Null: not ours, run the original {@code RealCall.execute()}; otherwise an {@link ExecuteOutcome}. */
+        /** Null: not ours, run the original {@code RealCall.execute()}; otherwise an {@link dev.rtbe.agent.http.AdviceOutcome}. */
         Object execute(Object call);
 
         /** False: not ours, run the original {@code RealCall.enqueue(callback)}; true: taken over. */
@@ -25,8 +24,11 @@ public final class OkHttpBridge {
         /** {@code RealCall.cancel()} ran: a call still waiting for a slot leaves the queue. */
         void cancelled(Object call);
 
-        /** The request without the classification header, or null to keep it as it is. */
-        Object stripHeader(Object request);
+        /**
+         * The request as the server should see it (no classification header, a body read before
+         * the call was decided sent from its copy), or null to keep it as it is.
+         */
+        Object asSent(Object request);
     }
 
     /**
@@ -50,25 +52,13 @@ public final class OkHttpBridge {
         public void cancelled(Object call) {}
 
         @Override
-        public Object stripHeader(Object request) {
+        public Object asSent(Object request) {
             return null;
         }
     };
 
-    /** One adapter per OkHttp class: its loader is the one that can see OkHttp. Weak in the class. */
-    private static final ClassValue<Hooks> HOOKS_BY_CLASS = new ClassValue<Hooks>() {
-        @Override
-        protected Hooks computeValue(Class<?> type) {
-            try {
-                return AdapterClassLoader.instantiate(HOOKS, type.getClassLoader(), Hooks.class);
-            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-                AgentRuntime runtime = AgentRuntime.current();
-                AgentLog log = runtime == null ? AgentLog.stderr() : runtime.log();
-                log.warn("okhttp calls from " + type.getClassLoader() + " stay ungated: its adapter failed to load: " + e);
-                return NONE;
-            }
-        }
-    };
+    /** One adapter per OkHttp class: its loader is the one that can see OkHttp. */
+    private static final AdapterHooks<Hooks> HOOKS_BY_CLASS = new AdapterHooks<>("okhttp", HOOKS, Hooks.class, NONE);
 
     private OkHttpBridge() {}
 
@@ -76,7 +66,7 @@ public final class OkHttpBridge {
         if (okhttpObject == null || AgentRuntime.current() == null) {
             return NONE;
         }
-        return HOOKS_BY_CLASS.get(okhttpObject.getClass());
+        return HOOKS_BY_CLASS.of(okhttpObject);
     }
 
     public static Object execute(Object call) {
@@ -91,7 +81,7 @@ public final class OkHttpBridge {
         hooksFor(call).cancelled(call);
     }
 
-    public static Object stripHeader(Object request) {
-        return hooksFor(request).stripHeader(request);
+    public static Object asSent(Object request) {
+        return hooksFor(request).asSent(request);
     }
 }

@@ -6,6 +6,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.rtbe.agent.call.ReentryGuard;
 import dev.rtbe.agent.http.AdapterClassLoader;
+import dev.rtbe.agent.http.AdviceOutcome;
 import dev.rtbe.agent.http.ClientInstrumentation;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
@@ -75,9 +76,9 @@ public final class OkHttpInstrumentation implements ClientInstrumentation {
         public static void exit(@Advice.Enter Object outcome,
                                 @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object response,
                                 @Advice.Thrown(readOnly = false) Throwable thrown) {
-            if (outcome instanceof ExecuteOutcome) {
-                response = ((ExecuteOutcome) outcome).response;
-                thrown = ((ExecuteOutcome) outcome).error;
+            if (outcome instanceof AdviceOutcome) {
+                response = ((AdviceOutcome) outcome).value;
+                thrown = ((AdviceOutcome) outcome).error;
             }
         }
     }
@@ -102,7 +103,7 @@ public final class OkHttpInstrumentation implements ClientInstrumentation {
         }
     }
 
-    /** Inlined into {@code RealInterceptorChain.proceed(Request)}: strips at the chain's entry only. */
+    /** Inlined into {@code RealInterceptorChain.proceed(Request)}: the request as sent, at the chain's entry only. */
     public static final class ProceedAdvice {
         private ProceedAdvice() {}
 
@@ -111,9 +112,9 @@ public final class OkHttpInstrumentation implements ClientInstrumentation {
                                  @Advice.Argument(value = 0, readOnly = false, typing = Assigner.Typing.DYNAMIC)
                                  Object request) {
             if (index == 0) {
-                Object stripped = OkHttpBridge.stripHeader(request);
-                if (stripped != null) {
-                    request = stripped;
+                Object sent = OkHttpBridge.asSent(request);
+                if (sent != null) {
+                    request = sent;
                 }
             }
         }

@@ -1,8 +1,7 @@
 package dev.rtbe.agent.http.reactornetty;
 
-import dev.rtbe.agent.call.AgentLog;
 import dev.rtbe.agent.call.AgentRuntime;
-import dev.rtbe.agent.http.AdapterClassLoader;
+import dev.rtbe.agent.http.AdapterHooks;
 
 /**
  * What the advice inlined into Reactor Netty's {@code HttpClientFinalizer} calls. Boot-loaded, so
@@ -23,22 +22,10 @@ public final class ReactorNettyBridge {
         Object receive(Object receiver, String method, Object function);
     }
 
-    /** Hooks per finalizer class (so per Reactor Netty copy), dropped with that class. */
-    private static final ClassValue<Hooks> HOOKS_BY_CLASS = new ClassValue<Hooks>() {
-        @Override
-        protected Hooks computeValue(Class<?> type) {
-            try {
-                return AdapterClassLoader.instantiate(HOOKS, type.getClassLoader(), Hooks.class);
-            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-                AgentRuntime runtime = AgentRuntime.current();
-                AgentLog log = runtime == null ? AgentLog.stderr() : runtime.log();
-                log.warn("reactor-netty in " + type.getClassLoader() + " stays ungated: its adapter failed to load: " + e);
-                return NOT_OURS;
-            }
-        }
-    };
-
     private static final Hooks NOT_OURS = (receiver, method, function) -> null;
+
+    /** Hooks per finalizer class (so per Reactor Netty copy), dropped with that class. */
+    private static final AdapterHooks<Hooks> HOOKS_BY_CLASS = new AdapterHooks<>("reactor-netty", HOOKS, Hooks.class, NOT_OURS);
 
     private ReactorNettyBridge() {}
 
@@ -46,6 +33,6 @@ public final class ReactorNettyBridge {
         if (receiver == null || AgentRuntime.current() == null) {
             return null;
         }
-        return HOOKS_BY_CLASS.get(receiver.getClass()).receive(receiver, method, function);
+        return HOOKS_BY_CLASS.of(receiver).receive(receiver, method, function);
     }
 }

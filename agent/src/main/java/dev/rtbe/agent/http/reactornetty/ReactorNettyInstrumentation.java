@@ -3,6 +3,7 @@ package dev.rtbe.agent.http.reactornetty;
 import static net.bytebuddy.matcher.ElementMatchers.isPublic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.rtbe.agent.http.AdapterClassLoader;
@@ -23,6 +24,8 @@ import net.bytebuddy.implementation.bytecode.assign.Assigner;
  */
 public final class ReactorNettyInstrumentation implements ClientInstrumentation {
     static final String FINALIZER = "reactor.netty.http.client.HttpClientFinalizer";
+    /** Spring WebClient's exchange function: where its request becomes a Reactor Netty one. */
+    static final String EXCHANGE = "org.springframework.web.reactive.function.client.ExchangeFunctions$DefaultExchangeFunction";
 
     @Override
     public String name() {
@@ -49,7 +52,29 @@ public final class ReactorNettyInstrumentation implements ClientInstrumentation 
                 .visit(Advice.to(ReceiveAdvice.class, AdapterClassLoader.adviceLocator())
                         .on(isPublic().and(namedOneOf("response", "responseContent").and(takesArguments(0))
                                 .or(namedOneOf("response", "responseConnection", "responseSingle")
-                                        .and(takesArguments(1)))))));
+                                        .and(takesArguments(1)))))))
+                .type(named(EXCHANGE)).transform((b, type, loader, module, domain) -> b
+                        .visit(Advice.to(ExchangeAdvice.class, AdapterClassLoader.adviceLocator())
+                                .on(named("exchange").and(takesArguments(1))
+                                        .and(takesArgument(0, named(ExchangeHeaders.CLIENT_REQUEST))))));
+    }
+
+    /**
+     * Inlined into WebClient's {@code exchange(ClientRequest)}: while it builds the Reactor Netty
+     * request, the headers WebClient will apply inside the exchange are known to the gate.
+     */
+    public static final class ExchangeAdvice {
+        private ExchangeAdvice() {}
+
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static Object enter(@Advice.Argument(0) Object clientRequest) {
+            return ExchangeHeaders.enter(clientRequest);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.Enter Object previous) {
+            ExchangeHeaders.exit(previous);
+        }
     }
 
     /** Inlined into each terminal method: returns the gated publisher instead of running the body. */

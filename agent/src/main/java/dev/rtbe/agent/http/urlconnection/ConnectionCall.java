@@ -1,6 +1,7 @@
 package dev.rtbe.agent.http.urlconnection;
 
 import dev.rtbe.agent.call.GatedCall;
+import dev.rtbe.agent.call.GatedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.ref.WeakReference;
@@ -53,7 +54,8 @@ final class ConnectionCall {
         if (current != null && current.wraps(jdkBody)) {
             return current;
         }
-        GatedInputStream wrapper = new GatedInputStream(jdkBody, call, connection);
+        GatedInputStream wrapper = new GatedInputStream(jdkBody, call, connection,
+                () -> ((java.net.HttpURLConnection) connection).disconnect()); // an early close stops the server
         body = new WeakReference<>(wrapper);
         return wrapper;
     }

@@ -11,6 +11,8 @@ import java.util.WeakHashMap;
  */
 final class ConnectionCalls {
     private static final Map<Object, ConnectionCall> CALLS = Collections.synchronizedMap(new WeakHashMap<>());
+    /** Streaming-mode bodies held until the call is decided. */
+    private static final Map<Object, HeldBody> HELD = Collections.synchronizedMap(new WeakHashMap<>());
 
     private ConnectionCalls() {}
 
@@ -20,5 +22,25 @@ final class ConnectionCalls {
 
     static void put(Object connection, ConnectionCall call) {
         CALLS.put(connection, call);
+    }
+
+    static HeldBody held(Object connection) {
+        return HELD.get(connection);
+    }
+
+    static void hold(Object connection, HeldBody body) {
+        HELD.put(connection, body);
+    }
+
+    /** The held body, taken: it is decided on now. Null when none (or taken already). */
+    static HeldBody release(Object connection, HeldBody expected) {
+        synchronized (HELD) {
+            HeldBody held = HELD.get(connection);
+            if (held == null || (expected != null && held != expected)) {
+                return null;
+            }
+            HELD.remove(connection);
+            return held;
+        }
     }
 }

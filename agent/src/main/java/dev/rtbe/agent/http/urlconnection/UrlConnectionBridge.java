@@ -45,7 +45,8 @@ public final class UrlConnectionBridge {
     }
 
     /**
-     * On entry to getInputStream/getOutputStream: null to go on, or the IOException to throw.
+     * On entry to getInputStream/getOutputStream: null to go on, the IOException to throw, or
+     * (getOutputStream in streaming mode) the stream to return instead.
      * {@code lookup} is made by the advice inside the JDK class while {@link #needsLookup()}, else null.
      */
     public static Object enter(Object connection, boolean output, MethodHandles.Lookup lookup) {
@@ -111,6 +112,11 @@ public final class UrlConnectionBridge {
         } catch (RuntimeException | LinkageError agentFault) {
             // the JDK still disconnects
         }
+    }
+
+    /** The access to the JDK class, once set up; null before or when impossible. */
+    static SunHttpAccess access() {
+        return access;
     }
 
     /** Type check kept here so the advice needs no cast of its own. */

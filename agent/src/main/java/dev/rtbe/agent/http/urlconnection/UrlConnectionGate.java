@@ -1,22 +1,15 @@
 package dev.rtbe.agent.http.urlconnection;
 
 import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
-import dev.rtbe.agent.call.ReentryGuard;
-import dev.rtbe.agent.scheduler.QueueTimeoutException;
-import dev.rtbe.agent.scheduler.SchedulerRejectedException;
-import dev.rtbe.agent.wire.LlmRequest;
+import dev.rtbe.agent.call.RequestView;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.net.HttpURLConnection;
-import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.time.Duration;
 
 /**
  * The life of one {@code HttpURLConnection} call, driven from the outermost of its network methods
@@ -41,9 +34,11 @@ final class UrlConnectionGate {
 
     /**
      * Before {@code getInputStream()} ({@code output} false) or {@code getOutputStream()}: returns
-     * null to go on, or the I/O failure the method must throw instead (a rejected or interrupted wait).
+     * null to go on, the I/O failure the method must throw instead (a rejected or interrupted
+     * wait), or (streaming mode, {@code getOutputStream()}) the stream to return instead, which
+     * holds the body until the call is decided.
      */
-    static IOException beforeSend(HttpURLConnection connection, boolean output, SunHttpAccess access) {
+    static Object beforeSend(HttpURLConnection connection, boolean output, SunHttpAccess access) {
         ConnectionCall known = ConnectionCalls.get(connection);
         if (known != null) {
             return known.rejection();
@@ -52,43 +47,95 @@ final class UrlConnectionGate {
         if (runtime == null) {
             return null;
         }
-        if (output && !access.streaming(connection)) {
-            return null; // the body is buffered: the request goes out with getInputStream(), decided there
+        if (output) {
+            return access.streaming(connection) ? hold(connection, access, runtime) : null; // else buffered by the JDK
         }
-        URI uri = ReentryGuard.isActive() ? null : uriOf(connection.getURL());
-        if (uri == null || !runtime.endpoints().matches(uri)) {
+        HeldBody held = ConnectionCalls.release(connection, null);
+        if (held != null) {
+            return sendHeld(connection, access, held);
+        }
+        return gate(connection, access, new UrlConnectionView(connection, access, false, null));
+    }
+
+    /** Streaming mode: the application writes into a held body; nothing is sent yet. */
+    private static Object hold(HttpURLConnection connection, SunHttpAccess access, AgentRuntime runtime) {
+        HeldBody held = ConnectionCalls.held(connection);
+        if (held != null) {
+            return held; // the JDK too returns its one stream again
+        }
+        if (!connection.getDoOutput()) {
+            return null; // the JDK's own error
+        }
+        if (Gate.runtimeFor(new UrlConnectionView(connection, access, true, null).uri()) == null) {
+            ConnectionCalls.put(connection, ConnectionCall.NOT_OURS);
+            return null;
+        }
+        held = new HeldBody(connection, runtime.settings().requestMaxBodyBytes());
+        ConnectionCalls.hold(connection, held);
+        return held;
+    }
+
+    /**
+     * The application asks for the response of a streaming-mode request whose body is held: the
+     * call is decided with that body, waits, and then the JDK's own stream gets the same bytes.
+     */
+    private static IOException sendHeld(HttpURLConnection connection, SunHttpAccess access, HeldBody held) {
+        IOException refused = gate(connection, access, new UrlConnectionView(connection, access, true, held.bytes()));
+        if (refused != null) {
+            return refused;
+        }
+        ConnectionCall state = ConnectionCalls.get(connection);
+        try (OutputStream out = connection.getOutputStream()) { // a nested call: the JDK's own stream
+            out.write(held.bytes());
+        } catch (IOException e) {
+            if (state != null && state.isGated()) {
+                state.call.finish(Outcome.FAILED, e);
+                return state.reject(e);
+            }
+            return e;
+        }
+        return null;
+    }
+
+    /**
+     * A held body passed the limit while the application writes it: the call is decided without
+     * it now, waits, and the JDK's own stream is returned to take what was held and the rest.
+     */
+    static OutputStream sendOverLimit(HttpURLConnection connection, HeldBody held, long seenBytes) throws IOException {
+        if (ConnectionCalls.release(connection, held) == null) {
+            throw new IOException("rtbe: the request body was already sent");
+        }
+        Gate.bodyOverLimit("http-urlconnection", seenBytes);
+        SunHttpAccess access = UrlConnectionBridge.access();
+        IOException refused = access == null ? null
+                : gate(connection, access, new UrlConnectionView(connection, access, true, null));
+        if (refused != null) {
+            throw refused;
+        }
+        return connection.getOutputStream(); // the call is known now: the JDK's stream, the head goes out
+    }
+
+    /** Starts the call, strips the classification header, waits: null once granted, else the failure. */
+    private static IOException gate(HttpURLConnection connection, SunHttpAccess access, UrlConnectionView view) {
+        AgentRuntime runtime = AgentRuntime.current();
+        GatedCall call = runtime == null ? null : Gate.begin(view);
+        if (call == null) {
             ConnectionCalls.put(connection, ConnectionCall.NOT_OURS);
             return null;
         }
         String headerName = runtime.classifier().headerName();
-        String headerValue = connection.getRequestProperty(headerName);
-        byte[] body = output ? null : access.bufferedBody(connection, runtime.inspector().maxBodyBytes());
-        LlmRequest request = runtime.inspector().inspect(uri.getRawPath(), body);
-        GatedCall call = GatedCall.begin(runtime, uri, request, headerValue);
-        if (headerValue != null && runtime.settings().classifyHeaderStrip()) {
+        if (connection.getRequestProperty(headerName) != null && runtime.settings().classifyHeaderStrip()) {
             access.removeHeader(connection, headerName);
         }
         ConnectionCall state = new ConnectionCall(call);
         ConnectionCalls.put(connection, state);
         call.reclaimWhenUnreachable(connection); // never read, never disconnected, dropped
-        int connectTimeout = connection.getConnectTimeout();
-        try {
-            call.acquire(connectTimeout > 0 ? Duration.ofMillis(connectTimeout) : null);
-            if (call.isFinished()) {
-                // disconnect() from another thread while this one waited: the slot went straight back
-                return state.reject(new SocketException("rtbe: the connection was disconnected while its call waited for a slot"));
-            }
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // the waiter left; the interrupt stays visible
-            InterruptedIOException interrupted = new InterruptedIOException("rtbe: interrupted while waiting for a slot");
-            interrupted.initCause(e);
-            return state.reject(interrupted);
-        } catch (QueueTimeoutException e) {
-            return state.reject(e.isCallTimeout() ? asConnectTimeout(e) : e);
-        } catch (SchedulerRejectedException e) {
-            return state.reject(e);
+        Exception refused = Gate.await(call, view);
+        if (refused != null) {
+            return state.reject(RequestView.asIoFailure(refused));
         }
+        call.onSent(); // the JDK writes the request when the method goes on
+        return null;
     }
 
     /**
@@ -128,11 +175,14 @@ final class UrlConnectionGate {
         }
     }
 
-    /** {@code disconnect()}: the application gave the call up; the JDK closes the socket. */
+    /**
+     * {@code disconnect()} (after the socket is closed): the application gave the call up before
+     * its end, so it ends cancelled; after the body's end it is over already.
+     */
     static void disconnect(HttpURLConnection connection) {
         ConnectionCall state = ConnectionCalls.get(connection);
         if (state != null && state.isGated()) {
-            state.call.finish(Outcome.CLOSED, null);
+            state.call.finish(Outcome.CANCELLED, null);
         }
     }
 
@@ -141,19 +191,5 @@ final class UrlConnectionGate {
             // These read the parsed response head; their own getInputStream() is a nested call.
             state.call.onResponse(status, connection.getContentType(), connection.getContentEncoding());
         }
-    }
-
-    private static URI uriOf(URL url) {
-        try {
-            return url == null ? null : url.toURI();
-        } catch (URISyntaxException e) {
-            return null;
-        }
-    }
-
-    private static SocketTimeoutException asConnectTimeout(QueueTimeoutException e) {
-        SocketTimeoutException timeout = new SocketTimeoutException("connect timed out: " + e.getMessage());
-        timeout.initCause(e);
-        return timeout;
     }
 }

@@ -67,7 +67,10 @@ public final class UrlConnectionInstrumentation implements ClientInstrumentation
         }
     }
 
-    /** Inlined into {@code getOutputStream()}: in streaming mode the request head leaves here. */
+    /**
+     * Inlined into {@code getOutputStream()}: in streaming mode the request head would leave here;
+     * instead the application gets a stream that holds the body until it asks for the response.
+     */
     public static final class OutputAdvice {
         private OutputAdvice() {}
 
@@ -78,11 +81,14 @@ public final class UrlConnectionInstrumentation implements ClientInstrumentation
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        public static void exit(@Advice.This Object connection, @Advice.Enter Object rejected,
+        public static void exit(@Advice.This Object connection, @Advice.Enter Object entered,
+                                @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object stream,
                                 @Advice.Thrown(readOnly = false) Throwable thrown) {
             UrlConnectionBridge.exitOutput(connection, thrown);
-            if (UrlConnectionBridge.isFailure(rejected)) {
-                thrown = (Throwable) rejected;
+            if (UrlConnectionBridge.isFailure(entered)) {
+                thrown = (Throwable) entered;
+            } else if (entered != null) {
+                stream = entered; // streaming mode: the body is held until the call is decided
             }
         }
     }

@@ -23,7 +23,8 @@
  *       {@link java.io.InterruptedIOException} with the interrupt status kept; a scheduler
  *       rejection is thrown as is (an IOException). Every later network method of that connection
  *       repeats the failure. The read timeout applies to reads only.</li>
- *   <li><b>Release.</b> At the body stream's end, close or read failure; at {@code disconnect()};
+ *   <li><b>Release.</b> At the body stream's end, close or read failure (a close before the end
+ *       disconnects first, so the server stops generating); at {@code disconnect()};
  *       when {@code getInputStream()} fails (including a 4xx/5xx status, whose error body is not
  *       waited for); when the connection becomes unreachable unread; or at
  *       {@code rtbe.slots.max-hold}.</li>

@@ -238,8 +238,9 @@ public final class UrlConnectionApp {
     }
 
     /**
-     * Fixed-length and chunked streaming modes: the head leaves in getOutputStream, the body is
-     * never seen by the agent; the header still classifies and is still stripped.
+     * Fixed-length and chunked streaming modes: the agent holds the body written to
+     * getOutputStream until the response is asked for, so the streaming rule applies; the header
+     * still wins and is still stripped.
      */
     static void streamingMode(String url) throws Exception {
         byte[] body = generateBody(true).getBytes(StandardCharsets.UTF_8);

@@ -1,7 +1,6 @@
 package dev.rtbe.agent.http.apache5.impl;
 
 import dev.rtbe.agent.call.AgentRuntime;
-import dev.rtbe.agent.wire.LlmRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -60,14 +59,10 @@ final class Apache5Requests {
     }
 
     /**
-     * What the body says (model, stream flag), read only from in-memory, repeatable bodies: a
-     * classic {@code StringEntity}/{@code ByteArrayEntity}, or a {@code SimpleHttpRequest}'s body.
+     * The body, read only from in-memory, repeatable bodies: a classic
+     * {@code StringEntity}/{@code ByteArrayEntity}, or a {@code SimpleHttpRequest}'s body.
      */
-    static LlmRequest inspect(AgentRuntime runtime, URI uri, HttpRequest request) {
-        return runtime.inspector().inspect(uri.getRawPath(), bodyOf(request, runtime.inspector().maxBodyBytes()));
-    }
-
-    private static byte[] bodyOf(HttpRequest request, int maxBytes) {
+    static byte[] bodyOf(HttpRequest request, int maxBytes) {
         if (request instanceof SimpleHttpRequest) {
             SimpleBody body = ((SimpleHttpRequest) request).getBody();
             return body == null ? null : body.getBodyBytes();

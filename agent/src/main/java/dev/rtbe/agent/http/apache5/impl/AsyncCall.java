@@ -1,13 +1,11 @@
 package dev.rtbe.agent.http.apache5.impl;
 
 import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
-import dev.rtbe.agent.call.ReentryGuard;
 import dev.rtbe.agent.scheduler.Permit;
-import java.net.URI;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Future;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.core5.concurrent.FutureCallback;
@@ -32,12 +30,13 @@ final class AsyncCall<T> {
     private final HandlerFactory<AsyncPushConsumer> pushHandlerFactory;
     private final HttpContext context;
     private final GatedCall call;
+    private final Apache5RequestView view;
     private final CompletableFuture<Permit> permit;
     private final GatedFuture<T> result;
 
     private AsyncCall(CloseableHttpAsyncClient client, HttpHost target, AsyncRequestProducer producer,
                       AsyncResponseConsumer<T> consumer, HandlerFactory<AsyncPushConsumer> pushHandlerFactory,
-                      HttpContext context, FutureCallback<T> callback, GatedCall call, CompletableFuture<Permit> permit) {
+                      HttpContext context, FutureCallback<T> callback, GatedCall call, Apache5RequestView view) {
         this.client = client;
         this.target = target;
         this.producer = producer;
@@ -45,7 +44,8 @@ final class AsyncCall<T> {
         this.pushHandlerFactory = pushHandlerFactory;
         this.context = context;
         this.call = call;
-        this.permit = permit;
+        this.view = view;
+        this.permit = Gate.acquire(call, view);
         this.result = new GatedFuture<>(callback, call, permit);
     }
 
@@ -54,35 +54,36 @@ final class AsyncCall<T> {
                                AsyncRequestProducer producer, AsyncResponseConsumer<T> consumer,
                                HandlerFactory<AsyncPushConsumer> pushHandlerFactory, HttpContext context,
                                FutureCallback<T> callback) {
-        GatedCall call;
         HttpRequest request;
         try {
             request = producer == null || consumer == null ? null : RequestProbe.peek(producer, context);
-            URI uri = request == null ? null : Apache5Requests.targetUri(target, request);
-            if (uri == null || !runtime.endpoints().matches(uri)) {
-                return null;
-            }
-            String header = Apache5Requests.headerValue(request, runtime.classifier().headerName());
-            call = GatedCall.begin(runtime, uri, Apache5Requests.inspect(runtime, uri, request), header);
+        } catch (RuntimeException | LinkageError agentFault) {
+            return null;
+        }
+        if (request == null) {
+            return null;
+        }
+        Apache5RequestView view = new Apache5RequestView(target, request);
+        GatedCall call = Gate.begin(view);
+        if (call == null) {
+            return null; // not ours, or fail open: the call goes out ungated
+        }
+        try {
             // The producer hands this very object to the client when the exchange starts.
             Apache5Requests.strip(runtime, request);
         } catch (RuntimeException agentFault) {
-            return null; // fail open: the call goes out ungated
+            // the header goes out; the call is gated all the same
         }
         AsyncCall<T> gated = new AsyncCall<>(client, target, producer, consumer, pushHandlerFactory, context, callback,
-                call, call.acquireAsync(Apache5Requests.ownTimeout(request)));
-        if (gated.permit.isDone()) {
-            gated.send();
-        } else {
-            gated.permit.whenCompleteAsync((p, e) -> gated.send(), Dispatch.EXECUTOR);
-        }
+                call, view);
+        Gate.whenDecided(gated.permit, null, gated::send);
         return gated.result;
     }
 
     private void send() {
         if (permit.isCompletedExceptionally()) {
             if (!permit.isCancelled()) {
-                result.failed(asException(SlotWait.translate(failureOf(permit))));
+                result.failed(Gate.failureOf(permit, view));
             }
             return; // the call ended as rejected, or was cancelled while it waited
         }
@@ -91,27 +92,15 @@ final class AsyncCall<T> {
             return;
         }
         Future<T> exchange;
-        ReentryGuard.enter();
         try {
-            exchange = client.execute(target, producer, new GatedResponseConsumer<>(consumer, call), pushHandlerFactory,
-                    context, new GatedCallback<>(call, result));
+            exchange = Gate.send(call, () -> client.execute(target, producer, new GatedResponseConsumer<>(consumer, call),
+                    pushHandlerFactory, context, new GatedCallback<>(call, result)));
         } catch (RuntimeException | Error e) {
             call.finish(Outcome.FAILED, e);
             result.failed(asException(e));
             return;
-        } finally {
-            ReentryGuard.exit();
         }
         result.exchangeStarted(exchange);
-    }
-
-    private static Throwable failureOf(CompletableFuture<?> failed) {
-        try {
-            failed.join();
-            return new IllegalStateException("not failed");
-        } catch (CompletionException e) {
-            return e.getCause() != null ? e.getCause() : e;
-        }
     }
 
     private static Exception asException(Throwable t) {

@@ -1,11 +1,11 @@
 package dev.rtbe.agent.http.apache5.impl;
 
 import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
 import dev.rtbe.agent.call.ReentryGuard;
 import dev.rtbe.agent.http.apache5.Apache5Bridge;
-import java.net.URI;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.Header;
@@ -28,18 +28,12 @@ final class ClassicCall implements Apache5Bridge.ClassicGate {
 
     /** Null: not ours, run the original. A Throwable: throw it instead. Otherwise the open call. */
     static Object open(AgentRuntime runtime, Object target, ClassicHttpRequest request) {
-        GatedCall call;
-        try {
-            URI uri = Apache5Requests.targetUri(target, request);
-            if (uri == null || !runtime.endpoints().matches(uri)) {
-                return null;
-            }
-            String header = Apache5Requests.headerValue(request, runtime.classifier().headerName());
-            call = GatedCall.begin(runtime, uri, Apache5Requests.inspect(runtime, uri, request), header);
-        } catch (RuntimeException agentFault) {
-            return null; // fail open: the call goes out ungated
+        Apache5RequestView view = new Apache5RequestView(target, request);
+        GatedCall call = Gate.begin(view);
+        if (call == null) {
+            return null; // not ours, or fail open: the call goes out ungated
         }
-        Throwable rejected = SlotWait.await(call, request, Apache5Requests.ownTimeout(request));
+        Exception rejected = SlotWait.await(call, request, view);
         if (rejected != null) {
             return rejected;
         }
@@ -51,6 +45,7 @@ final class ClassicCall implements Apache5Bridge.ClassicGate {
             return null;
         }
         ReentryGuard.enter(); // the client's own layers below this frame are part of this call
+        call.onSent(); // the original doExecute runs next
         return new ClassicCall(call, request, stripped);
     }
 

@@ -20,7 +20,7 @@ final class ClassicResponses {
             call.finish(Outcome.COMPLETED, null);
             return response;
         }
-        GatedEntity gated = new GatedEntity(entity, call);
+        GatedEntity gated = new GatedEntity(entity, call, () -> response.close(CloseMode.IMMEDIATE));
         response.setEntity(gated);
         // The entity is reachable while the application holds the response or the body's stream.
         call.reclaimWhenUnreachable(gated);
@@ -28,21 +28,23 @@ final class ClassicResponses {
     }
 
     /**
-     * A graceful close reaches the gated entity anyway; {@code close(CloseMode.IMMEDIATE)} only
-     * drops the connection, so the response is wrapped to see it (5.5+; older versions keep the
-     * response as it is and rely on the entity, the collector and max-hold).
+     * A graceful close before the end of the body would drain it: the response is wrapped to
+     * abort instead, and to see {@code close(CloseMode.IMMEDIATE)}, which only drops the
+     * connection (5.5+; older versions keep the response as it is and rely on the entity, the
+     * collector and max-hold).
      */
     private static CloseableHttpResponse closeAware(CloseableHttpResponse response, GatedCall call) {
         try {
             return CloseableHttpResponse.create(response, (inner, mode) -> {
+                boolean early = !call.isFinished();
                 try {
-                    if (mode == CloseMode.GRACEFUL) {
+                    if (mode == CloseMode.GRACEFUL && !early) {
                         response.close();
                     } else {
-                        response.close(mode);
+                        response.close(CloseMode.IMMEDIATE); // before the end: abort, never drain
                     }
                 } finally {
-                    call.finish(Outcome.CLOSED, null);
+                    call.finish(early ? Outcome.CANCELLED : Outcome.CLOSED, null);
                 }
             });
         } catch (LinkageError olderLibrary) {

@@ -13,7 +13,8 @@ import java.util.stream.BaseStream;
 /**
  * Passes every signal to the application's subscriber unchanged, and ends the call at the body's
  * end: complete, error, or cancellation of the subscription (which is what closing an
- * {@code ofInputStream} body or abandoning a {@code ofPublisher} body does).
+ * {@code ofInputStream} body or abandoning a {@code ofPublisher} body does; the call then ends
+ * cancelled by the application).
  */
 final class GatedBodySubscriber<T> implements HttpResponse.BodySubscriber<T> {
     private final HttpResponse.BodySubscriber<T> delegate;
@@ -43,10 +44,17 @@ final class GatedBodySubscriber<T> implements HttpResponse.BodySubscriber<T> {
                 subscription.request(n);
             }
 
+            /**
+             * The application gave the body up before its end (closed its stream, cancelled its
+             * publisher): the JDK's cancel closes the connection, then the call ends cancelled.
+             */
             @Override
             public void cancel() {
-                call.finish(Outcome.CLOSED, null);
-                subscription.cancel();
+                try {
+                    subscription.cancel();
+                } finally {
+                    call.finish(Outcome.CANCELLED, null);
+                }
             }
         });
     }

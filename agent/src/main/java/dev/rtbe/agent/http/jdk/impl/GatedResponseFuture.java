@@ -7,16 +7,35 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The future {@code sendAsync} returns to the application: it completes with the real response,
- * and cancelling it leaves the queue or cancels the exchange, whichever is under way.
+ * and cancelling it stops reading the request body, leaves the queue or cancels the exchange,
+ * whichever is under way.
  */
 final class GatedResponseFuture<T> extends CompletableFuture<T> {
-    private final GatedCall call;
-    private final CompletableFuture<Permit> permit;
+    private volatile GatedCall call;
+    private volatile CompletableFuture<Permit> permit;
+    /** Stops reading a one-shot request body while the call is not started yet; or null. */
+    private final Runnable stopReading;
     private volatile CompletableFuture<?> exchange;
 
     GatedResponseFuture(GatedCall call, CompletableFuture<Permit> permit) {
         this.call = call;
         this.permit = permit;
+        this.stopReading = null;
+    }
+
+    /** For a call that starts once its request body is read. */
+    GatedResponseFuture(Runnable stopReading) {
+        this.stopReading = stopReading;
+    }
+
+    /** The call started after its body was read; if the application cancelled meanwhile, it ends now. */
+    void started(GatedCall started, CompletableFuture<Permit> startedPermit) {
+        call = started;
+        permit = startedPermit;
+        if (isCancelled()) {
+            started.finish(Outcome.CANCELLED, null);
+            startedPermit.cancel(false);
+        }
     }
 
     void exchangeStarted(CompletableFuture<?> exchange) {
@@ -30,12 +49,21 @@ final class GatedResponseFuture<T> extends CompletableFuture<T> {
     public boolean cancel(boolean mayInterruptIfRunning) {
         boolean cancelled = super.cancel(mayInterruptIfRunning);
         if (cancelled) {
-            permit.cancel(false);
+            if (stopReading != null) {
+                stopReading.run();
+            }
+            CompletableFuture<Permit> waiting = permit;
+            if (waiting != null) {
+                waiting.cancel(false);
+            }
             CompletableFuture<?> running = exchange;
             if (running != null) {
                 running.cancel(mayInterruptIfRunning);
             }
-            call.finish(Outcome.CANCELLED, null);
+            GatedCall c = call;
+            if (c != null) {
+                c.finish(Outcome.CANCELLED, null);
+            }
         }
         return cancelled;
     }

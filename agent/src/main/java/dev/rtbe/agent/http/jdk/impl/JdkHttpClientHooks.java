@@ -1,31 +1,28 @@
 package dev.rtbe.agent.http.jdk.impl;
 
 import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
 import dev.rtbe.agent.call.ReentryGuard;
+import dev.rtbe.agent.http.AdviceOutcome;
 import dev.rtbe.agent.http.jdk.JdkClientBridge;
-import dev.rtbe.agent.http.jdk.SendOutcome;
-import dev.rtbe.agent.scheduler.QueueTimeoutException;
+import dev.rtbe.agent.scheduler.Permit;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.Executors;
 
 /**
  * Called from the advice on {@code HttpClientImpl.send} and {@code sendAsync}. A call to a
- * configured endpoint is classified on the calling thread, waits for a slot, and is then sent by
- * invoking the same client method again under the {@link ReentryGuard} (so the advice lets it
- * through) with the application's handler wrapped. Returning null lets the original method run
- * untouched: for other hosts, nested calls, or when the agent is off.
+ * configured endpoint starts at the {@link Gate} through a {@link JdkRequestView}, waits for a
+ * slot, and is then sent by invoking the same client method again under the {@link ReentryGuard}
+ * (so the advice lets it through) with the application's handler wrapped. Returning null lets the
+ * original method run untouched: for other hosts, nested calls, or when the agent is off.
  */
 public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
     public JdkHttpClientHooks() {}
@@ -41,53 +38,74 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
                 (HttpResponse.PushPromiseHandler<?>) pushHandler);
     }
 
-    /** Runs the continuation of a call that had to wait, off the thread that released the slot. */
-    private static final ExecutorService DISPATCH = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "rtbe-dispatch");
-        t.setDaemon(true);
-        return t;
-    });
-
-    /** Returns null (not ours: run the original) or a {@link SendOutcome}. */
+    /** Returns null (not ours: run the original) or an {@link AdviceOutcome}. */
     static Object send(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<?> handler) {
-        AgentRuntime runtime = applicableRuntime(request);
-        if (runtime == null) {
-            return null;
+        JdkRequests.Prepared prepared = prepare(request);
+        if (prepared == null) {
+            return null; // not ours, or fail open: the call goes out ungated
         }
-        JdkRequests.Prepared prepared;
-        GatedCall call;
-        try {
-            prepared = JdkRequests.prepare(runtime, request);
-            call = GatedCall.begin(runtime, request.method(), request.uri(), prepared.llmRequest, prepared.headerValue);
-        } catch (RuntimeException agentFault) {
-            return null; // fail open: the call goes out ungated
+        boolean bodyRead = prepared.toCollect != null;
+        if (bodyRead) {
+            BodyCollector body;
+            try {
+                body = prepared.collect();
+            } catch (RuntimeException | LinkageError agentFault) {
+                return null;
+            }
+            try {
+                body.collected().get(); // the caller's own thread, which send blocks anyway
+            } catch (InterruptedException e) {
+                body.cancel();
+                Thread.currentThread().interrupt();
+                return AdviceOutcome.failed(e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e); // never: the collection always completes normally
+            }
+            prepared = prepared.collected(body);
         }
-        try {
-            call.acquire(request.timeout().orElse(null));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // the waiter left; the interrupt stays visible
-            return SendOutcome.failed(e);
-        } catch (QueueTimeoutException e) {
-            return SendOutcome.failed(e.isCallTimeout() ? asHttpTimeout(e) : e);
-        } catch (Exception e) {
-            return SendOutcome.failed(e);
+        GatedCall call = Gate.begin(prepared.view);
+        if (call == null) {
+            // The one-shot body was read already: it goes out from what was read, ungated.
+            return bodyRead ? sendUngated(client, prepared.request, handler) : null;
+        }
+        Exception refused = Gate.await(call, prepared.view);
+        if (refused != null) {
+            return AdviceOutcome.failed(refused);
         }
         if (prepared.resend != JdkRequests.Resend.NO && call.preemptionEnabled() && CANCEL_ABORTS_EXCHANGE) {
-            return sendPreemptible(client, prepared, handler, call, request.timeout().orElse(null),
-                    runtime.settings().preemptionMaxBodyBytes());
+            return sendPreemptible(client, prepared, handler, call,
+                    prepared.runtime.settings().preemptionMaxBodyBytes());
         }
-        ReentryGuard.enter();
+        HttpRequest toSend = prepared.request;
         try {
-            call.onSent();
-            return SendOutcome.of(client.send(prepared.request, wrap(handler, call)));
+            return AdviceOutcome.of(Gate.send(call, () -> client.send(toSend, wrap(handler, call))));
         } catch (InterruptedException e) {
             call.finish(Outcome.CANCELLED, e);
-            return SendOutcome.failed(e);
+            return AdviceOutcome.failed(e);
         } catch (Throwable e) {
             call.finish(Outcome.FAILED, e);
-            return SendOutcome.failed(e);
+            return AdviceOutcome.failed(e);
+        }
+    }
+
+    private static AdviceOutcome sendUngated(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<?> handler) {
+        ReentryGuard.enter();
+        try {
+            return AdviceOutcome.of(client.send(request, handler));
+        } catch (Throwable e) {
+            return AdviceOutcome.failed(e);
         } finally {
             ReentryGuard.exit();
+        }
+    }
+
+    /** The request to send and its view, when it goes to an endpoint; null otherwise or on a fault. */
+    private static JdkRequests.Prepared prepare(HttpRequest request) {
+        try {
+            AgentRuntime runtime = request == null ? null : Gate.runtimeFor(request.uri());
+            return runtime == null ? null : JdkRequests.prepare(runtime, request);
+        } catch (RuntimeException | LinkageError agentFault) {
+            return null;
         }
     }
 
@@ -104,9 +122,8 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
      * one-shot body is copied as it goes out the first time and sent from the copy afterwards; the
      * attempt is offered only once that copy exists.
      */
-    private static SendOutcome sendPreemptible(HttpClient client, JdkRequests.Prepared prepared,
-                                               HttpResponse.BodyHandler<?> handler, GatedCall call,
-                                               java.time.Duration timeout, int maxBodyBytes) {
+    private static AdviceOutcome sendPreemptible(HttpClient client, JdkRequests.Prepared prepared,
+                                                 HttpResponse.BodyHandler<?> handler, GatedCall call, int maxBodyBytes) {
         HttpRequest request = prepared.request;
         AtomicReference<byte[]> bodyCopy = new AtomicReference<>();
         while (true) {
@@ -126,81 +143,133 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
                         }));
             }
             CompletableFuture<? extends HttpResponse<?>> exchange;
-            ReentryGuard.enter();
             try {
-                call.onSent();
-                exchange = client.sendAsync(toSend, new GatedBodyHandler<>(handler, call, attempt));
+                HttpRequest attemptRequest = toSend;
+                exchange = Gate.send(call, () -> client.sendAsync(attemptRequest,
+                        new GatedBodyHandler<>(handler, call, attempt)));
             } catch (Throwable e) {
                 call.finish(Outcome.FAILED, e);
-                return SendOutcome.failed(e);
-            } finally {
-                ReentryGuard.exit();
+                return AdviceOutcome.failed(e);
             }
             attempt.started(exchange);
             try {
                 HttpResponse<?> response = exchange.get();
                 if (!call.wasPreempted()) {
-                    return SendOutcome.of(response);
+                    return AdviceOutcome.of(response);
                 }
             } catch (InterruptedException e) {
                 exchange.cancel(true); // as the JDK's own send does when interrupted
                 call.finish(Outcome.CANCELLED, e);
-                return SendOutcome.failed(e);
+                return AdviceOutcome.failed(e);
             } catch (ExecutionException | CancellationException e) {
                 if (!call.wasPreempted()) {
                     Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
                     call.finish(Outcome.FAILED, cause);
-                    return SendOutcome.failed(cause);
+                    return AdviceOutcome.failed(cause);
                 }
             }
             try {
-                call.reacquireAfterPreemption(timeout);
+                call.reacquireAfterPreemption(prepared.view.ownTimeout());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return SendOutcome.failed(e);
-            } catch (QueueTimeoutException e) {
-                return SendOutcome.failed(e.isCallTimeout() ? asHttpTimeout(e) : e);
+                return AdviceOutcome.failed(e);
             } catch (Exception e) {
-                return SendOutcome.failed(e);
+                return AdviceOutcome.failed(Gate.failure(e, prepared.view));
             }
         }
     }
 
     /** Returns null (not ours: run the original) or the future to hand to the application. */
     static Object sendAsync(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<?> handler,
-                                   HttpResponse.PushPromiseHandler<?> pushHandler) {
-        AgentRuntime runtime = applicableRuntime(request);
-        if (runtime == null) {
+                            HttpResponse.PushPromiseHandler<?> pushHandler) {
+        JdkRequests.Prepared prepared = prepare(request);
+        if (prepared == null) {
             return null;
         }
-        JdkRequests.Prepared prepared;
-        GatedCall call;
-        try {
-            prepared = JdkRequests.prepare(runtime, request);
-            call = GatedCall.begin(runtime, request.method(), request.uri(), prepared.llmRequest, prepared.headerValue);
-        } catch (RuntimeException agentFault) {
+        if (prepared.toCollect != null) {
+            return sendAsyncOnceRead(client, prepared, handler, pushHandler);
+        }
+        GatedCall call = Gate.begin(prepared.view);
+        if (call == null) {
             return null;
         }
-        CompletableFuture<dev.rtbe.agent.scheduler.Permit> permit = call.acquireAsync(request.timeout().orElse(null));
+        CompletableFuture<Permit> permit = Gate.acquire(call, prepared.view);
         GatedResponseFuture<Object> result = new GatedResponseFuture<>(call, permit);
-        if (permit.isDone()) {
-            startExchange(client, prepared.request, handler, pushHandler, call, permit, result);
-        } else {
-            // Granted later, on the thread that released a slot: continue elsewhere.
-            Executor executor = client.executor().orElse(DISPATCH);
-            permit.whenCompleteAsync((p, e) -> startExchange(client, prepared.request, handler, pushHandler,
-                    call, permit, result), executor);
+        // Granted later, on the thread that released a slot: continue on the client's executor.
+        Gate.whenDecided(permit, client.executor().orElse(null),
+                () -> startExchange(client, prepared, handler, pushHandler, call, permit, result));
+        return result;
+    }
+
+    /**
+     * A one-shot body is read first, without blocking the caller (Spring writes it on another
+     * thread): the caller's thread decides what it can now (header, stack, thread rules), the
+     * body decides the rest when it is read, then the call waits and goes out as usual.
+     */
+    private static Object sendAsyncOnceRead(HttpClient client, JdkRequests.Prepared prepared,
+                                            HttpResponse.BodyHandler<?> handler,
+                                            HttpResponse.PushPromiseHandler<?> pushHandler) {
+        Gate.Pending pending = Gate.beginLater(prepared.view);
+        if (pending == null) {
+            return null;
         }
+        BodyCollector body;
+        try {
+            body = prepared.collect();
+        } catch (RuntimeException | LinkageError agentFault) {
+            return null;
+        }
+        GatedResponseFuture<Object> result = new GatedResponseFuture<>(body::cancel);
+        body.collected().thenRun(() -> {
+            JdkRequests.Prepared read = prepared.collected(body);
+            GatedCall call;
+            CompletableFuture<Permit> permit;
+            try {
+                call = pending.start(body.bytes());
+                permit = Gate.acquire(call, read.view);
+            } catch (RuntimeException | LinkageError agentFault) {
+                sendAsyncUngated(client, read.request, handler, pushHandler, result); // fail open
+                return;
+            }
+            result.started(call, permit);
+            Gate.whenDecided(permit, client.executor().orElse(null),
+                    () -> startExchange(client, read, handler, pushHandler, call, permit, result));
+        });
         return result;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void startExchange(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<?> handler,
+    private static void sendAsyncUngated(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<?> handler,
+                                         HttpResponse.PushPromiseHandler<?> pushHandler,
+                                         GatedResponseFuture<Object> result) {
+        ReentryGuard.enter();
+        try {
+            CompletableFuture<? extends HttpResponse<?>> exchange = client.sendAsync(request,
+                    (HttpResponse.BodyHandler) handler, (HttpResponse.PushPromiseHandler) pushHandler);
+            result.exchangeStarted(exchange);
+            exchange.whenComplete((response, error) -> {
+                if (error != null) {
+                    result.completeExceptionally(error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error);
+                } else {
+                    result.complete(response);
+                }
+            });
+        } catch (Throwable e) {
+            result.completeExceptionally(e);
+        } finally {
+            ReentryGuard.exit();
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void startExchange(HttpClient client, JdkRequests.Prepared prepared,
+                                      HttpResponse.BodyHandler<?> handler,
                                       HttpResponse.PushPromiseHandler<?> pushHandler, GatedCall call,
-                                      CompletableFuture<dev.rtbe.agent.scheduler.Permit> permit,
-                                      GatedResponseFuture<Object> result) {
-        if (permit.isCompletedExceptionally()) {
-            result.completeExceptionally(translate(unwrap(permit)));
+                                      CompletableFuture<Permit> permit, GatedResponseFuture<Object> result) {
+        Exception refused = Gate.failureOf(permit, prepared.view);
+        if (refused != null) {
+            result.completeExceptionally(refused);
             return;
         }
         if (result.isDone()) {
@@ -208,17 +277,13 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
             return;
         }
         CompletableFuture<? extends HttpResponse<?>> exchange;
-        ReentryGuard.enter();
         try {
-            call.onSent();
-            exchange = client.sendAsync(request, (HttpResponse.BodyHandler) wrap(handler, call),
-                    (HttpResponse.PushPromiseHandler) pushHandler);
+            exchange = Gate.send(call, () -> client.sendAsync(prepared.request,
+                    (HttpResponse.BodyHandler) wrap(handler, call), (HttpResponse.PushPromiseHandler) pushHandler));
         } catch (Throwable e) {
             call.finish(Outcome.FAILED, e);
             result.completeExceptionally(e);
             return;
-        } finally {
-            ReentryGuard.exit();
         }
         result.exchangeStarted(exchange);
         exchange.whenComplete((response, error) -> {
@@ -233,43 +298,7 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
         });
     }
 
-    private static Throwable unwrap(CompletableFuture<?> failed) {
-        try {
-            failed.join();
-            return new IllegalStateException("not failed");
-        } catch (CompletionException e) {
-            return e.getCause() != null ? e.getCause() : e;
-        } catch (java.util.concurrent.CancellationException e) {
-            return e;
-        }
-    }
-
-    private static Throwable translate(Throwable error) {
-        if (error instanceof QueueTimeoutException && ((QueueTimeoutException) error).isCallTimeout()) {
-            return asHttpTimeout((QueueTimeoutException) error);
-        }
-        return error;
-    }
-
-    /** The JDK reports its request timeout as HttpTimeoutException; so does a wait it cut short. */
-    private static HttpTimeoutException asHttpTimeout(QueueTimeoutException e) {
-        HttpTimeoutException timeout = new HttpTimeoutException("request timed out: " + e.getMessage());
-        timeout.initCause(e);
-        return timeout;
-    }
-
     private static <T> HttpResponse.BodyHandler<T> wrap(HttpResponse.BodyHandler<T> handler, GatedCall call) {
         return new GatedBodyHandler<>(handler, call);
-    }
-
-    private static AgentRuntime applicableRuntime(HttpRequest request) {
-        if (ReentryGuard.isActive()) {
-            return null;
-        }
-        AgentRuntime runtime = AgentRuntime.current();
-        if (runtime == null || request == null || !runtime.endpoints().matches(request.uri())) {
-            return null;
-        }
-        return runtime;
     }
 }

@@ -1,7 +1,7 @@
 package dev.rtbe.agent.http.jdk.impl;
 
 import dev.rtbe.agent.call.AgentRuntime;
-import dev.rtbe.agent.wire.LlmRequest;
+import dev.rtbe.agent.call.Gate;
 import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -12,19 +12,38 @@ import java.util.concurrent.Flow;
 final class JdkRequests {
     private JdkRequests() {}
 
-    /** The request as it will be sent, its classification header value, and what its body says. */
+    /** The request as it will be sent, and as the gate sees it. */
     static final class Prepared {
+        final AgentRuntime runtime;
         final HttpRequest request;
-        final String headerValue;
-        final LlmRequest llmRequest;
+        final JdkRequestView view;
         /** How the request could be sent again, should the call be preempted. */
         final Resend resend;
+        /** A one-shot body to read before the call is decided, or null. */
+        final HttpRequest.BodyPublisher toCollect;
 
-        Prepared(HttpRequest request, String headerValue, LlmRequest llmRequest, Resend resend) {
+        Prepared(AgentRuntime runtime, HttpRequest request, JdkRequestView view, Resend resend,
+                 HttpRequest.BodyPublisher toCollect) {
+            this.runtime = runtime;
             this.request = request;
-            this.headerValue = headerValue;
-            this.llmRequest = llmRequest;
+            this.view = view;
             this.resend = resend;
+            this.toCollect = toCollect;
+        }
+
+        /** Starts reading the one-shot body. */
+        BodyCollector collect() {
+            return BodyCollector.start(toCollect, runtime.settings().requestMaxBodyBytes());
+        }
+
+        /** The same request once its body was read: sent from what was read, seen with it. */
+        Prepared collected(BodyCollector body) {
+            if (body.overLimit()) {
+                Gate.bodyOverLimit("jdk-httpclient", runtime.settings().requestMaxBodyBytes() + 1L);
+            }
+            HttpRequest sent = withBody(request, body.toSend());
+            return new Prepared(runtime, sent, view.withBody(body.bytes()),
+                    resendOf(sent, runtime.settings().preemptionMaxBodyBytes()), null);
         }
     }
 
@@ -40,15 +59,32 @@ final class JdkRequests {
 
     static Prepared prepare(AgentRuntime runtime, HttpRequest request) {
         String headerName = runtime.classifier().headerName();
-        String headerValue = request.headers().firstValue(headerName).orElse(null);
-        byte[] body = peekBody(request, runtime.inspector().maxBodyBytes());
-        LlmRequest llm = runtime.inspector().inspect(request.uri().getRawPath(), body);
         HttpRequest toSend = request;
-        if (headerValue != null && runtime.settings().classifyHeaderStrip()) {
+        if (request.headers().firstValue(headerName).isPresent() && runtime.settings().classifyHeaderStrip()) {
             toSend = withoutHeader(request, headerName);
         }
-        return new Prepared(toSend, headerValue, llm, resendOf(request, runtime.settings().preemptionMaxBodyBytes()));
+        HttpRequest.BodyPublisher body = request.bodyPublisher().orElse(null);
+        return new Prepared(runtime, toSend, new JdkRequestView(request, null),
+                resendOf(request, runtime.settings().preemptionMaxBodyBytes()),
+                isOneShot(body) && fits(body, runtime.settings().requestMaxBodyBytes()) ? body : null);
     }
+
+    /** Any body but none, an empty one, or the JDK's in-memory ones (which can be read again). */
+    private static boolean isOneShot(HttpRequest.BodyPublisher body) {
+        return body != null && !body.getClass().getName().equals(EMPTY) && !isRepeatableInMemory(body);
+    }
+
+    /** Worth reading: the length is unknown or within the limit; a longer body is said once and sent as it is. */
+    private static boolean fits(HttpRequest.BodyPublisher body, int maxBytes) {
+        long length = body.contentLength();
+        if (length > maxBytes) {
+            Gate.bodyOverLimit("jdk-httpclient", length);
+            return false;
+        }
+        return maxBytes > 0;
+    }
+
+    private static final String EMPTY = "jdk.internal.net.http.RequestPublishers$EmptyPublisher";
 
     /**
      * No body, or one of the JDK's in-memory publishers within the limit: those publish the same
@@ -58,7 +94,7 @@ final class JdkRequests {
      */
     static Resend resendOf(HttpRequest request, int maxBytes) {
         HttpRequest.BodyPublisher publisher = request.bodyPublisher().orElse(null);
-        if (publisher == null || publisher.getClass().getName().equals("jdk.internal.net.http.RequestPublishers$EmptyPublisher")) {
+        if (publisher == null || publisher.getClass().getName().equals(EMPTY)) {
             return Resend.AS_IS;
         }
         long length = publisher.contentLength();

@@ -1,16 +1,13 @@
 package dev.rtbe.agent.http.okhttp.impl;
 
-import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
 import dev.rtbe.agent.call.ReentryGuard;
+import dev.rtbe.agent.call.RequestView;
 import dev.rtbe.agent.scheduler.Permit;
 import java.io.IOException;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import okhttp3.Call;
 import okhttp3.Callback;
 
@@ -20,64 +17,52 @@ import okhttp3.Callback;
  * on failure and a response whose body releases the slot. Nothing here blocks a thread.
  */
 final class AsyncGate {
-    /** Continues a call that had to wait, off the thread that released the slot. */
-    private static final ExecutorService DISPATCH = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "rtbe-okhttp-dispatch");
-        t.setDaemon(true);
-        return t;
-    });
-
     private AsyncGate() {}
 
     /** False: not ours, the original runs; true: the call is taken over. */
     static boolean enqueue(Call call, Callback callback) {
-        AgentRuntime runtime = OkHttpRequests.applicableRuntime(call.request());
-        if (runtime == null || callback == null || call.isExecuted() || call.isCanceled()) {
+        if (callback == null || call.isExecuted() || call.isCanceled()) {
             return false;
         }
-        GatedCall gated;
-        try {
-            gated = OkHttpRequests.begin(runtime, call.request());
-        } catch (RuntimeException agentFault) {
+        OkHttpRequestView view = new OkHttpRequestView(call);
+        GatedCall gated = Gate.begin(view);
+        if (gated == null) {
             return false;
         }
-        long timeoutNanos = CallTimeouts.of(call);
-        CompletableFuture<Permit> permit = gated.acquireAsync(CallTimeouts.asWaitLimit(timeoutNanos));
+        CompletableFuture<Permit> permit = Gate.acquire(gated, view);
         Cancellations.register(call, () -> {
             gated.finish(Outcome.CANCELLED, null);
             permit.cancel(false);
         });
-        if (permit.isDone()) {
-            proceed(call, callback, gated, permit, timeoutNanos); // the usual case: a free slot
-        } else {
-            if (call.isCanceled()) {
-                Cancellations.cancelled(call);
-            }
-            permit.whenCompleteAsync((p, e) -> proceed(call, callback, gated, permit, timeoutNanos), DISPATCH);
+        if (!permit.isDone() && call.isCanceled()) {
+            Cancellations.cancelled(call);
         }
+        Gate.whenDecided(permit, null, () -> proceed(call, callback, gated, permit, view));
         return true;
     }
 
     private static void proceed(Call call, Callback callback, GatedCall gated, CompletableFuture<Permit> permit,
-                                long timeoutNanos) {
-        Permit granted;
-        try {
-            granted = permit.join();
-        } catch (CancellationException e) {
+                                OkHttpRequestView view) {
+        if (permit.isCancelled()) {
             enqueueOriginal(call, callback); // cancelled while queued: OkHttp reports it as it always does
             return;
-        } catch (CompletionException e) {
-            IOException failure = CallTimeouts.asIoFailure(e.getCause());
-            DISPATCH.execute(() -> fail(callback, call, failure)); // OkHttp never calls back on the caller's thread
+        }
+        Exception refused = Gate.failureOf(permit, view);
+        if (refused != null) {
+            IOException failure = RequestView.asIoFailure(refused);
+            Gate.dispatch().execute(() -> fail(callback, call, failure)); // OkHttp never calls back on the caller's thread
             return;
         }
         if (gated.isFinished()) {
             enqueueOriginal(call, callback); // cancelled as the slot arrived
             return;
         }
-        CallTimeouts.deductWait(call, timeoutNanos, granted.queueWaitNanos());
+        CallTimeouts.deductWait(call, view.timeoutNanos, permit.join().queueWaitNanos());
         try {
-            enqueueOriginal(call, new GatedCallback(callback, gated));
+            Gate.send(gated, () -> {
+                call.enqueue(new GatedCallback(callback, gated));
+                return null;
+            });
         } catch (RuntimeException | Error e) {
             gated.finish(Outcome.FAILED, e);
             throw e;

@@ -1,15 +1,12 @@
 package dev.rtbe.agent.http.okhttp.impl;
 
-import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
 import dev.rtbe.agent.call.ReentryGuard;
-import dev.rtbe.agent.http.okhttp.ExecuteOutcome;
+import dev.rtbe.agent.http.AdviceOutcome;
 import dev.rtbe.agent.scheduler.Permit;
-import java.io.InterruptedIOException;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import okhttp3.Call;
 import okhttp3.Response;
 
@@ -23,20 +20,17 @@ import okhttp3.Response;
 final class BlockingGate {
     private BlockingGate() {}
 
-    /** Null: not ours, the original runs; otherwise an {@link ExecuteOutcome}. */
+    /** Null: not ours, the original runs; otherwise an {@link AdviceOutcome}. */
     static Object execute(Call call) {
-        AgentRuntime runtime = OkHttpRequests.applicableRuntime(call.request());
-        if (runtime == null || call.isExecuted() || call.isCanceled()) {
+        if (call.isExecuted() || call.isCanceled()) {
             return null; // OkHttp's own checks and messages apply
         }
-        GatedCall gated;
-        try {
-            gated = OkHttpRequests.begin(runtime, call.request());
-        } catch (RuntimeException agentFault) {
-            return null; // fail open: the call goes out ungated
+        OkHttpRequestView view = new OkHttpRequestView(call);
+        GatedCall gated = Gate.begin(view);
+        if (gated == null) {
+            return null;
         }
-        long timeoutNanos = CallTimeouts.of(call);
-        CompletableFuture<Permit> permit = gated.acquireAsync(CallTimeouts.asWaitLimit(timeoutNanos));
+        CompletableFuture<Permit> permit = Gate.acquire(gated, view);
         Cancellations.register(call, () -> {
             gated.finish(Outcome.CANCELLED, null);
             permit.cancel(false);
@@ -44,39 +38,27 @@ final class BlockingGate {
         if (call.isCanceled()) {
             Cancellations.cancelled(call); // cancelled before the action was registered
         }
-        try {
-            Permit granted = permit.get();
-            CallTimeouts.deductWait(call, timeoutNanos, granted.queueWaitNanos());
-        } catch (InterruptedException e) {
-            permit.cancel(false);
-            gated.finish(Outcome.REJECTED, e);
-            Thread.currentThread().interrupt(); // the waiter left; the interrupt stays visible
-            InterruptedIOException interrupted = new InterruptedIOException("interrupted while waiting for a slot");
-            interrupted.initCause(e);
-            return ExecuteOutcome.failed(interrupted);
-        } catch (CancellationException e) {
-            return runOriginal(call); // cancelled while queued: OkHttp reports it as it always does
-        } catch (ExecutionException e) {
-            return ExecuteOutcome.failed(CallTimeouts.asIoFailure(e.getCause()));
+        Exception refused = Gate.await(gated, view, permit);
+        if (refused != null) {
+            // Cancelled while queued: OkHttp reports it as it always does.
+            return call.isCanceled() ? runOriginal(call) : AdviceOutcome.failed(refused);
         }
-        ReentryGuard.enter();
+        CallTimeouts.deductWait(call, view.timeoutNanos, permit.join().queueWaitNanos());
         try {
-            Response response = call.execute();
-            return ExecuteOutcome.of(GatedResponses.gate(response, gated));
+            Response response = Gate.send(gated, call::execute);
+            return AdviceOutcome.of(GatedResponses.gate(response, gated, call));
         } catch (Throwable e) {
             gated.finish(Outcome.FAILED, e);
-            return ExecuteOutcome.failed(e);
-        } finally {
-            ReentryGuard.exit();
+            return AdviceOutcome.failed(e);
         }
     }
 
-    private static ExecuteOutcome runOriginal(Call call) {
+    private static AdviceOutcome runOriginal(Call call) {
         ReentryGuard.enter();
         try {
-            return ExecuteOutcome.of(call.execute());
+            return AdviceOutcome.of(call.execute());
         } catch (Throwable e) {
-            return ExecuteOutcome.failed(e);
+            return AdviceOutcome.failed(e);
         } finally {
             ReentryGuard.exit();
         }

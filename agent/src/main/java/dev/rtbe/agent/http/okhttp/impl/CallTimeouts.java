@@ -1,9 +1,5 @@
 package dev.rtbe.agent.http.okhttp.impl;
 
-import dev.rtbe.agent.scheduler.QueueTimeoutException;
-import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 
@@ -23,27 +19,10 @@ final class CallTimeouts {
         }
     }
 
-    static Duration asWaitLimit(long timeoutNanos) {
-        return timeoutNanos > 0 ? Duration.ofNanos(timeoutNanos) : null;
-    }
-
     /** Leaves the exchange only what the queue wait did not use. */
     static void deductWait(Call call, long timeoutNanos, long waitedNanos) {
         if (timeoutNanos > 0 && waitedNanos > 0) {
             call.timeout().timeout(Math.max(1, timeoutNanos - waitedNanos), TimeUnit.NANOSECONDS);
         }
-    }
-
-    /** A failure to get a slot, as OkHttp reports its own: its call timeout is "timeout". */
-    static IOException asIoFailure(Throwable error) {
-        if (error instanceof QueueTimeoutException && ((QueueTimeoutException) error).isCallTimeout()) {
-            InterruptedIOException timeout = new InterruptedIOException("timeout: " + error.getMessage());
-            timeout.initCause(error);
-            return timeout;
-        }
-        if (error instanceof IOException) {
-            return (IOException) error;
-        }
-        return new IOException("rtbe: could not get a slot: " + error, error);
     }
 }

@@ -36,7 +36,7 @@ final class GatedCallback implements Callback, OkHttpBridge.GatedCallback {
 
     @Override
     public void onResponse(Call call, Response response) throws IOException {
-        Response gatedResponse = GatedResponses.gate(response, gated);
+        Response gatedResponse = GatedResponses.gate(response, gated, call);
         int depth = Unguarded.suspend();
         try {
             delegate.onResponse(call, gatedResponse);

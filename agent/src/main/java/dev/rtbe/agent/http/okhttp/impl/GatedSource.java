@@ -16,11 +16,14 @@ final class GatedSource extends ForwardingSource {
     /** Keeps the body reachable while its source is: the GC safety net is registered on the body. */
     @SuppressWarnings("unused")
     private final Object owner;
+    /** Cancels the OkHttp call: a close before the end stops the exchange. */
+    private final Runnable cancel;
 
-    GatedSource(Source delegate, GatedCall gated, Object owner) {
+    GatedSource(Source delegate, GatedCall gated, Object owner, Runnable cancel) {
         super(delegate);
         this.gated = gated;
         this.owner = owner;
+        this.cancel = cancel;
     }
 
     @Override
@@ -53,10 +56,14 @@ final class GatedSource extends ForwardingSource {
 
     @Override
     public void close() throws IOException {
+        boolean early = !gated.isFinished();
         try {
+            if (early) {
+                cancel.run(); // the connection is closed, not drained or kept for reuse
+            }
             super.close();
         } finally {
-            gated.finish(Outcome.CLOSED, null);
+            gated.finish(early ? Outcome.CANCELLED : Outcome.CLOSED, null);
         }
     }
 }

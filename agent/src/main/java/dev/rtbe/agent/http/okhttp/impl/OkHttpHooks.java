@@ -28,7 +28,7 @@ public final class OkHttpHooks implements OkHttpBridge.Hooks {
     }
 
     @Override
-    public Object stripHeader(Object request) {
-        return OkHttpRequests.withoutClassificationHeader((Request) request);
+    public Object asSent(Object request) {
+        return OkHttpRequests.asSent((Request) request);
     }
 }

@@ -1,37 +1,18 @@
 package dev.rtbe.agent.http.okhttp.impl;
 
 import dev.rtbe.agent.call.AgentRuntime;
-import dev.rtbe.agent.call.GatedCall;
-import dev.rtbe.agent.wire.LlmRequest;
 import java.io.IOException;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okio.Buffer;
 
-/** What the agent reads from an OkHttp request: is it ours, how is it classified, the header strip. */
+/** What the agent reads from an OkHttp request: its in-memory body, the header strip. */
 final class OkHttpRequests {
     private OkHttpRequests() {}
 
-    /** The runtime when this request goes to a configured endpoint, else null. */
-    static AgentRuntime applicableRuntime(Request request) {
-        AgentRuntime runtime = AgentRuntime.current();
-        if (runtime == null || request == null || !targetsEndpoint(runtime, request.url())) {
-            return null;
-        }
-        return runtime;
-    }
-
     private static boolean targetsEndpoint(AgentRuntime runtime, HttpUrl url) {
         return runtime.endpoints().matches(url.scheme(), url.host(), url.port(), url.encodedPath());
-    }
-
-    /** Classifies the call on the calling thread, from its header, body and stack. */
-    static GatedCall begin(AgentRuntime runtime, Request request) {
-        String headerValue = request.header(runtime.classifier().headerName());
-        byte[] body = peekBody(request.body(), runtime.inspector().maxBodyBytes());
-        LlmRequest llm = runtime.inspector().inspect(request.url().encodedPath(), body);
-        return GatedCall.begin(runtime, request.url().uri(), llm, headerValue);
     }
 
     /**
@@ -57,7 +38,7 @@ final class OkHttpRequests {
         }
     }
 
-    private static boolean isInMemory(RequestBody body) {
+    static boolean isInMemory(RequestBody body) {
         String name = body.getClass().getName();
         return name.equals("okhttp3.RequestBody$1") || name.equals("okhttp3.RequestBody$2") // 3.x: ByteString, byte[]
                 || name.startsWith("okhttp3.RequestBody$Companion$toRequestBody$") // 4.x
@@ -65,18 +46,29 @@ final class OkHttpRequests {
     }
 
     /**
-     * The request without the classification header when it goes to an endpoint and stripping is
-     * on; null to send it unchanged. Called as the request enters the interceptor chain.
+     * The request as the server should see it, as it enters the interceptor chain: without the
+     * classification header (when it goes to an endpoint and stripping is on), and with the copy
+     * of a body read before the call was decided. Null to send it unchanged.
      */
-    static Request withoutClassificationHeader(Request request) {
+    static Request asSent(Request request) {
+        RequestBody copy = CollectedBodies.take(request);
         AgentRuntime runtime = AgentRuntime.current();
-        if (runtime == null || !runtime.settings().classifyHeaderStrip()) {
+        if (runtime == null) {
             return null;
         }
         String name = runtime.classifier().headerName();
-        if (request.header(name) == null || !targetsEndpoint(runtime, request.url())) {
+        boolean strip = runtime.settings().classifyHeaderStrip() && request.header(name) != null
+                && targetsEndpoint(runtime, request.url());
+        if (copy == null && !strip) {
             return null;
         }
-        return request.newBuilder().removeHeader(name).build();
+        Request.Builder sent = request.newBuilder();
+        if (strip) {
+            sent.removeHeader(name);
+        }
+        if (copy != null) {
+            sent.method(request.method(), copy);
+        }
+        return sent.build();
     }
 }

@@ -1,9 +1,8 @@
 package dev.rtbe.agent.http.reactornetty.impl;
 
 import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
-import dev.rtbe.agent.classify.Classification;
-import dev.rtbe.agent.wire.LlmRequest;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import java.net.InetSocketAddress;
@@ -19,49 +18,39 @@ import reactor.netty.http.client.HttpClientConfig;
  * classification header. Each subscription then starts a {@link GatedCall} of its own.
  */
 final class PreparedRequest {
-    final AgentRuntime runtime;
-    final URI uri;
     final HttpClient client;
     final ByteBufAllocator alloc;
-    private final LlmRequest llmRequest;
-    private final Classification classification;
+    private final Gate.Decision decision;
 
-    private PreparedRequest(AgentRuntime runtime, URI uri, HttpClient client, LlmRequest llmRequest,
-                            Classification classification) {
-        this.runtime = runtime;
-        this.uri = uri;
+    private PreparedRequest(HttpClient client, Gate.Decision decision) {
         this.client = client;
-        this.llmRequest = llmRequest;
-        this.classification = classification;
+        this.decision = decision;
         Object configured = client.configuration().options().get(ChannelOption.ALLOCATOR);
         this.alloc = configured instanceof ByteBufAllocator ? (ByteBufAllocator) configured : ByteBufAllocator.DEFAULT;
     }
 
     /** Null when the request does not go to a configured endpoint (or its target is not known yet). */
-    static PreparedRequest of(AgentRuntime runtime, HttpClient client) {
+    static PreparedRequest of(HttpClient client) {
         HttpClientConfig config = client.configuration();
-        URI uri = target(config);
-        if (uri == null || !runtime.endpoints().matches(uri)) {
+        Gate.Decision decision = Gate.decide(new ReactorRequestView(config));
+        if (decision == null) {
             return null;
         }
+        AgentRuntime runtime = decision.runtime();
         String headerName = runtime.classifier().headerName();
-        String headerValue = config.headers().get(headerName);
         HttpClient toSend = client;
-        if (headerValue != null && runtime.settings().classifyHeaderStrip()) {
+        if (config.headers().get(headerName) != null && runtime.settings().classifyHeaderStrip()) {
             toSend = client.headers(h -> h.remove(headerName));
         }
         if (runtime.settings().classifyHeaderStrip()) {
             // Headers set later (in the send callback, as Spring's WebClient does) are removed on the wire.
             toSend = toSend.doOnRequest((request, connection) -> HeaderStrip.install(connection, headerName));
         }
-        // The body is a publisher that may be one-shot: it is never read here, so the stream flag is unknown.
-        LlmRequest llm = runtime.inspector().inspect(uri.getRawPath(), null);
-        Classification decided = runtime.classifier().classify(headerValue, null);
-        return new PreparedRequest(runtime, uri, toSend, llm, decided);
+        return new PreparedRequest(toSend, decision);
     }
 
     GatedCall newCall() {
-        return GatedCall.classified(runtime, uri, llmRequest, classification);
+        return decision.start();
     }
 
     /**

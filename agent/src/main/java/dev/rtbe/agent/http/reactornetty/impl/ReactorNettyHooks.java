@@ -1,6 +1,5 @@
 package dev.rtbe.agent.http.reactornetty.impl;
 
-import dev.rtbe.agent.call.AgentRuntime;
 import dev.rtbe.agent.call.ReentryGuard;
 import dev.rtbe.agent.http.reactornetty.ReactorNettyBridge;
 import java.util.function.BiFunction;
@@ -28,12 +27,8 @@ public final class ReactorNettyHooks implements ReactorNettyBridge.Hooks {
         if (ReentryGuard.isActive() || !(receiver instanceof HttpClient)) {
             return null;
         }
-        AgentRuntime runtime = AgentRuntime.current();
-        if (runtime == null) {
-            return null;
-        }
         try {
-            PreparedRequest request = PreparedRequest.of(runtime, (HttpClient) receiver);
+            PreparedRequest request = PreparedRequest.of((HttpClient) receiver);
             return request == null ? null : gate(request, method, function);
         } catch (RuntimeException | LinkageError agentFault) {
             return null;
@@ -62,31 +57,31 @@ public final class ReactorNettyHooks implements ReactorNettyBridge.Hooks {
         private Responses() {}
 
         static ByteBufFlux content(PreparedRequest request) {
-            return ByteBufFlux.fromInbound(Gate.flux(request, end -> receiver(request, end).responseContent()
+            return ByteBufFlux.fromInbound(GatedExchange.flux(request, end -> receiver(request, end).responseContent()
                     .doOnNext(bytes -> BodyWatch.onBytes(end.call, bytes))), request.alloc);
         }
 
         static Mono<HttpClientResponse> headersOnly(PreparedRequest request) {
-            return Gate.mono(request, end -> receiver(request, end).response());
+            return GatedExchange.mono(request, end -> receiver(request, end).response());
         }
 
         static <V> Object withBody(PreparedRequest request,
                                    BiFunction<? super HttpClientResponse, ? super ByteBufFlux, ? extends Publisher<V>> fn) {
-            return Gate.flux(request, end -> receiver(request, end).response((response, body) ->
+            return GatedExchange.flux(request, end -> receiver(request, end).response((response, body) ->
                     fn.apply(response, ByteBufFlux.fromInbound(body.doOnNext(bytes -> BodyWatch.onBytes(end.call, bytes)),
                             request.alloc))));
         }
 
         static <V> Object single(PreparedRequest request,
                                  BiFunction<? super HttpClientResponse, ? super ByteBufMono, ? extends Mono<V>> fn) {
-            return Gate.mono(request, end -> receiver(request, end).responseSingle((response, body) ->
+            return GatedExchange.mono(request, end -> receiver(request, end).responseSingle((response, body) ->
                     fn.apply(response, ByteBufFlux.fromInbound(body.doOnNext(bytes -> BodyWatch.onBytes(end.call, bytes)),
                             request.alloc).aggregate())));
         }
 
         static <V> Object connection(PreparedRequest request,
                                      BiFunction<? super HttpClientResponse, ? super Connection, ? extends Publisher<V>> fn) {
-            return Gate.flux(request, end -> receiver(request, end).responseConnection((response, connection) -> {
+            return GatedExchange.flux(request, end -> receiver(request, end).responseConnection((response, connection) -> {
                 end.handOver(connection);
                 return fn.apply(response, connection);
             }));

@@ -1,30 +1,41 @@
-package dev.rtbe.agent.http.urlconnection;
+package dev.rtbe.agent.call;
 
-import dev.rtbe.agent.call.GatedCall;
-import dev.rtbe.agent.call.Outcome;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * The response body as the application reads it: bytes pass through unchanged (and are shown to
- * the call's watcher), and the call ends at end of stream, on close, or when a read fails.
- * Holds the connection, so the connection's garbage-collection safety net cannot fire while the
- * application still reads this stream.
+ * A response body as the application reads it, for every client whose body is an
+ * {@link InputStream}: bytes pass through unchanged (and are shown to the call's watcher), and the
+ * call ends at end of stream, on close, or when a read fails. Holds {@code owner} (the connection,
+ * the entity) so the owner's garbage-collection safety net cannot fire while the application
+ * still reads this stream.
  */
-final class GatedInputStream extends FilterInputStream {
+public final class GatedInputStream extends FilterInputStream {
     private final GatedCall call;
     @SuppressWarnings({"unused", "FieldCanBeLocal"}) // reachability only
-    private final Object connection;
+    private final Object owner;
     private final byte[] one = new byte[1];
+    /** Ends the exchange on the wire when the application closes before the end; or null. */
+    private final Runnable abort;
 
-    GatedInputStream(InputStream body, GatedCall call, Object connection) {
-        super(body);
-        this.call = call;
-        this.connection = connection;
+    public GatedInputStream(InputStream body, GatedCall call, Object owner) {
+        this(body, call, owner, null);
     }
 
-    boolean wraps(Object body) {
+    /**
+     * @param abort ends the exchange at once (closes the connection) so the server stops
+     *              generating; run when the application closes the stream before its end, in
+     *              place of the client's own close, which may read the rest of the body first
+     */
+    public GatedInputStream(InputStream body, GatedCall call, Object owner, Runnable abort) {
+        super(body);
+        this.call = call;
+        this.owner = owner;
+        this.abort = abort;
+    }
+
+    public boolean wraps(Object body) {
         return in == body;
     }
 
@@ -81,9 +92,24 @@ final class GatedInputStream extends FilterInputStream {
         return skipped;
     }
 
-    /** Closing releases the slot after the connection is closed, so the next call never overlaps it. */
+    /**
+     * Closing releases the slot after the connection is closed, so the next call never overlaps
+     * it. Closing before the end is the application giving the answer up: the exchange is aborted
+     * first (the server frees its slot on disconnect), never drained, and the call ends cancelled.
+     */
     @Override
     public void close() throws IOException {
+        if (abort != null && !call.isFinished()) {
+            try {
+                abort.run();
+                in.close();
+            } catch (IOException | RuntimeException closingAnAbortedExchange) {
+                // the exchange is over either way
+            } finally {
+                call.finish(Outcome.CANCELLED, null);
+            }
+            return;
+        }
         try {
             in.close();
         } finally {

@@ -1,11 +1,11 @@
 package dev.rtbe.agent.http.reactornetty.impl;
 
+import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
 import dev.rtbe.agent.call.ReentryGuard;
 import dev.rtbe.agent.scheduler.Permit;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -19,24 +19,20 @@ import reactor.core.scheduler.Schedulers;
  * the connection) only once the slot is granted, and ends the call at the exchange's end.
  * Cancelling while queued leaves the queue. Nothing here ever blocks a thread.
  */
-final class Gate {
+final class GatedExchange {
     /**
      * A grant that was not immediate arrives on the thread that released a slot (often an event
-     * loop finishing another response): the exchange is started from here instead.
+     * loop finishing another response): the exchange is started from the gate's dispatch instead.
      */
-    private static final Scheduler DISPATCH = Schedulers.fromExecutorService(Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "rtbe-dispatch");
-        t.setDaemon(true);
-        return t;
-    }), "rtbe-dispatch");
+    private static final Scheduler DISPATCH = Schedulers.fromExecutor(Gate.dispatch());
 
-    private Gate() {}
+    private GatedExchange() {}
 
     static <T> Flux<T> flux(PreparedRequest request, Function<CallEnd, Publisher<T>> exchange) {
         return Flux.defer(() -> {
             CallEnd end = new CallEnd(request.newCall());
             Publisher<T> original = build(exchange, end);
-            return ends(granted(end.call).thenMany(original), end);
+            return ends(granted(end.call).thenMany(Flux.from(original).doOnSubscribe(s -> end.call.onSent())), end);
         });
     }
 
@@ -44,7 +40,7 @@ final class Gate {
         return Mono.defer(() -> {
             CallEnd end = new CallEnd(request.newCall());
             Mono<T> original = build(exchange, end);
-            return ends(granted(end.call).then(original), end);
+            return ends(granted(end.call).then(original.doOnSubscribe(s -> end.call.onSent())), end);
         });
     }
 

@@ -1,0 +1,67 @@
+package dev.rtbe.agent.http.apache5.impl;
+
+import dev.rtbe.agent.call.RequestView;
+import dev.rtbe.agent.scheduler.QueueTimeoutException;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
+import org.apache.hc.core5.http.HttpRequest;
+
+/** An Apache HttpClient 5 request (classic or async) as the gate sees it; failures as the client reports them. */
+final class Apache5RequestView implements RequestView {
+    private final Object target;
+    private final HttpRequest request;
+
+    Apache5RequestView(Object target, HttpRequest request) {
+        this.target = target;
+        this.request = request;
+    }
+
+    @Override
+    public URI uri() {
+        return Apache5Requests.targetUri(target, request);
+    }
+
+    @Override
+    public String method() {
+        return request.getMethod();
+    }
+
+    @Override
+    public String header(String name) {
+        return Apache5Requests.headerValue(request, name);
+    }
+
+    @Override
+    public byte[] body(int maxBytes) {
+        byte[] inMemory = Apache5Requests.bodyOf(request, maxBytes);
+        if (inMemory == null && request instanceof ClassicHttpRequest) {
+            return ClassicBodies.read((ClassicHttpRequest) request, maxBytes); // the request then carries the copy
+        }
+        return inMemory;
+    }
+
+    @Override
+    public Duration ownTimeout() {
+        return Apache5Requests.ownTimeout(request);
+    }
+
+    /** The request's own timeout ending the wait reads as the pool's lease timeout. */
+    @Override
+    public Exception timeoutFailure(QueueTimeoutException e) {
+        ConnectionRequestTimeoutException timeout = new ConnectionRequestTimeoutException(e.getMessage());
+        timeout.initCause(e);
+        return timeout;
+    }
+
+    /** As the client reports a request aborted while it leases a connection. */
+    @Override
+    public Exception cancelledFailure(CancellationException e) {
+        InterruptedIOException aborted = new InterruptedIOException("Request aborted while waiting for a slot");
+        aborted.initCause(e);
+        return aborted;
+    }
+}
