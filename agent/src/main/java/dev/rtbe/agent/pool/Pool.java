@@ -32,7 +32,8 @@ public final class Pool implements PoolView {
     private final CapacityLearner learner; // null: N is fixed
     private final Consumer<String> log;
     private final AtomicInteger running = new AtomicInteger();
-    private final AtomicInteger appliedLimit;
+    /** N the server has confirmed (what the log, JMX and metrics show). */
+    private final AtomicInteger confirmedLimit;
     private final AtomicLong hiddenWaitTotalNanos = new AtomicLong();
     private final AtomicLong hiddenWaitCount = new AtomicLong();
     private volatile long lastHiddenWaitNanos = -1;
@@ -59,8 +60,8 @@ public final class Pool implements PoolView {
             b.preemption(preemptionGrace, preemptionMaxPerCall);
         }
         this.scheduler = new HybridScheduler(b.build(), clock);
-        this.learner = config.auto() ? new CapacityLearner(config.maxSlots(), QUIET_NANOS) : null;
-        this.appliedLimit = new AtomicInteger(start);
+        this.learner = config.auto() ? new CapacityLearner(config.maxSlots(), QUIET_NANOS, clock::nanoTime) : null;
+        this.confirmedLimit = new AtomicInteger(start);
     }
 
     /**
@@ -79,7 +80,7 @@ public final class Pool implements PoolView {
         this.scheduler = new HybridScheduler(SchedulerPolicy.builder(Integer.MAX_VALUE).rtReservedSlots(0)
                 .promotionAfter(null).build(), clock);
         this.learner = null;
-        this.appliedLimit = new AtomicInteger(Integer.MAX_VALUE);
+        this.confirmedLimit = new AtomicInteger(Integer.MAX_VALUE);
     }
 
     /** True for the pass-through of routes that run no model. */
@@ -123,9 +124,9 @@ public final class Pool implements PoolView {
         return learner == null ? "fixed" : "auto";
     }
 
-    /** N now: set, or learned so far. */
+    /** N now: set, or learned so far (without a probe's one extra call). */
     public int limit() {
-        return scheduler.policy().totalSlots();
+        return learner == null ? scheduler.policy().totalSlots() : confirmedLimit.get();
     }
 
     @Override
@@ -177,11 +178,18 @@ public final class Pool implements PoolView {
         }
     }
 
+    /**
+     * Gives the scheduler the learner's limit (which is one above the learned N while a probe is
+     * allowed) and logs a change of the learned N; probes themselves are not logged.
+     */
     private void apply(int next) {
-        int before = appliedLimit.getAndSet(next);
-        if (before != next) {
-            scheduler.setTotalSlots(appliedLimit.get());
-            log.accept("pool " + key + ": N " + before + " -> " + next + " (learned)");
+        int learned = learner.confirmedLimit();
+        // R as for the learned N: a probe's extra slot is open to batch calls too. (A no-op when
+        // neither changed.)
+        scheduler.setTotalSlots(next, learned - 1);
+        int before = confirmedLimit.getAndSet(learned);
+        if (before != learned) {
+            log.accept("pool " + key + ": N " + before + " -> " + learned + " (learned)");
         }
     }
 

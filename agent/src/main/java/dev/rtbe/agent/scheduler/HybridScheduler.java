@@ -92,14 +92,24 @@ public final class HybridScheduler {
      * @throws IllegalArgumentException if {@code n < 1}
      */
     public void setTotalSlots(int n) {
+        setTotalSlots(n, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #setTotalSlots(int)}, with R also at most {@code rtReservedCap}. A pool probing the
+     * server with one call above its learned N keeps the learned N's R, so the extra slot is open to
+     * batch calls as well (with R = N - 1 at the probe level, only an RT call could ever probe).
+     */
+    public void setTotalSlots(int n, int rtReservedCap) {
         if (n < 1) {
             throw new IllegalArgumentException("total slots must be >= 1, was " + n);
         }
+        int r = Math.max(0, Math.min(Math.min(configuredRtReserved, n - 1), rtReservedCap));
         Delivery delivery = null;
         lock.lock();
         try {
-            if (n != policy.totalSlots()) {
-                policy = policy.withTotalSlots(n, Math.min(configuredRtReserved, n - 1));
+            if (n != policy.totalSlots() || r != policy.rtReservedSlots()) {
+                policy = policy.withTotalSlots(n, r);
                 delivery = settle(clock.nanoTime());
             }
         } finally {

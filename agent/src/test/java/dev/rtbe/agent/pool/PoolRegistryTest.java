@@ -140,35 +140,55 @@ class PoolRegistryTest {
         assertEquals("auto", p.mode());
         assertEquals(1, p.limit());
         assertEquals(0, p.scheduler().policy().rtReservedSlots(), "R = min(1, N - 1)");
-        CompletableFuture<Permit> first = p.scheduler().acquireAsync(Priority.BE, null);
-        CompletableFuture<Permit> second = p.scheduler().acquireAsync(Priority.BE, null);
-        assertTrue(first.isDone());
-        assertFalse(second.isDone());
 
-        p.onCallEnd(1, 0, 1_000_000); // the only call ran at once: the server may take more
+        quietCall(p);
+        quietCall(p); // two quiet calls at N 1: one call above N may probe the server
+        assertEquals(2, p.scheduler().policy().totalSlots(), "the scheduler lets one probe call in");
+        assertEquals(1, p.limit(), "a probe is not a learned N");
+        assertEquals(0, p.scheduler().policy().rtReservedSlots(), "the probe's slot is open to batch calls");
+        assertEquals(1, p.callStarted());
+        assertEquals(2, p.callStarted()); // the probe
+        assertEquals(1, p.scheduler().policy().totalSlots(), "the probe is out: N is back until its result");
+        p.onCallEnd(2, 0, 1_000_000); // the probe did not wait inside the server
+        p.callEnded();
         assertEquals(2, p.limit());
-        assertEquals(1, p.scheduler().policy().rtReservedSlots());
-        assertFalse(second.isDone(), "N 2 with R 1 keeps one slot for RT");
+        assertEquals(1, p.scheduler().policy().rtReservedSlots(), "R comes back with N 2");
+        p.onCallEnd(1, 0, 1_000_000);
+        p.callEnded();
+
+        p.callStarted();
+        p.callStarted();
         p.onCallEnd(2, 0, 1_000_000);
-        assertEquals(2, p.limit(), "N calls at N must pass before it grows again");
-        p.onCallEnd(2, 0, 1_000_000);
+        p.onCallEnd(2, 0, 1_000_000); // two quiet calls at N 2
+        p.callEnded();
+        p.callEnded();
+        p.callStarted();
+        p.callStarted();
+        p.callStarted(); // the probe at 3
+        p.onCallEnd(3, 0, 1_000_000);
         assertEquals(3, p.limit());
-        assertTrue(second.isDone(), "a larger N grants waiters at once");
-        p.onCallEnd(3, 0, 1_000_000);
-        p.onCallEnd(3, 0, 1_000_000);
+        p.callStarted(); // a fourth call cannot be a probe: the ceiling is 3
         p.onCallEnd(3, 0, 1_000_000);
         assertEquals(3, p.limit(), "never above rtbe.slots.max");
         p.onCallEnd(3, Duration.ofSeconds(2).toNanos(), 1_000_000);
-        assertEquals(2, p.limit(), "a call waited inside the server with N running: N shrinks");
+        assertEquals(2, p.limit(), "a call waited inside the server with 3 running: N shrinks");
+        for (int i = 0; i < 4; i++) {
+            p.callEnded();
+        }
         assertEquals(List.of("pool localhost:11434/llama3.2:latest: N 1 -> 2 (learned)",
                 "pool localhost:11434/llama3.2:latest: N 2 -> 3 (learned)",
                 "pool localhost:11434/llama3.2:latest: N 3 -> 2 (learned)"),
                 log.stream().filter(l -> l.contains("learned")).collect(Collectors.toList()));
         assertEquals(Duration.ofSeconds(2).toNanos(), p.lastHiddenWaitNanos());
-        assertEquals(Duration.ofSeconds(2).toNanos() / 7, p.meanHiddenWaitNanos());
-        assertFalse(p.outsideCallsDetected());
-        first.join().release();
-        second.join().release();
+        assertEquals(Duration.ofSeconds(2).toNanos() / 9, p.meanHiddenWaitNanos());
+        assertTrue(p.outsideCallsDetected(), "3 had run quietly before: now someone else holds a slot");
+    }
+
+    /** One call alone in the pool that did not wait inside the server. */
+    private static void quietCall(Pool p) {
+        int k = p.callStarted();
+        p.onCallEnd(k, 0, 1_000_000);
+        p.callEnded();
     }
 
     @Test

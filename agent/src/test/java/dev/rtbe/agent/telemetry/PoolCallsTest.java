@@ -250,11 +250,26 @@ class PoolCallsTest {
         assertFalse(waits.isDone(), "auto starts at N 1");
         complete(first, FINAL_AT_ONCE);
         assertTrue(waits.isDone());
-        assertEquals(2, first.pool().limit(), "the pool's only call started at once: N grows");
+        complete(second, FINAL_AT_ONCE); // two quiet calls at N 1: one call above N may probe the server
+        assertEquals(1, first.pool().limit(), "a probe is not a learned N");
+
+        GatedCall third = call(LOCAL, "/api/chat", generate("llama3.2"), "be");
+        third.acquire(null);
+        GatedCall probe = call(LOCAL, "/api/chat", generate("llama3.2"), "be");
+        CompletableFuture<Permit> probeGrant = probe.acquireAsync(null);
+        assertTrue(probeGrant.isDone(), "one call above N 1: the probe");
+        GatedCall fifth = call(LOCAL, "/api/chat", generate("llama3.2"), "be");
+        CompletableFuture<Permit> fifthGrant = fifth.acquireAsync(null);
+        assertFalse(fifthGrant.isDone(), "one probe at a time");
+        complete(probe, FINAL_AT_ONCE); // it ran beside the third call and did not wait inside the server
+        assertEquals(2, first.pool().limit(), "the server ran 2 at once: N 2");
+        assertFalse(fifthGrant.isDone(), "with N 2, R 1 keeps a slot for RT");
         assertEquals("auto", first.pool().mode());
         assertTrue(log.toString(StandardCharsets.UTF_8)
                 .contains("[rtbe] pool localhost:11434/llama3.2:latest: N 1 -> 2 (learned)"), log::toString);
-        complete(second, FINAL_AT_ONCE);
+        complete(third, FINAL_AT_ONCE);
+        assertTrue(fifthGrant.isDone());
+        complete(fifth, FINAL_AT_ONCE);
         assertEquals(0, first.pool().snapshot().inFlight());
     }
 
