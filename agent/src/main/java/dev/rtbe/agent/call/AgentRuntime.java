@@ -3,7 +3,8 @@ package dev.rtbe.agent.call;
 import dev.rtbe.agent.classify.Classifier;
 import dev.rtbe.agent.config.PreemptionMode;
 import dev.rtbe.agent.config.Settings;
-import dev.rtbe.agent.scheduler.HybridScheduler;
+import dev.rtbe.agent.ledger.LedgerFactory;
+import dev.rtbe.agent.ledger.SlotLedger;
 import dev.rtbe.agent.scheduler.SchedulerClock;
 import dev.rtbe.agent.scheduler.SchedulerPolicy;
 import dev.rtbe.agent.scheduler.Priority;
@@ -21,7 +22,8 @@ public final class AgentRuntime {
     static final int CAPTURE_LIMIT = 16 * 1024;
 
     private final Settings settings;
-    private final HybridScheduler scheduler;
+    private final LedgerFactory ledgers;
+    private final SlotLedger scheduler;
     private final Classifier classifier;
     private final EndpointMatcher endpoints;
     private final RequestInspector inspector;
@@ -32,7 +34,9 @@ public final class AgentRuntime {
 
     public AgentRuntime(Settings settings, SchedulerClock clock, AgentLog log) {
         this.settings = settings;
-        this.scheduler = new HybridScheduler(policyOf(settings), clock);
+        this.ledgers = LedgerFactory.create(settings, clock, log);
+        // One pool for now: the first endpoint's server, any model.
+        this.scheduler = ledgers.ledger(LedgerFactory.serverOf(settings), LedgerFactory.ANY_MODEL, policyOf(settings));
         this.classifier = new Classifier(settings);
         this.inspector = new RequestInspector(RequestInspector.DEFAULT_MAX_BODY_BYTES,
                 settings.captureContent() ? CAPTURE_LIMIT : 0);
@@ -74,8 +78,13 @@ public final class AgentRuntime {
         return settings;
     }
 
-    public HybridScheduler scheduler() {
+    public SlotLedger scheduler() {
         return scheduler;
+    }
+
+    /** Makes the ledgers (local or shared by a fleet) and knows the coordination mode. */
+    public LedgerFactory ledgers() {
+        return ledgers;
     }
 
     public Classifier classifier() {

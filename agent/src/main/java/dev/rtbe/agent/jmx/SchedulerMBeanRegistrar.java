@@ -2,7 +2,7 @@ package dev.rtbe.agent.jmx;
 
 import dev.rtbe.agent.call.AgentLog;
 import dev.rtbe.agent.call.AgentRuntime;
-import dev.rtbe.agent.scheduler.HybridScheduler;
+import dev.rtbe.agent.ledger.SlotLedger;
 import dev.rtbe.agent.scheduler.Priority;
 import java.lang.management.ManagementFactory;
 import java.util.Map;
@@ -27,7 +27,7 @@ public final class SchedulerMBeanRegistrar {
     }
 
     private static final class SchedulerView implements SchedulerMXBean {
-        private final HybridScheduler scheduler;
+        private final SlotLedger scheduler;
         private final Map<String, String> settings;
 
         SchedulerView(AgentRuntime runtime) {

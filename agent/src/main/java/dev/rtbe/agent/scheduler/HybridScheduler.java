@@ -1,5 +1,6 @@
 package dev.rtbe.agent.scheduler;
 
+import dev.rtbe.agent.ledger.SlotLedger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * arrival time for aging. A call preempted {@code maxPreemptionsPerCall} times is immune, so
  * every batch call finishes.
  */
-public final class HybridScheduler {
+public final class HybridScheduler implements SlotLedger, Permit.Owner {
     private final SchedulerPolicy policy;
     private final SchedulerClock clock;
     private final ReentrantLock lock = new ReentrantLock();
@@ -63,10 +64,12 @@ public final class HybridScheduler {
         this.clock = clock;
     }
 
+    @Override
     public SchedulerPolicy policy() {
         return policy;
     }
 
+    @Override
     public SchedulerClock clock() {
         return clock;
     }
@@ -78,6 +81,7 @@ public final class HybridScheduler {
      * @throws InterruptedException if interrupted while waiting; the waiter has left the queue
      * @throws SchedulerRejectedException if the queue is full or a wait limit passed
      */
+    @Override
     public Permit acquire(Priority priority, Duration timeout)
             throws InterruptedException, SchedulerRejectedException {
         return await(priority, timeout, null);
@@ -94,12 +98,14 @@ public final class HybridScheduler {
      * @throws IllegalArgumentException if {@code preempted} was not preempted
      * @throws IllegalStateException if {@code preempted} was re-acquired already
      */
+    @Override
     public Permit reacquire(Permit preempted, Duration timeout)
             throws InterruptedException, SchedulerRejectedException {
         return await(Priority.BE, timeout, requirePreempted(preempted));
     }
 
     /** As {@link #reacquire}, without blocking (see {@link #acquireAsync}). */
+    @Override
     public CompletableFuture<Permit> reacquireAsync(Permit preempted, Duration timeout) {
         return asFuture(admit(Priority.BE, timeout, requirePreempted(preempted)));
     }
@@ -147,6 +153,7 @@ public final class HybridScheduler {
      * same moment passes on to the next waiter. Continuations attached to the future may run on
      * the thread that released the slot, so keep them short or make them async.
      */
+    @Override
     public CompletableFuture<Permit> acquireAsync(Priority priority, Duration timeout) {
         return asFuture(admit(priority, timeout, null));
     }
@@ -164,6 +171,7 @@ public final class HybridScheduler {
     }
 
     /** Takes a slot if one may be taken right now without passing a waiter; otherwise null. */
+    @Override
     public Permit tryAcquire(Priority priority) {
         long now = clock.nanoTime();
         lock.lock();
@@ -175,6 +183,7 @@ public final class HybridScheduler {
         }
     }
 
+    @Override
     public SchedulerSnapshot snapshot() {
         long now = clock.nanoTime();
         lock.lock();
@@ -268,7 +277,8 @@ public final class HybridScheduler {
     }
 
     /** Called by {@link Permit#offerPreemption}. */
-    boolean offerPreemption(Permit permit, Runnable abort) {
+    @Override
+    public boolean offerPreemption(Permit permit, Runnable abort) {
         if (!policy.preemption() || permit.priority() != Priority.BE
                 || permit.preemptions() >= policy.maxPreemptionsPerCall() || abort == null) {
             return false;
@@ -290,7 +300,8 @@ public final class HybridScheduler {
     }
 
     /** Called by {@link Permit#withdrawPreemption}. */
-    boolean withdrawPreemption(Permit permit) {
+    @Override
+    public boolean withdrawPreemption(Permit permit) {
         lock.lock();
         try {
             if (permit.isPreempted()) {
@@ -319,7 +330,8 @@ public final class HybridScheduler {
     }
 
     /** Called once per permit, by {@link Permit#release()}. */
-    void onRelease(Permit permit) {
+    @Override
+    public void onRelease(Permit permit) {
         Delivery delivery;
         lock.lock();
         try {

@@ -2,7 +2,7 @@ package dev.rtbe.agent.telemetry;
 
 import dev.rtbe.agent.config.Settings;
 import dev.rtbe.agent.config.TelemetryExporter;
-import dev.rtbe.agent.scheduler.HybridScheduler;
+import dev.rtbe.agent.ledger.SlotLedger;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -54,7 +54,7 @@ public final class AgentTelemetry implements CallTelemetry {
      * The telemetry the settings ask for. {@code senderLoader} sees {@code java.net.http} and the
      * agent's JDK sender classes (null when not running from the agent jar).
      */
-    public static CallTelemetry create(Settings settings, HybridScheduler scheduler, ClassLoader senderLoader,
+    public static CallTelemetry create(Settings settings, SlotLedger scheduler, ClassLoader senderLoader,
                                        Consumer<String> warn) {
         TelemetryExporter kind = settings.telemetryExporter();
         OtelEnvironment env = OtelEnvironment.system();
