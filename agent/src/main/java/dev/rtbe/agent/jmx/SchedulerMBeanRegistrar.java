@@ -2,7 +2,10 @@ package dev.rtbe.agent.jmx;
 
 import dev.rtbe.agent.call.AgentLog;
 import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.ledger.LedgerFactory;
 import dev.rtbe.agent.ledger.SlotLedger;
+import dev.rtbe.agent.ledger.redis.RedisFleet;
+import dev.rtbe.agent.ledger.redis.RedisLedgerFactory;
 import dev.rtbe.agent.scheduler.Priority;
 import java.lang.management.ManagementFactory;
 import java.util.Map;
@@ -11,6 +14,7 @@ import javax.management.ObjectName;
 /** Registers the scheduler's MXBean on the platform MBean server. */
 public final class SchedulerMBeanRegistrar {
     public static final String NAME = "dev.rtbe:type=Scheduler";
+    public static final String COORDINATION = "dev.rtbe:type=Coordination";
 
     private SchedulerMBeanRegistrar() {}
 
@@ -20,6 +24,10 @@ public final class SchedulerMBeanRegistrar {
             javax.management.MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             if (!server.isRegistered(name)) {
                 server.registerMBean(new SchedulerView(runtime), name);
+            }
+            ObjectName coordination = new ObjectName(COORDINATION);
+            if (!server.isRegistered(coordination)) {
+                server.registerMBean(new CoordinationView(runtime.ledgers()), coordination);
             }
         } catch (Exception | LinkageError e) {
             log.warn("JMX view " + NAME + " not registered: " + e);
@@ -50,5 +58,24 @@ public final class SchedulerMBeanRegistrar {
         @Override public long getRtGranted() { return scheduler.snapshot().granted(Priority.RT); }
         @Override public long getBeGranted() { return scheduler.snapshot().granted(Priority.BE); }
         @Override public Map<String, String> getEffectiveSettings() { return settings; }
+    }
+
+    private static final class CoordinationView implements CoordinationMXBean {
+        private final LedgerFactory ledgers;
+        private final RedisFleet fleet;
+
+        CoordinationView(LedgerFactory ledgers) {
+            this.ledgers = ledgers;
+            this.fleet = ledgers instanceof RedisLedgerFactory ? ((RedisLedgerFactory) ledgers).fleet() : null;
+        }
+
+        @Override public String getMode() { return ledgers.mode(); }
+        @Override public String getJvmId() { return fleet == null ? "" : fleet.jvmId(); }
+        @Override public long getScriptCalls() { return fleet == null ? 0 : fleet.scriptCalls(); }
+        @Override public double getScriptMeanMillis() { return fleet == null ? 0 : fleet.scriptMeanMillis(); }
+        @Override public double getScriptMaxMillis() { return fleet == null ? 0 : fleet.scriptMaxMillis(); }
+        @Override public long getFallbacks() { return fleet == null ? 0 : fleet.fallbacks(); }
+        @Override public long getReassertions() { return fleet == null ? 0 : fleet.reassertions(); }
+        @Override public long getRecoveredNotices() { return fleet == null ? 0 : fleet.recoveredNotices(); }
     }
 }

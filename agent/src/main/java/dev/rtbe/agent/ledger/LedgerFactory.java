@@ -11,7 +11,8 @@ import java.util.Locale;
 
 /**
  * Makes the ledger of one pool, a (server, model) pair. In the default {@code local} mode each
- * pool gets its own in-process {@link HybridScheduler}.
+ * pool gets its own in-process {@link HybridScheduler}; with {@code rtbe.coordination=redis://...}
+ * the pools' ledgers are shared by the fleet through Redis.
  */
 public class LedgerFactory {
     /** The model part of a pool that stands for every model of its server. */
@@ -25,6 +26,9 @@ public class LedgerFactory {
 
     /** The factory the settings ask for. */
     public static LedgerFactory create(Settings settings, SchedulerClock clock, AgentLog log) {
+        if (!settings.coordination().isLocal()) {
+            return dev.rtbe.agent.ledger.redis.RedisLedgerFactory.start(settings, clock, log);
+        }
         return new LedgerFactory(clock);
     }
 
