@@ -17,6 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import redis.clients.jedis.ClientSetInfoConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -93,7 +94,9 @@ public final class RedisFleet implements AutoCloseable {
         this.log = log;
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(timeoutMillis).socketTimeoutMillis(timeoutMillis)
-                .database(target.database()).ssl(target.tls()).clientName("rtbe-" + jvmId);
+                .database(target.database()).ssl(target.tls()).clientName("rtbe-" + jvmId)
+                // no CLIENT SETINFO: the shaded jar carries no Jedis version file (it would send null)
+                .clientSetInfoConfig(ClientSetInfoConfig.DISABLED);
         if (user != null) {
             config.user(user);
         }
@@ -232,8 +235,13 @@ public final class RedisFleet implements AutoCloseable {
         }
         mode = Mode.FALLBACK;
         fallbacks.incrementAndGet();
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
         log.warn("coordination through " + target + " failed (" + script.name().toLowerCase(Locale.ROOT) + ": "
-                + e.getClass().getSimpleName() + ": " + e.getMessage() + "); admitting calls through the local "
+                + e.getClass().getSimpleName() + ": " + e.getMessage()
+                + (root == e ? "" : ", caused by " + root) + "); admitting calls through the local "
                 + "scheduler (rtbe.coordination.fallback=" + (share == 1 ? "local" : "share:" + share)
                 + ") and reconnecting in the background; running calls keep their slots");
         for (RedisLedger ledger : ledgers.values()) {

@@ -594,13 +594,28 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         }
     }
 
+    /**
+     * This JVM's view: the calls it holds slots for and has waiting (in Redis and, during or after a
+     * fallback, in the local scheduler), against the fleet's N and R as stored. Exact, never a stale
+     * copy of the fleet-wide counts.
+     */
     @Override
     public SchedulerSnapshot snapshot() {
-        if (!redis()) {
-            return fallback.snapshot();
+        int[] inFlight = new int[2];
+        int[] queued = new int[2];
+        for (Hold h : held.values()) {
+            inFlight[h.priority.ordinal()]++;
+        }
+        for (RedisWaiter w : waiting.values()) {
+            queued[w.priority.ordinal()]++;
+        }
+        SchedulerSnapshot local = fallback.snapshot();
+        for (Priority p : Priority.values()) {
+            inFlight[p.ordinal()] += local.inFlight(p);
+            queued[p.ordinal()] += local.queued(p);
         }
         int[] c = counts;
-        return new SchedulerSnapshot(c[4], c[5], new int[] {c[0], c[1]}, new int[] {c[2], c[3]}, 0,
+        return new SchedulerSnapshot(c[4], c[5], inFlight, queued, 0,
                 promotions.get(), array(granted), array(released), array(rejectedQueueFull), array(rejectedMaxWait),
                 array(rejectedCallTimeout), array(cancelled), preemptions.get(), preemptedSlotNanos.get());
     }

@@ -186,9 +186,9 @@ class RedisFleetTest {
         assertEquals(RedisFleet.Mode.REDIS, aFleet.mode());
         assertEquals(1, aFleet.reassertions(), "the call admitted in fallback is counted again, fleet-wide");
         RedisLedger b = jvm().ledger(POOL, policy(4));
-        Permit other = b.tryAcquire(BE);
-        assertNotNull(other);
-        assertEquals(2, b.snapshot().inFlight(), "Redis restarted empty, the counts were rebuilt");
+        assertNotNull(b.tryAcquire(BE));
+        assertNotNull(b.tryAcquire(BE));
+        assertNull(b.tryAcquire(BE), "Redis restarted empty, yet A's call counts: BE may hold N - R = 3 slots");
         assertTrue(new String(logged.toByteArray(), StandardCharsets.UTF_8).contains("works again"));
     }
 
