@@ -8,6 +8,8 @@ import dev.rtbe.agent.ledger.redis.EmbeddedRedis;
 import dev.rtbe.simulator.OllamaSimulator;
 import dev.rtbe.simulator.RequestRecord;
 import dev.rtbe.simulator.SimulatorConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -57,6 +59,35 @@ class FleetIT {
                     assertTrue(overtaken > 0, "RT call " + rt.header("X-Test-Id") + " overtook no queued batch call");
                 }
             }
+        }
+    }
+
+    @Test
+    void theSlotsOfAKilledJvmReturnWithinTheSessionTtl() throws Exception {
+        Path pidFile = Files.createTempFile("rtbe-fleet", ".pid");
+        try (EmbeddedRedis redis = new EmbeddedRedis();
+             OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(12).build())) {
+            String url = sim.baseUri().toString();
+            // the victim holds every slot BE may take (N - R = 3) with calls that would run for a minute
+            CompletableFuture<ForkedJvm.Result> victim = CompletableFuture.supplyAsync(() -> member(sim, redis)
+                    .property("rtbe.coordination.session-ttl", "2s")
+                    .run(FleetApp.class, url, "be", "3", "60000", "victim", pidFile.toString()));
+            sim.await(() -> sim.running() == N - 1, Duration.ofSeconds(60));
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            assertTrue(ProcessHandle.of(pid).orElseThrow().destroyForcibly()); // SIGKILL: no release, no goodbye
+            long killed = System.nanoTime();
+            assertTrue(victim.join().exitCode() != 0);
+            ForkedJvm.Result survivor = member(sim, redis).property("rtbe.coordination.session-ttl", "2s")
+                    .run(FleetApp.class, url, "be", "3", "100", "survivor");
+            assertEquals(0, survivor.exitCode(), survivor::toString);
+            assertTrue(survivor.lines("ERROR").isEmpty(), survivor::toString);
+            assertEquals("redis", survivor.value("MODE"), survivor::toString);
+            long firstStart = sim.records().stream().filter(r -> r.header("X-Test-Id").startsWith("survivor"))
+                    .mapToLong(RequestRecord::startNanos).min().orElseThrow();
+            // the victim's session (2 s) had to expire first; a heartbeat (every 2/3 s) then frees its slots
+            assertTrue(firstStart - killed < Duration.ofSeconds(30).toNanos(), "the dead JVM's slots never returned");
+        } finally {
+            Files.deleteIfExists(pidFile);
         }
     }
 

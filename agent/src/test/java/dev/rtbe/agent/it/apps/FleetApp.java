@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One JVM of a fleet: sends {@code count} calls of one class to the simulator, batch all at once
  * (async), real-time one after the other (streaming), and prints one line per call.
- * Args: base URL, be|rt, count, generation ms, a name for the X-Test-Id header.
+ * Args: base URL, be|rt, count, generation ms, a name for the X-Test-Id header[, a file to write the pid to].
  */
 public final class FleetApp {
     public static void main(String[] args) throws Exception {
@@ -20,6 +20,10 @@ public final class FleetApp {
         int count = Integer.parseInt(args[2]);
         long genMs = Long.parseLong(args[3]);
         String name = args[4];
+        if (args.length > 5) {
+            // tell the test who we are, so it can kill -9 this JVM while it holds slots
+            java.nio.file.Files.writeString(java.nio.file.Paths.get(args[5]), Long.toString(ProcessHandle.current().pid()));
+        }
         HttpClient client = HttpClient.newHttpClient();
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         for (int i = 0; i < count; i++) {
