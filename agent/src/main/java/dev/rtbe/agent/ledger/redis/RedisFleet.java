@@ -55,6 +55,7 @@ public final class RedisFleet implements AutoCloseable {
     private final JedisClientConfig subscriberConfig;
     /** Production: one daemon thread for scripts and heartbeats; tests: null (run on the caller). */
     private final ScheduledThreadPoolExecutor worker;
+    private volatile Thread workerThread;
     private final Map<String, RedisLedger> ledgers = new ConcurrentHashMap<>();
     private final Subscriber subscriber;
     private volatile Mode mode = Mode.REDIS;
@@ -110,6 +111,7 @@ public final class RedisFleet implements AutoCloseable {
             worker = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "rtbe-ledger");
                 t.setDaemon(true);
+                workerThread = t;
                 return t;
             });
         } else {
@@ -167,9 +169,12 @@ public final class RedisFleet implements AutoCloseable {
         return jvmId;
     }
 
-    /** Runs {@code task} after every script sent before it (on the caller's thread in tests). */
+    /**
+     * Runs {@code task} after every script sent before it (on the caller's thread in tests, and at
+     * once when already on the worker, e.g. in a continuation of a grant: queueing it there could wait on itself).
+     */
     void execute(Runnable task) {
-        if (worker == null) {
+        if (onWorker()) {
             task.run();
             return;
         }
@@ -188,7 +193,7 @@ public final class RedisFleet implements AutoCloseable {
 
     /** True on the thread where scripts run in order (every thread in tests). */
     boolean onWorker() {
-        return worker == null || Thread.currentThread().getName().equals("rtbe-ledger");
+        return worker == null || Thread.currentThread() == workerThread;
     }
 
     /**
@@ -348,6 +353,11 @@ public final class RedisFleet implements AutoCloseable {
         return subscriber.subscribed;
     }
 
+    /** How often the notice subscription was made: 1 plus the reconnections. */
+    public long subscriptions() {
+        return subscriber.subscriptions.get();
+    }
+
     String channel() {
         return prefix + ":jvm:" + jvmId;
     }
@@ -367,6 +377,7 @@ public final class RedisFleet implements AutoCloseable {
         private final Thread thread = new Thread(this, "rtbe-ledger-notices");
         private volatile boolean subscribed;
         private volatile boolean losing;
+        private final AtomicLong subscriptions = new AtomicLong();
         private volatile Jedis connection;
 
         void start() {
@@ -401,6 +412,7 @@ public final class RedisFleet implements AutoCloseable {
         @Override
         public void onSubscribe(String channel, int count) {
             subscribed = true;
+            subscriptions.incrementAndGet();
         }
 
         @Override

@@ -148,17 +148,17 @@ class RedisFleetTest {
         RedisLedger a = aFleet.ledger(POOL, policy(1));
         RedisFleet bFleet = jvm();
         RedisLedger b = bFleet.ledger(POOL, policy(1));
-        await(bFleet::subscribed, "B subscribed");
+        await(() -> bFleet.subscriptions() == 1, "B subscribed");
         try (Jedis admin = redis.client()) {
             assertTrue(admin.clientKill(ClientKillParams.clientKillParams().type(ClientType.PUBSUB)) >= 1);
         }
         Permit held = a.tryAcquire(RT);
         CompletableFuture<Permit> waiting = b.acquireAsync(RT, null);
-        await(bFleet::subscribed, "B subscribed again");
+        await(() -> bFleet.subscriptions() == 2, "B subscribed again");
         held.release();
-        await(waiting::isDone, "the grant arrived, by pub/sub or, had it been lost, by the mailbox");
-        bFleet.heartbeat();
+        await(waiting::isDone, "the grant arrived by pub/sub, with no heartbeat");
         assertEquals(RT, waiting.join().priority());
+        assertEquals(0, bFleet.recoveredNotices());
     }
 
     @Test
