@@ -572,8 +572,12 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
                         Long.toString(h.arrivalMillis)));
             }
         }
-        fallbackPermits.keySet().removeIf(Permit::isReleased);
+        // a preempted one stays until its call asks again (reacquire finds it here), but holds nothing
+        fallbackPermits.keySet().removeIf(p -> p.isReleased() && !p.isPreempted());
         for (Map.Entry<Permit, String> e : fallbackPermits.entrySet()) {
+            if (e.getKey().isReleased()) {
+                continue;
+            }
             out.addAll(Arrays.asList(pool, e.getKey().priority() == Priority.RT ? "hrt" : "hbe", e.getValue(), "0"));
         }
     }
