@@ -4,7 +4,8 @@ import dev.rtbe.agent.classify.Classifier;
 import dev.rtbe.agent.config.Settings;
 import dev.rtbe.agent.pool.Pool;
 import dev.rtbe.agent.pool.PoolRegistry;
-import dev.rtbe.agent.scheduler.HybridScheduler;
+import dev.rtbe.agent.ledger.LedgerFactory;
+import dev.rtbe.agent.ledger.SlotLedger;
 import dev.rtbe.agent.scheduler.SchedulerClock;
 import dev.rtbe.agent.telemetry.CallTelemetry;
 import dev.rtbe.agent.wire.RequestInspector;
@@ -22,6 +23,7 @@ public final class AgentRuntime {
     private final Settings settings;
     private final PoolRegistry pools;
     private final SchedulerClock clock;
+    private final LedgerFactory ledgers;
     private final Classifier classifier;
     private final EndpointMatcher endpoints;
     private final RequestInspector inspector;
@@ -33,7 +35,8 @@ public final class AgentRuntime {
     public AgentRuntime(Settings settings, SchedulerClock clock, AgentLog log) {
         this.settings = settings;
         this.clock = clock;
-        this.pools = new PoolRegistry(settings, clock, log::info);
+        this.ledgers = LedgerFactory.create(settings, clock, log);
+        this.pools = new PoolRegistry(settings, clock, log::info, ledgers);
         this.classifier = new Classifier(settings);
         this.inspector = new RequestInspector(settings.requestMaxBodyBytes(),
                 settings.captureContent() ? CAPTURE_LIMIT : 0);
@@ -69,7 +72,7 @@ public final class AgentRuntime {
      * The first server's default pool's scheduler: the one scheduler of a single-server, single-model
      * set-up (tests, the demo). Code that serves several pools reads {@link #pools()}.
      */
-    public HybridScheduler scheduler() {
+    public SlotLedger scheduler() {
         Pool p = pools.defaultPool(pools.servers().get(0));
         return p.scheduler();
     }
@@ -77,6 +80,11 @@ public final class AgentRuntime {
     /** The clock every pool's scheduler uses. */
     public SchedulerClock clock() {
         return clock;
+    }
+
+    /** Makes the ledgers (local or shared by a fleet) and knows the coordination mode. */
+    public LedgerFactory ledgers() {
+        return ledgers;
     }
 
     public Classifier classifier() {

@@ -111,6 +111,19 @@ public final class SettingDefinitions {
     public static final Setting<Boolean> LOG_CALLS = row("rtbe.log.calls", bool(), "false", null,
             "Print one line per scheduled call (class, queue wait, outcome) to stderr.");
 
+    public static final Setting<Coordination> COORDINATION = row("rtbe.coordination", Coordination.type(), "local", null,
+            "Where slots are counted: local (this JVM alone), or redis://host[:port][/db] (rediss:// for TLS) shared by every JVM of the fleet.");
+    public static final Setting<String> COORDINATION_FLEET = row("rtbe.coordination.fleet", Coordination.fleetName(), "default", null,
+            "The fleet: JVMs with the same name on the same Redis share the slots of each server.");
+    public static final Setting<Optional<String>> COORDINATION_USER = row("rtbe.coordination.user", Coordination.secret(), "none", null,
+            "Redis ACL user name; never printed.");
+    public static final Setting<Optional<String>> COORDINATION_PASSWORD = row("rtbe.coordination.password", Coordination.secret(), "none", null,
+            "Redis password; never printed.");
+    public static final Setting<Duration> COORDINATION_SESSION_TTL = row("rtbe.coordination.session-ttl", Coordination.sessionTtl(), "10s", null,
+            "How long a silent JVM keeps its slots: a JVM that dies frees them within this time. Heartbeats run every third of it.");
+    public static final Setting<Integer> COORDINATION_FALLBACK = row("rtbe.coordination.fallback", Coordination.fallback(), "local", null,
+            "While Redis cannot be reached: local (this JVM's N and R) or share:K (N/K and R/K, at least one slot).");
+
     private static final Map<String, Setting<?>> BY_NAME = index(false);
     private static final Map<String, Setting<?>> BY_ENV = index(true);
 

@@ -141,6 +141,19 @@ public final class Settings {
 
     public int requestMaxBodyBytes() { return get(REQUEST_MAX_BODY); }
 
+    public Coordination coordination() { return get(COORDINATION); }
+
+    public String coordinationFleet() { return get(COORDINATION_FLEET); }
+
+    public Optional<String> coordinationUser() { return get(COORDINATION_USER); }
+
+    public Optional<String> coordinationPassword() { return get(COORDINATION_PASSWORD); }
+
+    public Duration coordinationSessionTtl() { return get(COORDINATION_SESSION_TTL); }
+
+    /** K of share:K; 1 for local. */
+    public int coordinationFallbackShare() { return get(COORDINATION_FALLBACK); }
+
     public String classifyHeader() { return get(CLASSIFY_HEADER); }
 
     public boolean classifyHeaderStrip() { return get(CLASSIFY_HEADER_STRIP); }

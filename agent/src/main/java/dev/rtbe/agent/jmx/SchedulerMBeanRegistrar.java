@@ -4,6 +4,9 @@ import dev.rtbe.agent.call.AgentLog;
 import dev.rtbe.agent.call.AgentRuntime;
 import dev.rtbe.agent.pool.Pool;
 import dev.rtbe.agent.pool.PoolRegistry;
+import dev.rtbe.agent.ledger.LedgerFactory;
+import dev.rtbe.agent.ledger.redis.RedisFleet;
+import dev.rtbe.agent.ledger.redis.RedisLedgerFactory;
 import dev.rtbe.agent.scheduler.Priority;
 import dev.rtbe.agent.scheduler.SchedulerSnapshot;
 import java.lang.management.ManagementFactory;
@@ -23,6 +26,7 @@ import javax.management.ObjectName;
  */
 public final class SchedulerMBeanRegistrar {
     public static final String NAME = "dev.rtbe:type=Scheduler";
+    public static final String COORDINATION = "dev.rtbe:type=Coordination";
 
     private SchedulerMBeanRegistrar() {}
 
@@ -32,6 +36,10 @@ public final class SchedulerMBeanRegistrar {
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             if (!server.isRegistered(name)) {
                 server.registerMBean(new SchedulerView(runtime), name);
+            }
+            ObjectName coordination = new ObjectName(COORDINATION);
+            if (!server.isRegistered(coordination)) {
+                server.registerMBean(new CoordinationView(runtime.ledgers()), coordination);
             }
         } catch (Exception | LinkageError e) {
             log.warn("JMX view " + NAME + " not registered: " + e);
@@ -161,5 +169,24 @@ public final class SchedulerMBeanRegistrar {
         @Override public long getRtGranted() { return sum(all(), s -> s.granted(Priority.RT)); }
         @Override public long getBeGranted() { return sum(all(), s -> s.granted(Priority.BE)); }
         @Override public Map<String, String> getEffectiveSettings() { return settings; }
+    }
+
+    private static final class CoordinationView implements CoordinationMXBean {
+        private final LedgerFactory ledgers;
+        private final RedisFleet fleet;
+
+        CoordinationView(LedgerFactory ledgers) {
+            this.ledgers = ledgers;
+            this.fleet = ledgers instanceof RedisLedgerFactory ? ((RedisLedgerFactory) ledgers).fleet() : null;
+        }
+
+        @Override public String getMode() { return ledgers.mode(); }
+        @Override public String getJvmId() { return fleet == null ? "" : fleet.jvmId(); }
+        @Override public long getScriptCalls() { return fleet == null ? 0 : fleet.scriptCalls(); }
+        @Override public double getScriptMeanMillis() { return fleet == null ? 0 : fleet.scriptMeanMillis(); }
+        @Override public double getScriptMaxMillis() { return fleet == null ? 0 : fleet.scriptMaxMillis(); }
+        @Override public long getFallbacks() { return fleet == null ? 0 : fleet.fallbacks(); }
+        @Override public long getReassertions() { return fleet == null ? 0 : fleet.reassertions(); }
+        @Override public long getRecoveredNotices() { return fleet == null ? 0 : fleet.recoveredNotices(); }
     }
 }

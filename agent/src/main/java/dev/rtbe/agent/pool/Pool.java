@@ -3,6 +3,8 @@ package dev.rtbe.agent.pool;
 import dev.rtbe.agent.calibrate.CapacityLearner;
 import dev.rtbe.agent.config.PoolConfig;
 import dev.rtbe.agent.config.PreemptionMode;
+import dev.rtbe.agent.ledger.LedgerFactory;
+import dev.rtbe.agent.ledger.SlotLedger;
 import dev.rtbe.agent.scheduler.HybridScheduler;
 import dev.rtbe.agent.scheduler.Priority;
 import dev.rtbe.agent.scheduler.SchedulerClock;
@@ -28,7 +30,9 @@ public final class Pool implements PoolView {
     private final PoolKey key;
     private final PoolConfig config;
     private final boolean embedding;
-    private final HybridScheduler scheduler;
+    private final SlotLedger scheduler;
+    /** The same ledger when it is in-process: only then can auto N change it. */
+    private final HybridScheduler local;
     private final CapacityLearner learner; // null: N is fixed
     private final Consumer<String> log;
     private final AtomicInteger running = new AtomicInteger();
@@ -40,7 +44,7 @@ public final class Pool implements PoolView {
     private final AtomicBoolean waitedAtFixedN = new AtomicBoolean();
     private final AtomicBoolean outsideCalls = new AtomicBoolean();
 
-    Pool(PoolKey key, PoolConfig config, boolean embedding, SchedulerClock clock, Duration promotionAfter,
+    Pool(PoolKey key, PoolConfig config, boolean embedding, LedgerFactory ledgers, Duration promotionAfter,
          dev.rtbe.agent.scheduler.RtOrder rtOrder, Duration preemptionGrace, int preemptionMaxPerCall,
          Consumer<String> log) {
         this.key = key;
@@ -59,8 +63,14 @@ public final class Pool implements PoolView {
         if (config.preemption() == PreemptionMode.TRANSPARENT) {
             b.preemption(preemptionGrace, preemptionMaxPerCall);
         }
-        this.scheduler = new HybridScheduler(b.build(), clock);
-        this.learner = config.auto() ? new CapacityLearner(config.maxSlots(), QUIET_NANOS, clock::nanoTime) : null;
+        this.scheduler = ledgers.ledger(key.server(), key.model(), b.build());
+        this.local = scheduler instanceof HybridScheduler ? (HybridScheduler) scheduler : null;
+        boolean learn = config.auto() && local != null;
+        if (config.auto() && !learn) {
+            log.accept("pool " + key + ": slots.total=auto is not learned in fleet mode (the fleet's N is kept in"
+                    + " Redis); the pool runs with N=" + scheduler.policy().totalSlots() + ": set slots.total for it");
+        }
+        this.learner = learn ? new CapacityLearner(config.maxSlots(), QUIET_NANOS, scheduler.clock()::nanoTime) : null;
         this.confirmedLimit = new AtomicInteger(start);
     }
 
@@ -77,8 +87,9 @@ public final class Pool implements PoolView {
         this.config = null;
         this.embedding = false;
         this.log = log;
-        this.scheduler = new HybridScheduler(SchedulerPolicy.builder(Integer.MAX_VALUE).rtReservedSlots(0)
+        this.local = new HybridScheduler(SchedulerPolicy.builder(Integer.MAX_VALUE).rtReservedSlots(0)
                 .promotionAfter(null).build(), clock);
+        this.scheduler = local;
         this.learner = null;
         this.confirmedLimit = new AtomicInteger(Integer.MAX_VALUE);
     }
@@ -115,7 +126,7 @@ public final class Pool implements PoolView {
         return config;
     }
 
-    public HybridScheduler scheduler() {
+    public SlotLedger scheduler() {
         return scheduler;
     }
 
@@ -186,7 +197,7 @@ public final class Pool implements PoolView {
         int learned = learner.confirmedLimit();
         // R as for the learned N: a probe's extra slot is open to batch calls too. (A no-op when
         // neither changed.)
-        scheduler.setTotalSlots(next, learned - 1);
+        local.setTotalSlots(next, learned - 1);
         int before = confirmedLimit.getAndSet(learned);
         if (before != learned) {
             log.accept("pool " + key + ": N " + before + " -> " + learned + " (learned)");

@@ -1,5 +1,6 @@
 package dev.rtbe.agent.pool;
 
+import dev.rtbe.agent.ledger.LedgerFactory;
 import dev.rtbe.agent.config.Endpoint;
 import dev.rtbe.agent.config.PoolConfig;
 import dev.rtbe.agent.config.PoolOverrides;
@@ -29,6 +30,7 @@ public final class PoolRegistry {
     private final boolean byModel;
     private final PoolOverrides.Globals globals;
     private final SchedulerClock clock;
+    private final LedgerFactory ledgers;
     private final Consumer<String> log;
     private final Map<String, ServerPools> servers; // fixed at start: the servers of rtbe.endpoints
     private final List<Consumer<Pool>> listeners = new CopyOnWriteArrayList<>();
@@ -51,8 +53,15 @@ public final class PoolRegistry {
         }
     }
 
+    /** Pools with in-process ledgers (rtbe.coordination=local). */
     public PoolRegistry(Settings settings, SchedulerClock clock, Consumer<String> log) {
+        this(settings, clock, log, LedgerFactory.local(clock));
+    }
+
+    /** Pools whose ledgers {@code ledgers} makes: in-process, or shared by a fleet through Redis. */
+    public PoolRegistry(Settings settings, SchedulerClock clock, Consumer<String> log, LedgerFactory ledgers) {
         this.settings = settings;
+        this.ledgers = ledgers;
         this.byModel = settings.poolsByModel();
         this.globals = PoolOverrides.Globals.of(settings);
         this.clock = clock;
@@ -166,7 +175,7 @@ public final class PoolRegistry {
 
     private Pool newPool(PoolKey key, String model, boolean embedding) {
         PoolConfig config = settings.poolOverrides().resolve(globals, key.server(), model, embedding);
-        return new Pool(key, config, embedding, clock, settings.promotionAfter().orElse(null), settings.rtOrder(),
+        return new Pool(key, config, embedding, ledgers, settings.promotionAfter().orElse(null), settings.rtOrder(),
                 settings.preemptionGrace(), settings.preemptionMaxPerCall(), log);
     }
 

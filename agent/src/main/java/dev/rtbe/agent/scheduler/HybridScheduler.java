@@ -1,5 +1,6 @@
 package dev.rtbe.agent.scheduler;
 
+import dev.rtbe.agent.ledger.SlotLedger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +36,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>N may change at run time ({@link #setTotalSlots}), when it is learned from the server.
  */
-public final class HybridScheduler {
+public final class HybridScheduler implements SlotLedger, Permit.Owner {
     /** Replaced (never mutated) under the lock by {@link #setTotalSlots}; read freely. */
     private volatile SchedulerPolicy policy;
     /** R as configured: the current R is this, clamped to N - 1. */
@@ -70,6 +71,7 @@ public final class HybridScheduler {
     }
 
     /** The current policy: N and R as they are now (see {@link #setTotalSlots}). */
+    @Override
     public SchedulerPolicy policy() {
         return policy;
     }
@@ -118,6 +120,7 @@ public final class HybridScheduler {
         }
     }
 
+    @Override
     public SchedulerClock clock() {
         return clock;
     }
@@ -129,6 +132,7 @@ public final class HybridScheduler {
      * @throws InterruptedException if interrupted while waiting; the waiter has left the queue
      * @throws SchedulerRejectedException if the queue is full or a wait limit passed
      */
+    @Override
     public Permit acquire(Priority priority, Duration timeout)
             throws InterruptedException, SchedulerRejectedException {
         return await(priority, timeout, null);
@@ -145,12 +149,14 @@ public final class HybridScheduler {
      * @throws IllegalArgumentException if {@code preempted} was not preempted
      * @throws IllegalStateException if {@code preempted} was re-acquired already
      */
+    @Override
     public Permit reacquire(Permit preempted, Duration timeout)
             throws InterruptedException, SchedulerRejectedException {
         return await(Priority.BE, timeout, requirePreempted(preempted));
     }
 
     /** As {@link #reacquire}, without blocking (see {@link #acquireAsync}). */
+    @Override
     public CompletableFuture<Permit> reacquireAsync(Permit preempted, Duration timeout) {
         return asFuture(admit(Priority.BE, timeout, requirePreempted(preempted)));
     }
@@ -198,6 +204,7 @@ public final class HybridScheduler {
      * same moment passes on to the next waiter. Continuations attached to the future may run on
      * the thread that released the slot, so keep them short or make them async.
      */
+    @Override
     public CompletableFuture<Permit> acquireAsync(Priority priority, Duration timeout) {
         return asFuture(admit(priority, timeout, null));
     }
@@ -215,6 +222,7 @@ public final class HybridScheduler {
     }
 
     /** Takes a slot if one may be taken right now without passing a waiter; otherwise null. */
+    @Override
     public Permit tryAcquire(Priority priority) {
         long now = clock.nanoTime();
         lock.lock();
@@ -226,6 +234,7 @@ public final class HybridScheduler {
         }
     }
 
+    @Override
     public SchedulerSnapshot snapshot() {
         long now = clock.nanoTime();
         lock.lock();
@@ -319,7 +328,8 @@ public final class HybridScheduler {
     }
 
     /** Called by {@link Permit#offerPreemption}. */
-    boolean offerPreemption(Permit permit, Runnable abort) {
+    @Override
+    public boolean offerPreemption(Permit permit, Runnable abort) {
         if (!policy.preemption() || permit.priority() != Priority.BE
                 || permit.preemptions() >= policy.maxPreemptionsPerCall() || abort == null) {
             return false;
@@ -341,7 +351,8 @@ public final class HybridScheduler {
     }
 
     /** Called by {@link Permit#withdrawPreemption}. */
-    boolean withdrawPreemption(Permit permit) {
+    @Override
+    public boolean withdrawPreemption(Permit permit) {
         lock.lock();
         try {
             if (permit.isPreempted()) {
@@ -370,7 +381,8 @@ public final class HybridScheduler {
     }
 
     /** Called once per permit, by {@link Permit#release()}. */
-    void onRelease(Permit permit) {
+    @Override
+    public void onRelease(Permit permit) {
         Delivery delivery;
         lock.lock();
         try {

@@ -19,7 +19,22 @@ public final class Permit {
         }
     }
 
-    private final HybridScheduler scheduler;
+    /**
+     * Who minted a permit and takes its slot back: the in-process scheduler or a shared ledger.
+     * The permit calls it; callers of the ledger only ever call the permit.
+     */
+    public interface Owner {
+        /** Called once per permit, by {@link Permit#release()}. */
+        void onRelease(Permit permit);
+
+        /** Called by {@link Permit#offerPreemption}. */
+        boolean offerPreemption(Permit permit, Runnable abort);
+
+        /** Called by {@link Permit#withdrawPreemption}. */
+        boolean withdrawPreemption(Permit permit);
+    }
+
+    private final Owner scheduler;
     private final Priority priority;
     private final long arrivalNanos;
     private final long grantedNanos;
@@ -39,7 +54,8 @@ public final class Permit {
 
     static final long NOT_PREEMPTED = Long.MIN_VALUE;
 
-    Permit(HybridScheduler scheduler, Priority priority, long arrivalNanos, long grantedNanos,
+    /** A granted slot; times are in the ledger clock's nanoseconds. Minted by a ledger, never by a caller. */
+    public Permit(Owner scheduler, Priority priority, long arrivalNanos, long grantedNanos,
            boolean promoted, int queuePosition, int preemptions) {
         this.scheduler = scheduler;
         this.priority = priority;
@@ -50,8 +66,11 @@ public final class Permit {
         this.preemptions = preemptions;
     }
 
-    /** Claims the slot back for the scheduler (under its lock); false if the holder released it first. */
-    boolean claimForPreemption(long now) {
+    /**
+     * Claims the slot back for the owner (the in-process scheduler does so under its lock); false
+     * if the holder released it first. Only the permit's owner calls this.
+     */
+    public boolean claimForPreemption(long now) {
         if (RELEASED.compareAndSet(this, false, true)) {
             preemptedNanos = now;
             return true;

@@ -4,7 +4,7 @@ package dev.rtbe.agent.scheduler;
 public final class QueueFullException extends SchedulerRejectedException {
     private static final long serialVersionUID = 1L;
 
-    QueueFullException(Priority priority, int queued, int maxLength) {
+    public QueueFullException(Priority priority, int queued, int maxLength) {
         super(priority, "rtbe: " + priority + " queue is full: " + queued + " calls waiting, limit rtbe.queue."
                 + priority.label() + ".max-length=" + maxLength);
     }

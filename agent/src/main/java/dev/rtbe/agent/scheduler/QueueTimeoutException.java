@@ -9,7 +9,7 @@ public final class QueueTimeoutException extends SchedulerRejectedException {
 
     private final boolean callTimeout;
 
-    QueueTimeoutException(Priority priority, long waitedNanos, long limitNanos, boolean callTimeout) {
+    public QueueTimeoutException(Priority priority, long waitedNanos, long limitNanos, boolean callTimeout) {
         super(priority, "rtbe: " + priority + " call waited " + SchedulerPolicy.nanosText(waitedNanos)
                 + " in the queue without a slot, limit "
                 + (callTimeout ? "the call's own timeout" : "rtbe.queue." + priority.label() + ".max-wait")

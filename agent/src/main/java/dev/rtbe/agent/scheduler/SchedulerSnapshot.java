@@ -17,7 +17,7 @@ public final class SchedulerSnapshot {
     private final long preemptions;
     private final long preemptedSlotNanos;
 
-    SchedulerSnapshot(int totalSlots, int rtReservedSlots, int[] inFlight, int[] queued,
+    public SchedulerSnapshot(int totalSlots, int rtReservedSlots, int[] inFlight, int[] queued,
                       int promotedWaiting, long promotions, long[] granted, long[] released,
                       long[] rejectedQueueFull, long[] rejectedMaxWait, long[] rejectedCallTimeout,
                       long[] cancelled, long preemptions, long preemptedSlotNanos) {

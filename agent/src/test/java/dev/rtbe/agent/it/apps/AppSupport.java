@@ -29,6 +29,12 @@ final class AppSupport {
         return server.getAttribute(new ObjectName("dev.rtbe:type=Scheduler"), attribute);
     }
 
+    /** The agent's coordination mode (local, redis, fallback), from its JMX view. */
+    static Object coordinationMode() throws Exception {
+        return ManagementFactory.getPlatformMBeanServer().getAttribute(new ObjectName("dev.rtbe:type=Coordination"),
+                "Mode");
+    }
+
     static int inFlight() throws Exception {
         return (Integer) mbean("RtInFlight") + (Integer) mbean("BeInFlight");
     }

@@ -1,0 +1,462 @@
+package dev.rtbe.agent.ledger;
+
+import static dev.rtbe.agent.scheduler.Priority.BE;
+import static dev.rtbe.agent.scheduler.Priority.RT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rtbe.agent.call.AgentLog;
+import dev.rtbe.agent.config.Coordination;
+import dev.rtbe.agent.ledger.redis.EmbeddedRedis;
+import dev.rtbe.agent.ledger.redis.RedisFleet;
+import dev.rtbe.agent.scheduler.HybridScheduler;
+import dev.rtbe.agent.scheduler.Permit;
+import dev.rtbe.agent.scheduler.Priority;
+import dev.rtbe.agent.scheduler.QueueFullException;
+import dev.rtbe.agent.scheduler.QueueTimeoutException;
+import dev.rtbe.agent.scheduler.RtOrder;
+import dev.rtbe.agent.scheduler.SchedulerPolicy;
+import dev.rtbe.agent.scheduler.SchedulerSnapshot;
+import dev.rtbe.agent.scheduler.VirtualClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * One table of scheduling rules (DESIGN.md), run against both implementations of the rule: the
+ * in-process scheduler and the Redis scripts (a real redis-server, the scripts' clock driven by
+ * the same virtual clock). A difference between the two is a bug in one of them.
+ */
+class LedgerRulesTest {
+    private static EmbeddedRedis redis;
+    private static final AtomicInteger FLEETS = new AtomicInteger();
+
+    private final VirtualClock clock = new VirtualClock();
+    private final List<RedisFleet> fleets = new ArrayList<>();
+
+    @BeforeAll
+    static void startRedis() {
+        redis = new EmbeddedRedis();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        redis.close();
+    }
+
+    @AfterEach
+    void closeFleets() {
+        fleets.forEach(RedisFleet::close);
+        for (RedisFleet f : fleets) {
+            assertEquals(0, f.fallbacks(), "the redis run must not have passed through the local fallback");
+        }
+    }
+
+    private SlotLedger ledger(String kind, SchedulerPolicy.Builder policy) {
+        if (kind.equals("local")) {
+            return new HybridScheduler(policy.build(), clock);
+        }
+        RedisFleet fleet = new RedisFleet(parse(redis.url()), "rules" + FLEETS.incrementAndGet(), null, null,
+                Duration.ofSeconds(10), 1, clock, () -> clock.nanoTime() / 1_000_000L, false,
+                AgentLog.stderr(), 60_000);
+        fleets.add(fleet);
+        fleet.start();
+        return fleet.ledger("localhost:11434|_default", policy.build());
+    }
+
+    private static Coordination parse(String url) {
+        try {
+            return Coordination.parse(url);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Permit granted(CompletableFuture<Permit> f) {
+        assertTrue(f.isDone() && !f.isCompletedExceptionally(), "expected a granted slot: " + f);
+        return f.join();
+    }
+
+    /** free + held == N, BE never in a reserved slot, nobody waits while it could run. */
+    private static void check(SlotLedger s, int heldRt, int heldBe, String context) {
+        SchedulerSnapshot snap = s.snapshot();
+        int n = snap.totalSlots();
+        int rt = snap.inFlight(RT);
+        int be = snap.inFlight(BE);
+        assertEquals(heldRt, rt, () -> context + ": RT held; " + snap);
+        assertEquals(heldBe, be, () -> context + ": BE held; " + snap);
+        assertTrue(be + Math.max(snap.rtReservedSlots(), rt) <= n, () -> context + ": BE took a reserved slot; " + snap);
+        if (snap.queued(RT) > 0) {
+            assertEquals(n, rt + be, () -> context + ": an RT call waits while a slot is free; " + snap);
+        }
+        if (snap.queued(BE) > 0) {
+            assertTrue(be + Math.max(snap.rtReservedSlots(), rt) >= n, () -> context + ": BE waits needlessly; " + snap);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void rtNeverWaitsWhileRtInFlightIsBelowReserved(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(4).rtReservedSlots(2));
+        assertNotNull(s.tryAcquire(BE));
+        assertNotNull(s.tryAcquire(BE));
+        CompletableFuture<Permit> queuedBe = s.acquireAsync(BE, null);
+        assertFalse(queuedBe.isDone());
+        assertNotNull(s.tryAcquire(RT));
+        assertNotNull(s.tryAcquire(RT));
+        assertFalse(queuedBe.isDone(), "BE must not take a reserved slot");
+        check(s, 2, 2, "full");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void beNeverTakesAReservedSlot(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(3).rtReservedSlots(1));
+        assertNotNull(s.tryAcquire(BE));
+        assertNotNull(s.tryAcquire(BE));
+        assertNull(s.tryAcquire(BE), "the third slot is reserved for RT");
+        CompletableFuture<Permit> be = s.acquireAsync(BE, null);
+        assertFalse(be.isDone());
+        check(s, 0, 2, "after BE fan-out");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void rtMayUseEveryFreeSlotAndBeUsesWhatRtDoesNotNeed(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(3).rtReservedSlots(1));
+        Permit rt1 = s.tryAcquire(RT);
+        Permit rt2 = s.tryAcquire(RT);
+        Permit rt3 = s.tryAcquire(RT);
+        assertNotNull(rt1);
+        assertNotNull(rt2);
+        assertNotNull(rt3, "RT is not limited to the reserved slots");
+        CompletableFuture<Permit> be = s.acquireAsync(BE, null);
+        rt3.release();
+        granted(be);
+        check(s, 2, 1, "after RT released");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void aFreedReservedSlotIsNotHandedToBe(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(2).rtReservedSlots(1));
+        Permit be = s.tryAcquire(BE);
+        Permit rt = s.tryAcquire(RT);
+        CompletableFuture<Permit> waitingBe = s.acquireAsync(BE, null);
+        rt.release();
+        assertFalse(waitingBe.isDone(), "the reserved slot stays open for the next RT call");
+        assertNotNull(s.tryAcquire(RT), "an RT arrival finds the reserved slot free");
+        be.release();
+        assertTrue(waitingBe.isDone(), "the unreserved slot goes to the BE waiter");
+        check(s, 1, 1, "after the BE slot was passed on");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void rtFifoServesTheOldestWaiterFirst(String kind) {
+        assertRtOrder(kind, RtOrder.FIFO, new int[] {0, 1, 2});
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void rtLifoServesTheNewestWaiterFirst(String kind) {
+        assertRtOrder(kind, RtOrder.LIFO, new int[] {2, 1, 0});
+    }
+
+    private void assertRtOrder(String kind, RtOrder order, int[] expected) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(1).rtOrder(order));
+        Permit current = s.tryAcquire(RT);
+        List<CompletableFuture<Permit>> waiters = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            waiters.add(s.acquireAsync(RT, null));
+            clock.advance(Duration.ofMillis(10));
+        }
+        for (int index : expected) {
+            current.release();
+            current = granted(waiters.get(index));
+            for (CompletableFuture<Permit> w : waiters) {
+                if (w != waiters.get(index) && w.isDone()) {
+                    assertTrue(w.join().isReleased(), "only one waiter per freed slot");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void beIsServedFifoAndRtOvertakesIt(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(1));
+        Permit running = s.tryAcquire(BE);
+        CompletableFuture<Permit> a = s.acquireAsync(BE, null);
+        CompletableFuture<Permit> b = s.acquireAsync(BE, null);
+        CompletableFuture<Permit> rt = s.acquireAsync(RT, null);
+        running.release();
+        granted(rt).release();
+        assertTrue(a.isDone());
+        assertFalse(b.isDone());
+        assertEquals(0, a.join().queuePosition(), "nobody was waiting when it arrived");
+        assertEquals(2, s.snapshot().queued(BE) + s.snapshot().inFlight(BE));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fifo-local", "fifo-redis", "lifo-local", "lifo-redis"})
+    void promotedBeBeatsWaitingRt(String variant) {
+        RtOrder order = variant.startsWith("fifo") ? RtOrder.FIFO : RtOrder.LIFO;
+        SlotLedger s = ledger(variant.substring(5), SchedulerPolicy.builder(1).rtOrder(order)
+                .promotionAfter(Duration.ofSeconds(120)));
+        Permit running = s.tryAcquire(RT);
+        CompletableFuture<Permit> be = s.acquireAsync(BE, null);
+        clock.advance(Duration.ofSeconds(119));
+        List<CompletableFuture<Permit>> rts = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            rts.add(s.acquireAsync(RT, null));
+        }
+        clock.advance(Duration.ofSeconds(1));
+        running.release();
+        Permit p = granted(be);
+        assertTrue(p.promoted());
+        assertEquals(Duration.ofSeconds(120).toNanos(), p.queueWaitNanos());
+        assertTrue(rts.stream().noneMatch(CompletableFuture::isDone));
+        assertEquals(1, s.snapshot().promotions());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void beforePromotionRtStillGoesFirst(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(1).promotionAfter(Duration.ofSeconds(120)));
+        Permit running = s.tryAcquire(RT);
+        CompletableFuture<Permit> be = s.acquireAsync(BE, null);
+        CompletableFuture<Permit> rt = s.acquireAsync(RT, null);
+        clock.advance(Duration.ofSeconds(119));
+        running.release();
+        granted(rt);
+        assertFalse(be.isDone());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void promotionNeverTakesTheReservedSlots(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(2).rtReservedSlots(1).promotionAfter(Duration.ofSeconds(10)));
+        Permit be = s.tryAcquire(BE);
+        CompletableFuture<Permit> waitingBe = s.acquireAsync(BE, null);
+        clock.advance(Duration.ofSeconds(60));
+        Permit rt = s.tryAcquire(RT);
+        assertNotNull(rt, "the reserved slot is RT's even with a promoted BE waiting");
+        rt.release();
+        assertFalse(waitingBe.isDone(), "a promoted BE waiter still may not take the reserved slot");
+        be.release();
+        assertTrue(granted(waitingBe).promoted());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void beWaitIsBoundedByPromotionPlusOneHoldUnderContinuousRtLoad(String kind) {
+        Duration promotion = Duration.ofSeconds(30);
+        Duration hold = Duration.ofSeconds(7);
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(2).rtReservedSlots(1).promotionAfter(promotion));
+        List<Permit> running = new ArrayList<>(List.of(s.tryAcquire(RT), s.tryAcquire(RT)));
+        List<CompletableFuture<Permit>> rtWaiting = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            rtWaiting.add(s.acquireAsync(RT, null));
+        }
+        CompletableFuture<Permit> be = s.acquireAsync(BE, null);
+        int step = 0;
+        while (!be.isDone()) {
+            clock.advance(hold.dividedBy(2));
+            running.remove(0).release();
+            for (var it = rtWaiting.iterator(); it.hasNext(); ) {
+                CompletableFuture<Permit> w = it.next();
+                if (w.isDone()) {
+                    running.add(w.join());
+                    it.remove();
+                }
+            }
+            rtWaiting.add(s.acquireAsync(RT, null));
+            assertTrue(++step < 1000, "BE starved");
+        }
+        assertTrue(be.join().promoted());
+        assertTrue(be.join().queueWaitNanos() <= promotion.plus(hold).toNanos(), "waited " + be.join().queueWaitNanos());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void aBatchFanOutNeverRejectsAnRtCallAndTheMessageSaysWhy(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(2).maxQueueLength(BE, 5).maxQueueLength(RT, 5));
+        Permit be = s.tryAcquire(BE);
+        Permit rt = s.tryAcquire(RT);
+        for (int i = 0; i < 5; i++) {
+            s.acquireAsync(BE, null);
+        }
+        CompletableFuture<Permit> rejected = s.acquireAsync(BE, null);
+        CompletionException e = assertThrows(CompletionException.class, rejected::join);
+        assertInstanceOf(QueueFullException.class, e.getCause());
+        assertEquals("rtbe: BE queue is full: 5 calls waiting, limit rtbe.queue.be.max-length=5", e.getCause().getMessage());
+        CompletableFuture<Permit> rtCall = s.acquireAsync(RT, null);
+        assertFalse(rtCall.isCompletedExceptionally(), "RT has its own queue limit");
+        rt.release();
+        granted(rtCall);
+        assertEquals(0, s.snapshot().rejected(RT));
+        assertEquals(1, s.snapshot().rejectedQueueFull(BE));
+        assertNotNull(be);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void maxWaitAndTheCallsOwnTimeoutEndTheWait(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(1).maxWait(BE, Duration.ofSeconds(30)));
+        Permit running = s.tryAcquire(RT);
+        CompletableFuture<Permit> be = s.acquireAsync(BE, null);
+        CompletableFuture<Permit> rt = s.acquireAsync(RT, Duration.ofSeconds(40));
+        CompletableFuture<Permit> rt2 = s.acquireAsync(RT, null);
+        clock.advance(Duration.ofSeconds(29));
+        assertFalse(be.isDone());
+        clock.advance(Duration.ofSeconds(1));
+        QueueTimeoutException t = assertInstanceOf(QueueTimeoutException.class,
+                assertThrows(CompletionException.class, be::join).getCause());
+        assertEquals("rtbe: BE call waited 30.000s in the queue without a slot, limit rtbe.queue.be.max-wait=30.000s",
+                t.getMessage());
+        assertFalse(t.isCallTimeout());
+        clock.advance(Duration.ofSeconds(10));
+        assertTrue(assertInstanceOf(QueueTimeoutException.class,
+                assertThrows(CompletionException.class, rt::join).getCause()).isCallTimeout());
+        assertEquals(1, s.snapshot().rejectedMaxWait(BE));
+        assertEquals(1, s.snapshot().rejectedCallTimeout(RT));
+        running.release();
+        granted(rt2);
+        check(s, 1, 0, "after the waits expired");
+        assertEquals(0, s.snapshot().queued(RT) + s.snapshot().queued(BE));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void aCancelledWaiterLeavesAndTheSlotGoesToTheNext(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(1));
+        Permit running = s.tryAcquire(RT);
+        CompletableFuture<Permit> first = s.acquireAsync(RT, null);
+        CompletableFuture<Permit> second = s.acquireAsync(RT, null);
+        first.cancel(false);
+        running.release();
+        granted(second);
+        check(s, 1, 0, "after passing on");
+        assertEquals(1, s.snapshot().cancelled(RT));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void releaseIsIdempotent(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(1));
+        Permit running = s.tryAcquire(RT);
+        CompletableFuture<Permit> a = s.acquireAsync(RT, null);
+        CompletableFuture<Permit> b = s.acquireAsync(RT, null);
+        assertTrue(running.release());
+        assertFalse(running.release());
+        assertTrue(a.isDone());
+        assertFalse(b.isDone(), "a double release must not admit a second waiter");
+        check(s, 1, 0, "after double release");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void queuePositionAndWaitArePerCall(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(1));
+        Permit running = s.tryAcquire(BE);
+        CompletableFuture<Permit> be1 = s.acquireAsync(BE, null);
+        clock.advance(Duration.ofSeconds(2));
+        CompletableFuture<Permit> be2 = s.acquireAsync(BE, null);
+        clock.advance(Duration.ofSeconds(3));
+        running.release();
+        Permit p1 = granted(be1);
+        clock.advance(Duration.ofSeconds(4));
+        p1.release();
+        Permit p2 = granted(be2);
+        assertEquals(0, p1.queuePosition());
+        assertEquals(1, p2.queuePosition());
+        assertEquals(Duration.ofSeconds(5).toNanos(), p1.queueWaitNanos());
+        assertEquals(Duration.ofSeconds(7).toNanos(), p2.queueWaitNanos());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void preemptionHandsTheYoungestOfferedSlotToRtAndTheVictimRequeuesInArrivalOrder(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(2).rtReservedSlots(0).preemption(Duration.ZERO, 1));
+        Permit older = s.tryAcquire(BE);
+        clock.advance(Duration.ofSeconds(1));
+        CompletableFuture<Permit> laterBe = null;
+        Permit younger = s.tryAcquire(BE);
+        AtomicInteger aborted = new AtomicInteger();
+        assertTrue(older.offerPreemption(() -> aborted.addAndGet(10)));
+        assertTrue(younger.offerPreemption(aborted::incrementAndGet));
+        clock.advance(Duration.ofSeconds(1));
+        laterBe = s.acquireAsync(BE, null);
+        CompletableFuture<Permit> rt = s.acquireAsync(RT, null);
+        Permit rtPermit = granted(rt);
+        assertEquals(1, aborted.get(), "the youngest offered call is the victim");
+        assertTrue(younger.isPreempted());
+        assertFalse(younger.withdrawPreemption(), "a preempted call must not hand its response on");
+        assertTrue(older.withdrawPreemption());
+        assertEquals(1, s.snapshot().preemptions());
+        CompletableFuture<Permit> again = s.reacquireAsync(younger, null);
+        assertThrows(IllegalStateException.class, () -> s.reacquireAsync(younger, null));
+        assertFalse(again.isDone());
+        older.release();
+        Permit second = granted(again);
+        assertFalse(laterBe.isDone(), "the victim keeps its place ahead of later arrivals");
+        assertEquals(younger.arrivalNanos(), second.arrivalNanos());
+        assertEquals(1, second.preemptions());
+        assertFalse(second.offerPreemption(() -> { }), "immune after max-per-call preemptions");
+        rtPermit.release();
+        check(s, 0, 2, "after the preemption played out");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void preemptionWaitsForTheGrace(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(1).preemption(Duration.ofSeconds(5), 2));
+        Permit be = s.tryAcquire(BE);
+        AtomicInteger aborted = new AtomicInteger();
+        assertTrue(be.offerPreemption(aborted::incrementAndGet));
+        CompletableFuture<Permit> rt = s.acquireAsync(RT, null);
+        clock.advance(Duration.ofSeconds(4));
+        assertFalse(rt.isDone());
+        assertEquals(0, aborted.get());
+        clock.advance(Duration.ofSeconds(1));
+        granted(rt);
+        assertEquals(1, aborted.get());
+        assertTrue(be.isPreempted());
+        check(s, 1, 0, "after the grace");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void blockingAcquireWaitsForARelease(String kind) throws Exception {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(1));
+        Permit running = s.tryAcquire(BE);
+        CompletableFuture<Permit> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return s.acquire(RT, null);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+        long end = System.nanoTime() + 30_000_000_000L;
+        while (s.snapshot().queued(RT) == 0) {
+            assertTrue(System.nanoTime() < end, "the blocking call never queued");
+            Thread.onSpinWait();
+        }
+        running.release();
+        assertEquals(Priority.RT, waiting.get(30, java.util.concurrent.TimeUnit.SECONDS).priority());
+    }
+}

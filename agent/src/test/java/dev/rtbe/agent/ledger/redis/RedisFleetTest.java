@@ -1,0 +1,204 @@
+package dev.rtbe.agent.ledger.redis;
+
+import static dev.rtbe.agent.scheduler.Priority.BE;
+import static dev.rtbe.agent.scheduler.Priority.RT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rtbe.agent.call.AgentLog;
+import dev.rtbe.agent.config.Coordination;
+import dev.rtbe.agent.config.BadValueException;
+import dev.rtbe.agent.scheduler.Permit;
+import dev.rtbe.agent.scheduler.SchedulerPolicy;
+import dev.rtbe.agent.scheduler.VirtualClock;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.args.ClientType;
+import redis.clients.jedis.params.ClientKillParams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Several "JVMs" (fleets with their own session, as separate processes would have) on one real
+ * Redis: sessions that expire, lost notices recovered from the mailbox, Redis stopped (fallback)
+ * and restarted empty (re-assertion). The scripts run on a virtual clock.
+ */
+class RedisFleetTest {
+    private static final String POOL = "localhost:11434|_default";
+    private static EmbeddedRedis redis;
+    private static int fleets;
+
+    private final VirtualClock clock = new VirtualClock();
+    private final List<RedisFleet> open = new ArrayList<>();
+    private final ByteArrayOutputStream logged = new ByteArrayOutputStream();
+    private final String name = "fleet" + (++fleets);
+
+    @BeforeAll
+    static void startRedis() {
+        redis = new EmbeddedRedis();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        redis.close();
+    }
+
+    @AfterEach
+    void close() {
+        open.forEach(RedisFleet::close);
+    }
+
+    private RedisFleet jvm() {
+        RedisFleet f = new RedisFleet(coordination(), name, null, null, Duration.ofSeconds(10), 2, clock,
+                () -> clock.nanoTime() / 1_000_000L, false, new AgentLog(new PrintStream(logged, true)), 60_000);
+        open.add(f);
+        f.start();
+        return f;
+    }
+
+    private static Coordination coordination() {
+        try {
+            return Coordination.parse(redis.url());
+        } catch (BadValueException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static SchedulerPolicy policy(int n) {
+        return SchedulerPolicy.builder(n).rtReservedSlots(n > 1 ? 1 : 0).build();
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < end, "timed out waiting until " + what);
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void slotsAreSharedAcrossJvmsAndRtOvertakesAnotherJvmsBatch() throws Exception {
+        RedisLedger a = jvm().ledger(POOL, policy(2));
+        RedisLedger b = jvm().ledger(POOL, policy(2));
+        Permit be = a.tryAcquire(BE);
+        assertNotNull(be);
+        assertNull(b.tryAcquire(BE), "N=2 R=1: the second slot is reserved for RT, fleet-wide");
+        CompletableFuture<Permit> bBatch = b.acquireAsync(BE, null);
+        Permit rt = b.tryAcquire(RT);
+        assertNotNull(rt, "RT of another JVM takes the reserved slot");
+        CompletableFuture<Permit> aRt = a.acquireAsync(RT, null);
+        be.release();
+        await(aRt::isDone, "A's RT call gets the freed slot, ahead of B's earlier batch call (by pub/sub)");
+        assertFalse(bBatch.isDone());
+        rt.release();
+        aRt.join().release();
+        await(bBatch::isDone, "B's batch call runs once RT is done");
+    }
+
+    @Test
+    void aDeadJvmsSlotsReturnWhenItsSessionExpires() {
+        RedisFleet dying = jvm();
+        RedisLedger a = dying.ledger(POOL, policy(1));
+        RedisFleet living = jvm();
+        RedisLedger b = living.ledger(POOL, policy(1));
+        assertNotNull(a.tryAcquire(BE));
+        CompletableFuture<Permit> waiting = b.acquireAsync(BE, null);
+        dying.close(); // as kill -9: no release, no more heartbeats
+        clock.advance(Duration.ofSeconds(9));
+        living.heartbeat();
+        assertFalse(waiting.isDone(), "the session is still alive");
+        clock.advance(Duration.ofMillis(1001));
+        living.heartbeat();
+        assertTrue(waiting.isDone(), "the dead JVM's slot returned after the session TTL");
+        assertEquals(1, b.snapshot().inFlight());
+    }
+
+    @Test
+    void aLostNoticeReachesItsWaiterAtTheNextHeartbeat() {
+        RedisFleet aFleet = jvm();
+        RedisLedger a = aFleet.ledger(POOL, policy(1));
+        RedisFleet bFleet = jvm();
+        RedisLedger b = bFleet.ledger(POOL, policy(1));
+        Permit held = a.tryAcquire(RT);
+        CompletableFuture<Permit> waiting = b.acquireAsync(RT, null);
+        bFleet.loseNotices(true);
+        held.release();
+        assertFalse(waiting.isDone(), "the grant's pub/sub message was lost");
+        bFleet.heartbeat();
+        assertTrue(waiting.isDone(), "the mailbox delivered it");
+        assertEquals(1, bFleet.recoveredNotices());
+    }
+
+    @Test
+    void aDroppedSubscriptionComesBack() throws Exception {
+        RedisFleet aFleet = jvm();
+        RedisLedger a = aFleet.ledger(POOL, policy(1));
+        RedisFleet bFleet = jvm();
+        RedisLedger b = bFleet.ledger(POOL, policy(1));
+        await(() -> bFleet.subscriptions() == 1, "B subscribed");
+        try (Jedis admin = redis.client()) {
+            assertTrue(admin.clientKill(ClientKillParams.clientKillParams().type(ClientType.PUBSUB)) >= 1);
+        }
+        Permit held = a.tryAcquire(RT);
+        CompletableFuture<Permit> waiting = b.acquireAsync(RT, null);
+        await(() -> bFleet.subscriptions() == 2, "B subscribed again");
+        held.release();
+        await(waiting::isDone, "the grant arrived by pub/sub, with no heartbeat");
+        assertEquals(RT, waiting.join().priority());
+        assertEquals(0, bFleet.recoveredNotices());
+    }
+
+    @Test
+    void redisStoppedMeansLocalAdmissionAndARestartRebuildsTheCounts() throws Exception {
+        RedisFleet aFleet = jvm();
+        RedisLedger a = aFleet.ledger(POOL, policy(4));
+        Permit before = a.tryAcquire(RT);
+        assertNotNull(before);
+        redis.stop();
+        try {
+            CompletableFuture<Permit> during = a.acquireAsync(BE, null);
+            assertTrue(during.isDone() && !during.isCompletedExceptionally(),
+                    "no call fails: admitted by the local scheduler");
+            assertEquals(RedisFleet.Mode.FALLBACK, aFleet.mode());
+            assertEquals(1, aFleet.fallbacks());
+            assertTrue(new String(logged.toByteArray(), StandardCharsets.UTF_8).contains("share:2"));
+            assertEquals(1, a.fallback().snapshot().inFlight(), "share:2 of N=4: the local scheduler has 2 slots");
+            aFleet.heartbeat(); // still down: stays in fallback, no second warning
+            assertEquals(1, aFleet.fallbacks());
+            before.release(); // a running call ends during the outage: nothing is lost
+        } finally {
+            redis.start();
+        }
+        aFleet.heartbeat();
+        assertEquals(RedisFleet.Mode.REDIS, aFleet.mode());
+        assertEquals(1, aFleet.reassertions(), "the call admitted in fallback is counted again, fleet-wide");
+        RedisLedger b = jvm().ledger(POOL, policy(4));
+        assertNotNull(b.tryAcquire(BE));
+        assertNotNull(b.tryAcquire(BE));
+        assertNull(b.tryAcquire(BE), "Redis restarted empty, yet A's call counts: BE may hold N - R = 3 slots");
+        assertTrue(new String(logged.toByteArray(), StandardCharsets.UTF_8).contains("works again"));
+    }
+
+    @Test
+    void theFirstJvmsSettingsWinAndADifferentJvmIsWarned() {
+        RedisLedger a = jvm().ledger(POOL, policy(1));
+        assertNotNull(a.tryAcquire(BE));
+        RedisLedger b = jvm().ledger(POOL, policy(3));
+        assertNull(b.tryAcquire(RT), "the fleet runs N=1 as stored by the first JVM");
+        assertEquals(1, b.snapshot().totalSlots());
+        assertTrue(new String(logged.toByteArray(), StandardCharsets.UTF_8).contains("following the stored values"));
+    }
+}
