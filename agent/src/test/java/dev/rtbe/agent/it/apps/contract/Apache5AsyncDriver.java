@@ -1,11 +1,12 @@
 package dev.rtbe.agent.it.apps.contract;
 
+import java.net.URI;
 import java.nio.CharBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.async.methods.AbstractCharResponseConsumer;
-import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
+import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
 import org.apache.hc.client5.http.async.methods.SimpleRequestProducer;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
@@ -36,15 +37,17 @@ final class Apache5AsyncDriver implements ClientDriver {
 
     @Override
     public String exchange(Call call, Read read, Canceller canceller) throws Exception {
-        SimpleRequestBuilder b = SimpleRequestBuilder.post(call.chatUrl()).setBody(call.json(), ContentType.APPLICATION_JSON);
+        // The constructor and setters every 5.x has (5.2's SimpleRequestBuilder builds the same request).
+        SimpleHttpRequest request = new SimpleHttpRequest("POST", URI.create(call.chatUrl()));
+        request.setBody(call.json(), ContentType.APPLICATION_JSON);
         if (call.priority() != null) {
-            b.addHeader("X-Rtbe-Priority", call.priority());
+            request.addHeader("X-Rtbe-Priority", call.priority());
         }
         if (call.timeoutMs() > 0) {
-            b.setRequestConfig(RequestConfig.custom().setConnectionRequestTimeout(Timeout.ofMilliseconds(call.timeoutMs())).build());
+            request.setConfig(RequestConfig.custom().setConnectionRequestTimeout(Timeout.ofMilliseconds(call.timeoutMs())).build());
         }
         LineConsumer consumer = new LineConsumer(read == Read.THROW_WHILE_READING);
-        Future<String> f = client.execute(SimpleRequestProducer.create(b.build()), consumer, null);
+        Future<String> f = client.execute(SimpleRequestProducer.create(request), consumer, null);
         canceller.set(() -> f.cancel(true));
         try {
             if (read == Read.FIRST_LINE_THEN_CLOSE) {

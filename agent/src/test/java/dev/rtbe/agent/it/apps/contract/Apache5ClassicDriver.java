@@ -3,16 +3,19 @@ package dev.rtbe.agent.it.apps.contract;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
-import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
 import org.apache.hc.core5.util.VersionInfo;
 
-/** Apache HttpClient 5 classic: {@code executeOpen}, the entity's stream, the response closed when done. */
+/**
+ * Apache HttpClient 5 classic: {@code execute} handing back the response, the entity's stream, the
+ * response closed when done (the call every 5.x has; 5.2's {@code executeOpen} is the same).
+ */
 final class Apache5ClassicDriver implements ClientDriver {
     private final CloseableHttpClient client = HttpClients.custom().setConnectionManager(
             PoolingHttpClientConnectionManagerBuilder.create().setMaxConnPerRoute(20).setMaxConnTotal(40).build()).build();
@@ -23,6 +26,7 @@ final class Apache5ClassicDriver implements ClientDriver {
     }
 
     @Override
+    @SuppressWarnings("deprecation") // execute(request) is the one that exists from 5.0 on
     public String exchange(Call call, Read read, Canceller canceller) throws Exception {
         HttpPost post = new HttpPost(call.chatUrl());
         post.setEntity(new StringEntity(call.json(), ContentType.APPLICATION_JSON));
@@ -33,7 +37,7 @@ final class Apache5ClassicDriver implements ClientDriver {
             post.setConfig(RequestConfig.custom().setConnectionRequestTimeout(Timeout.ofMilliseconds(call.timeoutMs())).build());
         }
         canceller.set(post::cancel);
-        ClassicHttpResponse response = client.executeOpen(null, post, null);
+        CloseableHttpResponse response = client.execute(post);
         return Bodies.read(response.getEntity().getContent(), read, response);
     }
 

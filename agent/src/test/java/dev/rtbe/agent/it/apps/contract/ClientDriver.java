@@ -18,20 +18,19 @@ public interface ClientDriver extends AutoCloseable {
         THROW_WHILE_READING
     }
 
-    /** Where the scenario puts the call's way of giving up (cancel, interrupt, dispose) before it blocks. */
+    /**
+     * Where the driver puts the call's way of giving up (cancel, interrupt, dispose) as soon as it
+     * has one; {@link #cancel} waits for it (a call may be queued before its driver set it).
+     */
     final class Canceller {
-        private volatile Runnable action;
+        private final java.util.concurrent.CompletableFuture<Runnable> action = new java.util.concurrent.CompletableFuture<>();
 
-        public void set(Runnable action) {
-            this.action = action;
+        public void set(Runnable cancel) {
+            action.complete(cancel);
         }
 
-        public void cancel() {
-            Runnable a = action;
-            if (a == null) {
-                throw new IllegalStateException("the driver set no way to cancel");
-            }
-            a.run();
+        public void cancel() throws Exception {
+            action.get(20, java.util.concurrent.TimeUnit.SECONDS).run();
         }
     }
 
@@ -53,12 +52,24 @@ public interface ClientDriver extends AutoCloseable {
         }
 
         public String json() {
-            return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Summarise the news\"}],"
+            return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + PROMPT + "\"}],"
                     + "\"stream\":" + stream + ",\"options\":{\"num_predict\":" + tokens + "}}";
         }
     }
 
+    /** The prompt every call sends. */
+    String PROMPT = "Summarise the news";
+
+    /**
+     * Makes the call; returns the body read, or for a library that hands back its own result
+     * rather than the body, {@link #finished} of the reply it assembled.
+     */
     String exchange(Call call, Read read, Canceller canceller) throws Exception;
+
+    /** A library's whole reply, marked as a raw body's last chunk is ({@code "done":true}). */
+    static String finished(String reply) {
+        return "\"done\":true " + reply;
+    }
 
     /** What the driver runs on (library and version), for the test to check the class path it asked for. */
     String describe();

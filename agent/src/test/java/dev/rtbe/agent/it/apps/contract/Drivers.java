@@ -20,6 +20,10 @@ final class Drivers {
             case "reactor-netty": return new ReactorNettyDriver();
             case "webclient": return new WebClientDriver();
             case "restclient": return new RestClientDriver();
+            case "langchain4j": return new Langchain4jDriver();
+            case "ollama4j": return new Ollama4jDriver();
+            case "spring-ai-jdk": return new SpringAiDriver(false);
+            case "spring-ai-reactor-netty": return new SpringAiDriver(true);
             default: throw new IllegalArgumentException("no driver " + name);
         }
     }
