@@ -52,8 +52,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 @ParameterizedClass(name = "{0}")
 @MethodSource("variants")
 class ClientContractIT {
-    static final String[] MAIN_SCENARIOS = {"flood", "overtake", "lifo", "aging", "queue-limit", "classify",
-            "early-close", "cancel-queued", "reader-throws", "reset", "refused", "redirect", "timeout", "telemetry"};
+    /** Those whose spans the tests read come first: spans of the last calls are only flushed as the JVM exits. */
+    static final String[] MAIN_SCENARIOS = {"telemetry", "classify", "aging", "flood", "overtake", "lifo", "queue-limit",
+            "early-close", "cancel-queued", "reader-throws", "reset", "refused", "redirect", "timeout"};
     private static final String SCOPE = "dev.rtbe.agent";
 
     static Stream<ClientVariant> variants() {
@@ -228,8 +229,9 @@ class ClientContractIT {
         return run.main.value(key);
     }
 
-    private static void assertCalledOk(String prefix) {
-        List<String> calls = run.main.lines("CALL " + prefix).stream().filter(l -> !l.endsWith(" ok")).toList();
+    private void assertCalledOk(String prefix) {
+        List<String> calls = run.main.lines("CALL " + prefix).stream().filter(l -> !l.endsWith(" ok"))
+                .filter(l -> !variant.cannot.containsKey(l.split(" ")[1])).toList();
         assertTrue(calls.isEmpty(), () -> "calls failed: " + calls);
     }
 
@@ -343,6 +345,10 @@ class ClientContractIT {
                     {"classify-default", "default", "be"}};
             List<String> wrong = new ArrayList<>();
             for (String[] e : expected) {
+                if (variant.cannot.containsKey(e[0])) {
+                    assertEquals("unsupported", value("CALL " + e[0]));
+                    continue;
+                }
                 Received s = span(e[0]);
                 if (!e[1].equals(s.attr("rtbe.classified_by")) || !e[2].equals(s.attr("rtbe.priority"))) {
                     wrong.add(e[0] + " by=" + s.attr("rtbe.classified_by") + " priority=" + s.attr("rtbe.priority"));

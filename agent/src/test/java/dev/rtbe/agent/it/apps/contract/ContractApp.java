@@ -45,6 +45,8 @@ public final class ContractApp {
         ClientDriver driver = Drivers.create(args[0]);
         System.out.println("DRIVER " + driver.describe());
         ContractApp app = new ContractApp(driver, args);
+        // One call first, so that class loading and connection set-up do not stretch the first scenario's timings.
+        System.out.println("WARMUP " + app.outcome(app.call("warmup", false, 1)));
         for (int i = 5; i < args.length; i++) {
             String scenario = args[i];
             long started = System.nanoTime();
@@ -104,6 +106,8 @@ public final class ContractApp {
         try {
             String body = driver.exchange(call, Read.ALL, new Canceller());
             return body.contains("\"done\":true") ? "ok" : "incomplete " + body.length() + " chars";
+        } catch (UnsupportedOperationException e) {
+            return "unsupported";
         } catch (Throwable e) {
             return "failed " + e;
         }
@@ -216,7 +220,9 @@ public final class ContractApp {
         stillHeld(1);
         System.out.println("REJECTED " + outcome(call("qlimit-be-over", false, 1)));
         CompletableFuture<String> rt = new CompletableFuture<>();
-        join(List.of(new Thread(() -> rt.complete(outcome(call("qlimit-rt", true, 1))), "user")));
+        Thread user = new Thread(() -> rt.complete(outcome(call("qlimit-rt", true, 1))), "user");
+        user.start();
+        join(List.of(user));
         System.out.println("RT-BESIDE-FULL-QUEUE " + rt.getNow("never ran"));
         join(threads);
     }
@@ -237,7 +243,7 @@ public final class ContractApp {
     /** Read the first line of a long stream, then close: the slot, and the server, are free at once. */
     private void earlyClose() throws Exception {
         String first = driver.exchange(call("early-close", true, 300), Read.FIRST_LINE_THEN_CLOSE, new Canceller());
-        System.out.println("FIRST " + (first != null && first.contains("early-close")));
+        System.out.println("FIRST " + (first != null && !first.isEmpty()));
         awaitInFlight(0);
         System.out.println("AFTER-CLOSE " + AgentState.inFlight());
     }
@@ -320,7 +326,11 @@ public final class ContractApp {
         Thread holder = start("batch-hold", call("timeout-be-hold", false, HOLD + 80));
         awaitInFlight(1);
         System.out.println("TIMEOUT " + outcome(new Call(url, "timeout", false, 1, null, 200)));
-        System.out.println("TIMEOUT-QUEUED " + AgentState.queued());
+        try {
+            awaitQueued(0); // a client may give up (cancel its future) just after it reports the timeout
+        } finally {
+            System.out.println("TIMEOUT-QUEUED " + AgentState.queued());
+        }
         join(List.of(holder));
     }
 
