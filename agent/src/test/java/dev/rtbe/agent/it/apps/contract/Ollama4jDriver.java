@@ -34,12 +34,10 @@ final class Ollama4jDriver implements ClientDriver {
         }
         request = request.build();
         canceller.set(Thread.currentThread()::interrupt);
-        StringBuilder streamed = new StringBuilder();
         OllamaChatResult result = ollama.chat(request, call.stream() ? token -> {
             if (read == Read.THROW_WHILE_READING) {
                 throw new ClientDriver.ApplicationBug();
             }
-            streamed.append(token.getMessage() == null ? "" : token.getMessage().getResponse());
         } : null);
         return ClientDriver.finished(result.getResponseModel().getMessage().getResponse());
     }
