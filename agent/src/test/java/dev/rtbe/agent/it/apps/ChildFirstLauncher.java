@@ -64,6 +64,24 @@ public final class ChildFirstLauncher {
             }
         }
 
+        /** The jars' resources first too (a library's version file, its service files), then the class path's. */
+        @Override
+        public URL getResource(String name) {
+            URL own = jarsOnly.findResource(name);
+            return own != null ? own : super.getResource(name);
+        }
+
+        @Override
+        public java.util.Enumeration<URL> getResources(String name) throws java.io.IOException {
+            List<URL> all = new ArrayList<>(java.util.Collections.list(jarsOnly.findResources(name)));
+            for (URL url : java.util.Collections.list(super.getResources(name))) {
+                if (!all.contains(url)) {
+                    all.add(url);
+                }
+            }
+            return java.util.Collections.enumeration(all);
+        }
+
         private static boolean isOwn(String name) {
             return name.startsWith(OWN) && !name.equals(ChildFirstLauncher.class.getName());
         }
