@@ -61,10 +61,10 @@ final class ClientVariants {
                         .cannot("redirect", "ollama4j's HttpClient (a new one per call) never follows redirects"),
                 ClientVariant.onJars("spring-ai-jdk", "spring-ai-jdk", SPRING_AI, "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
                         .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
-                        .knownFailure("aging", ONE_SHOT).knownFailure("flood", PASSED)
+                        .knownFailure("aging", ONE_SHOT)
                         .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
                         .knownFailure("queue-limit", PASSED)
-                        .knownFailure("reader-throws", DRAINS),
+                        .knownFailure("early-close", DRAINS).knownFailure("reader-throws", DRAINS),
                 ClientVariant.onJars("spring-ai-reactor-netty", "spring-ai-reactor-netty", SPRING_AI,
                                 "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
                         .cannot("timeout", "Reactor Netty's read timeout starts once the request is sent;"
