@@ -12,11 +12,8 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -72,30 +69,6 @@ class Apache5ClientIT {
     }
 
     @Test
-    void theServerNeverSeesMoreThanNAndBatchNeverTakesTheReservedSlot() {
-        assertIdle(run(app(2).property("rtbe.slots.rt-reserved", 1), "flood"));
-        List<RequestRecord> records = sim.records();
-        assertEquals(8, records.size());
-        assertTrue(sim.maxObservedConcurrency() <= 2, "saw " + sim.maxObservedConcurrency());
-        List<RequestRecord> batch = records.stream().filter(x -> !x.stream()).collect(Collectors.toList());
-        for (RequestRecord a : batch) {
-            assertEquals(0, batch.stream().filter(b -> b != a && b.startNanos() < a.endNanos()
-                    && a.startNanos() < b.endNanos()).count(), "two batch calls ran at once with one slot reserved: " + a);
-        }
-        long lastBatchStart = batch.stream().mapToLong(RequestRecord::startNanos).max().orElseThrow();
-        records.stream().filter(RequestRecord::stream).forEach(rt ->
-                assertTrue(rt.startNanos() < lastBatchStart, "a stream waited behind the whole batch: " + rt));
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"classic", "async"})
-    void aStreamOvertakesQueuedBatchCalls(String mode) {
-        assertIdle(run(app(1), "overtake", mode));
-        assertTrue(byTestId("rt").startNanos() < byTestId("be-1").startNanos(), () -> sim.records().toString());
-        assertTrue(byTestId("be-0").endNanos() <= byTestId("rt").startNanos(), "one slot means one at a time");
-    }
-
-    @Test
     void theSlotIsHeldThroughASlowStreamAndReleasedAtItsEnd() {
         assertIdle(run(app(1), "hold-stream"));
         assertTrue(byTestId("be-c").startNanos() >= byTestId("rt-c").endNanos(), () -> sim.records().toString());
@@ -124,26 +97,6 @@ class Apache5ClientIT {
         assertEquals("bug in a handler inFlight=0", r.value("THREW-HANDLER"));
         assertEquals("bug while reading a stream inFlight=0", r.value("THREW-STREAM"));
         assertEquals("bug in a consumer", r.value("THREW-ASYNC"));
-        assertIdle(r);
-    }
-
-    @Test
-    void aServerResetMidStreamReleasesTheSlot() throws IOException {
-        int port = freePort();
-        ForkedJvm.Result r = runAt("http://127.0.0.1:" + port, new ForkedJvm()
-                .property("rtbe.endpoints", "127.0.0.1:" + port).property("rtbe.slots.total", 1), "reset");
-        assertTrue(r.value("RESET-C").endsWith("Exception"), r::toString);
-        assertTrue(r.value("RESET-A").endsWith("Exception"), r::toString);
-        assertIdle(r);
-    }
-
-    @Test
-    void connectionRefusedReleasesTheSlot() throws IOException {
-        int port = freePort();
-        ForkedJvm.Result r = runAt("http://127.0.0.1:" + port,
-                new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + port), "refused");
-        assertEquals("HttpHostConnectException", r.value("REFUSED-C"), r::toString);
-        assertTrue(r.value("REFUSED-A").endsWith("ConnectException"), r::toString);
         assertIdle(r);
     }
 
@@ -180,34 +133,6 @@ class Apache5ClientIT {
             assertTrue(line.endsWith("same=true inFlight=0"), line);
         }
         assertIdle(r);
-    }
-
-    @Test
-    void aRedirectedCallHoldsOneSlotAcrossItsHops() throws IOException {
-        int redirector = freePort();
-        ForkedJvm.Result r = run(new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + redirector + ",127.0.0.1:" + sim.port())
-                .property("rtbe.slots.total", 1)
-                .property("rtbe.log.calls", true), "redirect", String.valueOf(redirector));
-        assertEquals("true", r.value("REDIRECT-C"));
-        assertEquals("true", r.value("REDIRECT-A"));
-        assertIdle(r);
-        assertEquals(2, sim.records().size());
-        assertEquals(2, r.stderr().lines().filter(l -> l.startsWith("[rtbe] call ")).count(), r::toString);
-    }
-
-    @Test
-    void theClassificationHeaderDecidesAndNeverReachesTheServer() {
-        ForkedJvm.Result r = run(app(2).property("rtbe.log.calls", true), "classify");
-        assertEquals("true", r.value("KEPT"));
-        assertEquals(5, sim.records().size());
-        assertTrue(sim.records().stream().allMatch(x -> x.header("X-Rtbe-Priority") == null));
-        List<String> calls = r.stderr().lines().filter(l -> l.startsWith("[rtbe] call ")).collect(Collectors.toList());
-        assertEquals(5, calls.size(), r::toString);
-        assertTrue(calls.get(0).startsWith("[rtbe] call RT by=header"), calls.get(0));
-        assertTrue(calls.get(1).startsWith("[rtbe] call RT by=header"), calls.get(1));
-        assertTrue(calls.get(2).startsWith("[rtbe] call BE by=default"), calls.get(2));
-        assertTrue(calls.get(3).startsWith("[rtbe] call BE by=default"), calls.get(3));
-        assertTrue(calls.get(4).startsWith("[rtbe] call RT by=streaming"), calls.get(4));
     }
 
     @Test

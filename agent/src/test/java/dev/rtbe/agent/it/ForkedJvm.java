@@ -47,6 +47,7 @@ final class ForkedJvm {
     private final List<String> agentsAfter = new ArrayList<>();
     private final List<String> hiddenFromClassPath = new ArrayList<>();
     private boolean withAgent = true;
+    private java.time.Duration timeout = java.time.Duration.ofSeconds(90);
     private String agentArgs;
 
     /** Leaves class path entries whose path contains {@code fragment} out of the application's class path. */
@@ -68,6 +69,12 @@ final class ForkedJvm {
     /** Another -javaagent on the same command line, before or after ours. */
     ForkedJvm otherAgent(Path jar, boolean beforeOurs) {
         (beforeOurs ? agentsBefore : agentsAfter).add("-javaagent:" + jar);
+        return this;
+    }
+
+    /** How long the application may run (90 s unless set). */
+    ForkedJvm timeout(java.time.Duration limit) {
+        timeout = limit;
         return this;
     }
 
@@ -102,9 +109,9 @@ final class ForkedJvm {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             Thread outReader = drain(process.getInputStream(), out);
             Thread errReader = drain(process.getErrorStream(), err);
-            if (!process.waitFor(90, TimeUnit.SECONDS)) {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                throw new AssertionError("forked JVM did not finish in 90 s: " + command);
+                throw new AssertionError("forked JVM did not finish in " + timeout + ": " + command);
             }
             outReader.join(10_000);
             errReader.join(10_000);

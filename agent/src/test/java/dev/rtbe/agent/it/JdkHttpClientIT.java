@@ -139,87 +139,9 @@ class JdkHttpClientIT {
     }
 
     @Test
-    void theServerNeverSeesMoreThanNAndBatchNeverTakesTheReservedSlot() {
-        ForkedJvm.Result r = run(app(2).property("rtbe.slots.rt-reserved", 1), "flood");
-        assertIdle(r);
-        List<RequestRecord> records = sim.records();
-        assertEquals(8, records.size());
-        assertTrue(sim.maxObservedConcurrency() <= 2, "saw " + sim.maxObservedConcurrency());
-        List<RequestRecord> batch = records.stream().filter(x -> !x.stream()).collect(Collectors.toList());
-        for (RequestRecord a : batch) {
-            long overlapping = batch.stream().filter(b -> b != a && b.startNanos() < a.endNanos()
-                    && a.startNanos() < b.endNanos()).count();
-            assertEquals(0, overlapping, "two batch calls ran at once with one slot reserved: " + a);
-        }
-        long lastBatchStart = batch.stream().mapToLong(RequestRecord::startNanos).max().orElseThrow();
-        records.stream().filter(RequestRecord::stream).forEach(rt ->
-                assertTrue(rt.startNanos() < lastBatchStart, "a stream waited behind the whole batch: " + rt));
-    }
-
-    @Test
-    void aStreamOvertakesQueuedBatchCalls() {
-        assertIdle(run(app(1), "overtake"));
-        assertTrue(byTestId("rt").startNanos() < byTestId("be-1").startNanos(), () -> sim.records().toString());
-        assertTrue(byTestId("be-0").endNanos() <= byTestId("rt").startNanos(), "one slot means one at a time");
-    }
-
-    @Test
     void theSlotIsHeldThroughASlowStreamAndReleasedAtItsEnd() {
         assertIdle(run(app(1), "hold-stream"));
         assertTrue(byTestId("be").startNanos() >= byTestId("rt").endNanos(), () -> sim.records().toString());
-    }
-
-    @Test
-    void closingAStreamEarlyReleasesTheSlot() throws Exception {
-        ForkedJvm.Result r = run(app(1), "early-close");
-        assertEquals("true", r.value("FIRST"));
-        assertEquals("0", r.value("AFTER-CLOSE"));
-        assertEquals("200", r.value("NEXT"));
-        assertIdle(r);
-        sim.awaitRecords(rs -> rs.size() == 2 && rs.stream().allMatch(RequestRecord::finished), java.time.Duration.ofSeconds(20));
-        assertEquals(dev.rtbe.simulator.Outcome.DISCONNECTED, sim.records().get(0).outcome());
-    }
-
-    @Test
-    void anExceptionWhileReadingReleasesTheSlot() {
-        ForkedJvm.Result r = run(app(1), "reader-throws");
-        assertEquals("application bug while reading", r.value("THREW"));
-        assertIdle(r);
-    }
-
-    @Test
-    void aServerResetMidStreamReleasesTheSlot() throws IOException {
-        int port = freePort();
-        ForkedJvm.Result r = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + port)
-                .property("rtbe.slots.total", 1).run(JdkClientApp.class, "reset", "http://127.0.0.1:" + port);
-        assertEquals(0, r.exitCode(), r::toString);
-        assertTrue(r.value("RESET").endsWith("Exception"), r::toString);
-        assertIdle(r);
-    }
-
-    @Test
-    void connectionRefusedReleasesTheSlot() throws IOException {
-        int port = freePort();
-        ForkedJvm.Result r = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + port)
-                .run(JdkClientApp.class, "refused", "http://127.0.0.1:" + port);
-        assertEquals("ConnectException", r.value("REFUSED"), r::toString);
-        assertIdle(r);
-    }
-
-    @Test
-    void theRequestsOwnTimeoutBoundsTheQueueWait() {
-        ForkedJvm.Result r = run(app(1), "timeout");
-        assertTrue(r.value("TIMEOUT").startsWith("request timed out: rtbe: BE call waited"), r::toString);
-        assertTrue(r.value("TIMEOUT").contains("the call's own timeout=0.200s"), r::toString);
-        assertIdle(r);
-    }
-
-    @Test
-    void cancellingAQueuedAsyncCallLeavesTheQueueAndSendsNothing() {
-        ForkedJvm.Result r = run(app(1), "cancel-queued");
-        assertEquals("true queued=0", r.value("CANCEL"));
-        assertIdle(r);
-        assertTrue(sim.records().stream().noneMatch(x -> "cancelled".equals(x.header("X-Test-Id"))));
     }
 
     @Test
@@ -249,30 +171,9 @@ class JdkHttpClientIT {
     }
 
     @Test
-    void theClassificationHeaderNeverReachesTheServer() {
-        run(app(2), "classify");
-        assertEquals(5, sim.records().size());
-        assertTrue(sim.records().stream().allMatch(x -> x.header("X-Rtbe-Priority") == null));
-    }
-
-    @Test
     void theHeaderIsKeptWhenStrippingIsOff() {
         run(app(2).property("rtbe.classify.header-strip", false), "classify");
         assertEquals(1, sim.records().stream().filter(x -> "realtime".equals(x.header("X-Rtbe-Priority"))).count());
-    }
-
-    @Test
-    void eachClassificationRuleDecides() {
-        ForkedJvm.Result r = run(app(2).property("rtbe.log.calls", true)
-                .property("rtbe.classify.rt-stack", "dev.rtbe.agent.it.apps.Classify#reply")
-                .property("rtbe.classify.rt-threads", "rt-worker-*"), "classify");
-        List<String> calls = r.stderr().lines().filter(l -> l.startsWith("[rtbe] call ")).collect(Collectors.toList());
-        assertEquals(5, calls.size(), r::toString);
-        assertTrue(calls.get(0).startsWith("[rtbe] call RT by=header"), calls.get(0));
-        assertTrue(calls.get(1).startsWith("[rtbe] call RT by=stack"), calls.get(1));
-        assertTrue(calls.get(2).startsWith("[rtbe] call RT by=thread"), calls.get(2));
-        assertTrue(calls.get(3).startsWith("[rtbe] call RT by=streaming"), calls.get(3));
-        assertTrue(calls.get(4).startsWith("[rtbe] call BE by=default"), calls.get(4));
     }
 
     @Test

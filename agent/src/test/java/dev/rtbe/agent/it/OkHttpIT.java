@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -24,15 +23,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The agent on OkHttp ({@code execute} and {@code enqueue}), in forked JVMs with the built jar,
- * against the Ollama simulator, once with OkHttp 4 on the class path and once with OkHttp 3 in
- * the application's own class loader. Each version runs three JVMs: one slot and every scenario
- * in turn ({@link OkHttpClientApp}), two slots under a flood (with header stripping off), and an
+ * OkHttp's own quirks beyond the client contract suite (ClientContractIT, which also runs OkHttp
+ * 3.x and 5.x in the version matrix): a stream read byte by byte, a read timeout, a call cancelled
+ * while its stream is read, an interrupted waiter, layered calls, and the header kept when
+ * stripping is off, for {@code execute} and {@code enqueue}. Three JVMs: one slot and every
+ * scenario in turn ({@link OkHttpClientApp}), two slots with header stripping off, and an
  * endpoint list without the simulator. The tests below read what those runs recorded.
  */
 class OkHttpIT {
-    private static final String[] SUITE = {"overtake", "hold-stream", "early-close", "reader-throws", "reset",
-            "refused", "timeout", "cancel-queued", "cancel-in-flight", "interrupt", "classify", "layered", "redirect"};
+    // What the client contract suite (ClientContractIT) does not cover: OkHttp's own quirks.
+    private static final String[] SUITE = {"hold-stream", "timeout", "cancel-in-flight", "interrupt", "layered"};
     private static final String[] MODES = {"sync", "async"};
 
     @Nested
@@ -43,14 +43,6 @@ class OkHttpIT {
         }
     }
 
-    @Nested
-    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-    class OkHttp3 extends Runs {
-        OkHttp3() {
-            super(ForkedJvm.AGENT_JAR.getParent().resolve("okhttp3"), "okhttp-3.14.");
-        }
-    }
-
     abstract static class Runs {
         private final Path okhttp3Jars;
         private final String expectedJar;
@@ -58,9 +50,8 @@ class OkHttpIT {
         private ForkedJvm.Result suite;
         private List<RequestRecord> suiteRecords;
         private int suiteConcurrency;
-        private ForkedJvm.Result flood;
-        private List<RequestRecord> floodRecords;
-        private int floodConcurrency;
+        private ForkedJvm.Result classify;
+        private List<RequestRecord> classifyRecords;
         private ForkedJvm.Result otherHosts;
         private int otherHostsConcurrency;
 
@@ -85,12 +76,11 @@ class OkHttpIT {
             suiteConcurrency = this.sim.maxObservedConcurrency();
 
             this.sim.reset();
-            flood = run(new ForkedJvm().property("rtbe.slots.total", 2).property("rtbe.slots.rt-reserved", 1)
+            classify = run(new ForkedJvm().property("rtbe.slots.total", 2).property("rtbe.slots.rt-reserved", 1)
                     .property("rtbe.classify.header-strip", false).property("rtbe.endpoints", sim),
-                    spareA, spareB, "flood", "classify");
+                    spareA, spareB, "classify");
             this.sim.await(() -> this.sim.running() == 0, Duration.ofSeconds(20));
-            floodRecords = this.sim.records();
-            floodConcurrency = this.sim.maxObservedConcurrency();
+            classifyRecords = this.sim.records();
 
             this.sim.reset();
             otherHosts = run(new ForkedJvm().property("rtbe.slots.total", 1)
@@ -133,7 +123,7 @@ class OkHttpIT {
 
         @Test
         void everyScenarioEndsWithNothingInFlightOrQueued() {
-            for (ForkedJvm.Result r : List.of(suite, flood)) {
+            for (ForkedJvm.Result r : List.of(suite, classify)) {
                 for (String state : r.lines("STATE")) {
                     assertEquals("STATE inFlight=0 queued=0", state, r::toString);
                 }
@@ -157,68 +147,10 @@ class OkHttpIT {
         }
 
         @Test
-        void underAFloodTheServerSeesAtMostNAndBatchNeverTakesTheReservedSlot() {
-            assertTrue(floodConcurrency <= 2, "saw " + floodConcurrency);
-            for (String mode : MODES) {
-                List<RequestRecord> batch = floodRecords.stream()
-                        .filter(x -> x.header("X-Test-Id").startsWith("flood-" + mode + "-be-")).collect(Collectors.toList());
-                assertEquals(6, batch.size(), floodRecords::toString);
-                for (RequestRecord a : batch) {
-                    long overlapping = batch.stream().filter(b -> b != a && b.startNanos() < a.endNanos()
-                            && a.startNanos() < b.endNanos()).count();
-                    assertEquals(0, overlapping, "two batch calls ran at once with one slot reserved: " + a);
-                }
-                long lastBatchStart = batch.stream().mapToLong(RequestRecord::startNanos).max().orElseThrow();
-                for (int i = 0; i < 2; i++) {
-                    RequestRecord rt = record(floodRecords, "flood-" + mode + "-rt-" + i);
-                    assertTrue(rt.startNanos() < lastBatchStart, "a stream waited behind the whole batch: " + rt);
-                }
-            }
-        }
-
-        @Test
-        void aStreamOvertakesQueuedBatchCalls() {
-            for (String mode : MODES) {
-                String p = "overtake-" + mode + "-";
-                assertTrue(suiteRecord(p + "rt").startNanos() < suiteRecord(p + "be-1").startNanos(), suiteRecords::toString);
-                assertTrue(suiteRecord(p + "be-0").endNanos() <= suiteRecord(p + "rt").startNanos());
-            }
-        }
-
-        @Test
         void theSlotIsHeldThroughASlowStreamAndReleasedAtItsEnd() {
             for (String mode : MODES) {
                 assertTrue(suiteRecord("hold-" + mode + "-be").startNanos() >= suiteRecord("hold-" + mode + "-rt").endNanos(),
                         suiteRecords::toString);
-            }
-        }
-
-        @Test
-        void closingAStreamEarlyReleasesTheSlotAndDisconnects() {
-            for (String mode : MODES) {
-                assertEquals("true", suite.value("FIRST-" + mode));
-                assertEquals("0", suite.value("AFTER-CLOSE-" + mode));
-                assertEquals(Outcome.DISCONNECTED, suiteRecord("early-close-" + mode).outcome());
-            }
-        }
-
-        @Test
-        void anExceptionThrownByTheApplicationWhileReadingReleasesTheSlot() {
-            assertEquals("application bug while reading", suite.value("THREW-sync"));
-            assertEquals("released", suite.value("THREW-async"));
-        }
-
-        @Test
-        void aServerResetMidStreamReleasesTheSlot() {
-            for (String mode : MODES) {
-                assertEquals("IOException", suite.value("RESET-" + mode));
-            }
-        }
-
-        @Test
-        void connectionRefusedReleasesTheSlot() {
-            for (String mode : MODES) {
-                assertEquals("ConnectException", suite.value("REFUSED-" + mode));
             }
         }
 
@@ -234,14 +166,6 @@ class OkHttpIT {
         }
 
         @Test
-        void cancellingAQueuedCallLeavesTheQueueAndSendsNothing() {
-            for (String mode : MODES) {
-                assertEquals("IOException Canceled queued=0", suite.value("CANCEL-" + mode));
-                assertTrue(suiteRecords.stream().noneMatch(x -> ("cancelled-" + mode).equals(x.header("X-Test-Id"))));
-            }
-        }
-
-        @Test
         void cancellingACallWhileItsStreamIsReadReleasesTheSlot() {
             for (String mode : MODES) {
                 assertEquals("0", suite.value("CANCEL-IN-FLIGHT-" + mode));
@@ -254,20 +178,9 @@ class OkHttpIT {
         }
 
         @Test
-        void theClassificationHeaderDecidesAndNeverReachesTheServer() {
-            for (String mode : MODES) {
-                assertEquals("true", suite.value("CLASSIFY-" + mode));
-                assertEquals(null, suiteRecord("classify-" + mode).header("X-Rtbe-Priority"));
-            }
-            assertTrue(suiteRecords.stream().allMatch(x -> x.header("X-Rtbe-Priority") == null));
-            long byHeader = suite.stderr().lines().filter(l -> l.startsWith("[rtbe] call RT by=header")).count();
-            assertEquals(2, byHeader, suite::toString);
-        }
-
-        @Test
         void theHeaderIsKeptWhenStrippingIsOff() {
             for (String mode : MODES) {
-                assertEquals("rt", record(floodRecords, "classify-" + mode).header("X-Rtbe-Priority"));
+                assertEquals("rt", record(classifyRecords, "classify-" + mode).header("X-Rtbe-Priority"));
             }
         }
 
@@ -279,15 +192,6 @@ class OkHttpIT {
                 long sent = suiteRecords.stream().filter(x -> x.header("X-Test-Id").startsWith("layered-" + mode)).count();
                 assertEquals(3, sent, "two tries and one nested call");
             }
-        }
-
-        @Test
-        void aRedirectIsFollowedInsideTheOneGatedCall() {
-            for (String mode : MODES) {
-                assertEquals("200 true", suite.value("REDIRECT-" + mode));
-            }
-            long tags = suite.stderr().lines().filter(l -> l.startsWith("[rtbe] call ") && l.contains("path=/api/tags")).count();
-            assertEquals(2, tags, suite::toString);
         }
 
         @Test

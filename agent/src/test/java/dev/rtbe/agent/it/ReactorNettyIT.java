@@ -69,31 +69,6 @@ class ReactorNettyIT {
     }
 
     @Test
-    void theServerNeverSeesMoreThanNAndBatchNeverTakesTheReservedSlot() {
-        ForkedJvm.Result r = run(app(2).property("rtbe.slots.rt-reserved", 1), "flood");
-        assertIdle(r);
-        List<RequestRecord> records = sim.records();
-        assertEquals(8, records.size());
-        assertTrue(sim.maxObservedConcurrency() <= 2, "saw " + sim.maxObservedConcurrency());
-        List<RequestRecord> batch = records.stream().filter(x -> !x.stream()).collect(Collectors.toList());
-        for (RequestRecord a : batch) {
-            long overlapping = batch.stream().filter(b -> b != a && b.startNanos() < a.endNanos()
-                    && a.startNanos() < b.endNanos()).count();
-            assertEquals(0, overlapping, "two batch calls ran at once with one slot reserved: " + a);
-        }
-        long lastBatchStart = batch.stream().mapToLong(RequestRecord::startNanos).max().orElseThrow();
-        records.stream().filter(RequestRecord::stream).forEach(rt ->
-                assertTrue(rt.startNanos() < lastBatchStart, "a stream waited behind the whole batch: " + rt));
-    }
-
-    @Test
-    void anRtCallOvertakesQueuedBatchCalls() {
-        assertIdle(run(app(1), "overtake"));
-        assertTrue(byTestId("rt").startNanos() < byTestId("be-1").startNanos(), () -> sim.records().toString());
-        assertTrue(byTestId("be-0").endNanos() <= byTestId("rt").startNanos(), "one slot means one at a time");
-    }
-
-    @Test
     void theSlotIsHeldThroughASlowStreamAndReleasedAtItsEnd() {
         ForkedJvm.Result r = run(app(1), "hold-stream");
         assertEquals("true", r.value("CHUNKS"), "the stream arrived in pieces");
@@ -119,17 +94,6 @@ class ReactorNettyIT {
         assertEquals(dev.rtbe.simulator.Outcome.DISCONNECTED, byTestId("abandoned").outcome(), "disposed mid-stream");
     }
 
-    /** Connection refused, then a server that resets the connection mid-stream, on the same endpoint. */
-    @Test
-    void connectionRefusedAndAResetMidStreamReleaseTheSlot() throws IOException {
-        int port = freePort();
-        ForkedJvm.Result r = runAt(new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + port)
-                .property("rtbe.slots.total", 1), "http://127.0.0.1:" + port, "wire-failures");
-        assertEquals("ConnectException", r.value("REFUSED"), r::toString);
-        assertEquals("IOException", r.value("RESET"), r::toString);
-        assertIdle(r);
-    }
-
     @Test
     void timeoutsReleaseTheSlotAndATimedOutWaiterIsNeverSent() {
         ForkedJvm.Result r = run(app(1), "timeouts");
@@ -149,16 +113,6 @@ class ReactorNettyIT {
         }
         assertIdle(r);
         assertEquals(9, sim.records().size(), "every call went out once");
-    }
-
-    @Test
-    void aRedirectedCallHoldsOneSlotAcrossItsHops() throws IOException {
-        int front = freePort();
-        ForkedJvm.Result r = run(new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port() + ",127.0.0.1:" + front)
-                .property("rtbe.slots.total", 1).property("front.port", front), "redirect");
-        assertEquals("true grants=1", r.value("REDIRECTED"), r::toString);
-        assertIdle(r);
-        assertEquals(1, sim.records().size());
     }
 
     /**

@@ -12,9 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -66,18 +63,12 @@ public final class Apache5ClientApp {
         String scenario = args[0];
         String url = args[1];
         switch (scenario) {
-            case "flood": flood(url); break;
-            case "overtake": overtake(url, args[2]); break;
             case "hold-stream": holdStream(url); break;
             case "early-close": earlyClose(url); break;
             case "reader-throws": readerThrows(url); break;
-            case "reset": reset(url); break;
-            case "refused": refused(url); break;
             case "timeouts": timeouts(url); break;
             case "cancel": cancel(url); break;
             case "shapes": shapes(url); break;
-            case "redirect": redirect(url, args[2]); break;
-            case "classify": classify(url); break;
             case "max-hold": maxHold(url); break;
             case "concurrent": concurrent(url); break;
             default: throw new IllegalArgumentException(scenario);
@@ -186,55 +177,6 @@ public final class Apache5ClientApp {
 
     // ---- scenarios
 
-    /** 3 classic and 3 async batch calls, then a classic and an async stream, all at once. */
-    static void flood(String url) throws Exception {
-        List<Thread> threads = new ArrayList<>();
-        List<Future<?>> futures = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            threads.add(start("batch-" + i, () -> classicString(post(url, false, 20, 150, null))));
-            futures.add(ASYNC.execute(simple(url, false, 20, 150, null), null));
-        }
-        Thread.sleep(30); // let the batch calls queue up first: an ordering nudge, not a synchronisation
-        threads.add(start("user", () -> classicString(post(url, true, 20, 150, null))));
-        futures.add(asyncStream(simple(url, true, 20, 150, null), null));
-        for (Thread t : threads) {
-            t.join();
-        }
-        for (Future<?> f : futures) {
-            f.get(30, TimeUnit.SECONDS);
-        }
-    }
-
-    /** One slot: a long BE runs, 4 BE queue, then one RT arrives (all in the given mode); RT goes next. */
-    static void overtake(String url, String mode) throws Exception {
-        boolean async = mode.equals("async");
-        List<Thread> threads = new ArrayList<>();
-        List<Future<?>> futures = new ArrayList<>();
-        ClassicHttpResponse first = holdSlot(url, "be-0");
-        for (int i = 1; i <= 4; i++) {
-            String id = "be-" + i;
-            if (async) {
-                futures.add(ASYNC.execute(simple(url, false, 10, 50, id), null));
-            } else {
-                threads.add(start("batch-" + i, () -> classicString(post(url, false, 10, 50, id))));
-            }
-        }
-        awaitQueued(4);
-        if (async) {
-            futures.add(asyncStream(simple(url, true, 10, 50, "rt"), null));
-        } else {
-            threads.add(start("user", () -> classicString(post(url, true, 10, 50, "rt"))));
-        }
-        awaitQueued(5);
-        readAndClose(first);
-        for (Thread t : threads) {
-            t.join();
-        }
-        for (Future<?> f : futures) {
-            f.get(30, TimeUnit.SECONDS);
-        }
-    }
-
     /** One slot: a slow stream read to its end holds it; a batch call waits. Classic, then async. */
     static void holdStream(String url) throws Exception {
         Thread stream = start("user", () -> {
@@ -302,53 +244,6 @@ public final class Apache5ClientApp {
         } catch (ExecutionException e) {
             awaitInFlight(0);
             System.out.println("THREW-ASYNC " + e.getCause().getMessage());
-        }
-    }
-
-    /** A server on the endpoint's port sends half a stream, then resets: classic, then async. */
-    static void reset(String url) throws Exception {
-        int port = URI.create(url).getPort();
-        try (ServerSocket server = new ServerSocket(port)) {
-            Thread peer = start("peer", () -> {
-                for (int i = 0; i < 2; i++) {
-                    try (Socket s = server.accept()) {
-                        readRequest(s.getInputStream());
-                        OutputStream out = s.getOutputStream();
-                        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                + "10\r\n{\"response\":\"a\"}\r\n").getBytes(StandardCharsets.US_ASCII));
-                        out.flush();
-                        s.setSoLinger(true, 0); // RST instead of FIN
-                    }
-                }
-            });
-            try (ClassicHttpResponse r = CLASSIC.executeOpen(null, post(url, true, 1, 1, null), null)) {
-                r.getEntity().getContent().readAllBytes();
-                System.out.println("RESET-C none");
-            } catch (IOException e) {
-                System.out.println("RESET-C " + e.getClass().getSimpleName());
-            }
-            try {
-                asyncStream(simple(url, true, 1, 1, null), null).get(30, TimeUnit.SECONDS);
-                System.out.println("RESET-A none");
-            } catch (ExecutionException e) {
-                System.out.println("RESET-A " + e.getCause().getClass().getSimpleName());
-            }
-            peer.join();
-        }
-    }
-
-    static void refused(String url) throws Exception {
-        try {
-            classicString(post(url, false, 1, 1, null));
-            System.out.println("REFUSED-C none");
-        } catch (IOException e) {
-            System.out.println("REFUSED-C " + e.getClass().getSimpleName());
-        }
-        try {
-            asyncString(simple(url, false, 1, 1, null));
-            System.out.println("REFUSED-A none");
-        } catch (ExecutionException e) {
-            System.out.println("REFUSED-A " + e.getCause().getClass().getSimpleName());
         }
     }
 
@@ -474,40 +369,6 @@ public final class Apache5ClientApp {
         });
         called.await(30, TimeUnit.SECONDS);
         report("async-callback", viaCallback[0], expected);
-    }
-
-    /** A 307 from one endpoint to another, classic and async: one slot and one call each. */
-    static void redirect(String simUrl, String redirectorPort) throws Exception {
-        String from = "http://127.0.0.1:" + redirectorPort;
-        try (ServerSocket server = new ServerSocket(Integer.parseInt(redirectorPort))) {
-            Thread redirector = start("redirector", () -> {
-                for (int i = 0; i < 2; i++) {
-                    try (Socket s = server.accept()) {
-                        readRequest(s.getInputStream());
-                        s.getOutputStream().write(("HTTP/1.1 307 Temporary Redirect\r\nLocation: " + simUrl
-                                + "/api/generate\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                                .getBytes(StandardCharsets.US_ASCII));
-                    }
-                }
-            });
-            System.out.println("REDIRECT-C " + classicString(post(from, false, 1, 1, "redirected-c")).contains("\"done\":true"));
-            System.out.println("REDIRECT-A " + asyncString(simple(from, false, 1, 1, "redirected-a")).contains("\"done\":true"));
-            redirector.join();
-        }
-    }
-
-    /** Calls that carry the classification header: it must never reach the server. */
-    static void classify(String url) throws Exception {
-        HttpPost classic = post(url, false, 1, 1, "header-c");
-        classic.addHeader("X-Rtbe-Priority", "rt");
-        classicString(classic);
-        System.out.println("KEPT " + (classic.getFirstHeader("X-Rtbe-Priority") != null));
-        SimpleHttpRequest async = simple(url, false, 1, 1, "header-a");
-        async.addHeader("X-Rtbe-Priority", "rt");
-        asyncString(async);
-        classicString(post(url, false, 1, 1, "default-c"));
-        asyncString(simple(url, false, 1, 1, "default-a"));
-        asyncString(simple(url, true, 1, 1, "stream-a"));
     }
 
     /** A response never read nor closed: max-hold takes the slot back. */

@@ -11,10 +11,11 @@ import java.util.List;
  * Runs an application from its own class loader, with library jars that take precedence over
  * those on the class path: how a test runs the same application against another version of a
  * client library (and how a Spring Boot-like application keeps its libraries out of the system
- * loader). {@code main(jarDir, mainClass, args...)}.
+ * loader). Every class the jars hold, and the test applications themselves, load child-first;
+ * the rest comes from the class path. {@code main(jarDir, mainClass, args...)}.
  */
 public final class ChildFirstLauncher {
-    private static final String[] OWN = {"okhttp3.", "okio.", "dev.rtbe.agent.it.apps."};
+    private static final String OWN = "dev.rtbe.agent.it.apps.";
 
     private ChildFirstLauncher() {}
 
@@ -39,13 +40,16 @@ public final class ChildFirstLauncher {
             registerAsParallelCapable();
         }
 
+        private final URLClassLoader jarsOnly;
+
         ChildFirst(URL[] urls, ClassLoader parent) {
             super("app", urls, parent);
+            jarsOnly = new URLClassLoader(Arrays.copyOf(urls, urls.length - 1), null);
         }
 
         @Override
         protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-            if (!isOwn(name)) {
+            if (!isOwn(name) && jarsOnly.findResource(name.replace('.', '/') + ".class") == null) {
                 return super.loadClass(name, resolve);
             }
             synchronized (getClassLoadingLock(name)) {
@@ -60,13 +64,26 @@ public final class ChildFirstLauncher {
             }
         }
 
-        private static boolean isOwn(String name) {
-            for (String prefix : OWN) {
-                if (name.startsWith(prefix) && !name.equals(ChildFirstLauncher.class.getName())) {
-                    return true;
+        /** The jars' resources first too (a library's version file, its service files), then the class path's. */
+        @Override
+        public URL getResource(String name) {
+            URL own = jarsOnly.findResource(name);
+            return own != null ? own : super.getResource(name);
+        }
+
+        @Override
+        public java.util.Enumeration<URL> getResources(String name) throws java.io.IOException {
+            List<URL> all = new ArrayList<>(java.util.Collections.list(jarsOnly.findResources(name)));
+            for (URL url : java.util.Collections.list(super.getResources(name))) {
+                if (!all.contains(url)) {
+                    all.add(url);
                 }
             }
-            return false;
+            return java.util.Collections.enumeration(all);
+        }
+
+        private static boolean isOwn(String name) {
+            return name.startsWith(OWN) && !name.equals(ChildFirstLauncher.class.getName());
         }
     }
 }

@@ -1,33 +1,24 @@
 package dev.rtbe.agent.it.apps;
 
-import static dev.rtbe.agent.it.apps.AppSupport.drainRequestHead;
 import static dev.rtbe.agent.it.apps.AppSupport.start;
 import static dev.rtbe.agent.it.apps.AppSupport.awaitQueued;
 import static dev.rtbe.agent.it.apps.AppSupport.awaitInFlight;
 import static dev.rtbe.agent.it.apps.AppSupport.awaitIdleAndReport;
 import static dev.rtbe.agent.it.apps.AppSupport.generate;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -44,15 +35,7 @@ public final class JdkClientApp {
         String scenario = args[0];
         String url = args[1];
         switch (scenario) {
-            case "flood": flood(url); break;
-            case "overtake": overtake(url); break;
             case "hold-stream": holdStream(url); break;
-            case "early-close": earlyClose(url); break;
-            case "reader-throws": readerThrows(url); break;
-            case "reset": reset(url); break;
-            case "refused": refused(url); break;
-            case "timeout": timeout(url); break;
-            case "cancel-queued": cancelQueued(url); break;
             case "interrupt": interrupt(url); break;
             case "handlers": handlers(url); break;
             case "max-hold": maxHold(url); break;
@@ -62,21 +45,6 @@ public final class JdkClientApp {
             default: throw new IllegalArgumentException(scenario);
         }
         awaitIdleAndReport();
-    }
-
-    /** 6 batch calls and 2 streams at once, from differently named threads. */
-    static void flood(String url) throws Exception {
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            threads.add(start("batch-" + i, () -> send(generate(url, false, 20, 150).build(), BodyHandlers.ofString())));
-        }
-        Thread.sleep(30); // let the batch calls queue up first: an ordering nudge, not a synchronisation
-        for (int i = 0; i < 2; i++) {
-            threads.add(start("user-" + i, () -> send(generate(url, true, 20, 150).build(), BodyHandlers.ofString())));
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
     }
 
     /**
@@ -129,25 +97,6 @@ public final class JdkClientApp {
                 "the server running " + n);
     }
 
-    /** With one slot: a long BE runs, 4 BE queue, then one RT arrives; RT must go next. */
-    static void overtake(String url) throws Exception {
-        List<Thread> threads = new ArrayList<>();
-        threads.add(start("batch-first", () -> send(generate(url, false, 10, 400).header("X-Test-Id", "be-0").build(),
-                BodyHandlers.ofString())));
-        awaitInFlight(1);
-        for (int i = 1; i <= 4; i++) {
-            int id = i;
-            threads.add(start("batch-" + i, () -> send(generate(url, false, 10, 50).header("X-Test-Id", "be-" + id)
-                    .build(), BodyHandlers.ofString())));
-        }
-        awaitQueued(4);
-        threads.add(start("user", () -> send(generate(url, true, 10, 50).header("X-Test-Id", "rt").build(),
-                BodyHandlers.ofString())));
-        for (Thread t : threads) {
-            t.join();
-        }
-    }
-
     /** One slot: a slow stream read to its end holds the slot; a batch call waits for it. */
     static void holdStream(String url) throws Exception {
         Thread stream = start("user", () -> {
@@ -162,89 +111,6 @@ public final class JdkClientApp {
                 BodyHandlers.ofString()));
         stream.join();
         batch.join();
-    }
-
-    /** Read the first line of a stream, close it: the slot must come back at once. */
-    static void earlyClose(String url) throws Exception {
-        HttpResponse<InputStream> r = send(generate(url, true, 10, 2000).build(), BodyHandlers.ofInputStream());
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-            System.out.println("FIRST " + (reader.readLine() != null));
-        }
-        awaitInFlight(0);
-        System.out.println("AFTER-CLOSE " + AppSupport.inFlight());
-        System.out.println("NEXT " + send(generate(url, false, 1, 1).build(), BodyHandlers.ofString()).statusCode());
-    }
-
-    /** The application throws while consuming a stream of lines (closed by try-with-resources). */
-    static void readerThrows(String url) throws Exception {
-        HttpResponse<Stream<String>> r = send(generate(url, true, 10, 2000).build(), BodyHandlers.ofLines());
-        try (Stream<String> lines = r.body()) {
-            lines.forEach(line -> {
-                throw new IllegalStateException("application bug while reading");
-            });
-        } catch (IllegalStateException expected) {
-            System.out.println("THREW " + expected.getMessage());
-        }
-    }
-
-    /** A server on an endpoint port that sends half a stream and resets the connection. */
-    static void reset(String url) throws Exception {
-        int port = URI.create(url).getPort();
-        try (ServerSocket server = new ServerSocket(port)) {
-            Thread peer = start("peer", () -> {
-                try (Socket s = server.accept()) {
-                    drainRequestHead(s.getInputStream());
-                    OutputStream out = s.getOutputStream();
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            + "10\r\n{\"response\":\"a\"}\r\n").getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    s.setSoLinger(true, 0); // RST instead of FIN
-                }
-            });
-            try {
-                HttpResponse<InputStream> r = send(generate(url, true, 1, 1).build(), BodyHandlers.ofInputStream());
-                try (InputStream in = r.body()) {
-                    in.readAllBytes();
-                }
-                System.out.println("RESET none");
-            } catch (IOException e) {
-                System.out.println("RESET " + e.getClass().getSimpleName());
-            }
-            peer.join();
-        }
-    }
-
-    static void refused(String url) throws Exception {
-        try {
-            send(generate(url, false, 1, 1).build(), BodyHandlers.ofString());
-            System.out.println("REFUSED none");
-        } catch (IOException e) {
-            System.out.println("REFUSED " + e.getClass().getSimpleName());
-        }
-    }
-
-    /** One slot held; a call whose own timeout passes while it waits fails as the JDK reports timeouts. */
-    static void timeout(String url) throws Exception {
-        Thread holder = start("holder", () -> send(generate(url, false, 10, 1500).build(), BodyHandlers.ofString()));
-        awaitInFlight(1);
-        try {
-            send(generate(url, false, 1, 1).timeout(Duration.ofMillis(200)).build(), BodyHandlers.ofString());
-            System.out.println("TIMEOUT none");
-        } catch (HttpTimeoutException e) {
-            System.out.println("TIMEOUT " + e.getMessage());
-        }
-        holder.join();
-    }
-
-    /** One slot held; an async call cancelled while queued is never sent. */
-    static void cancelQueued(String url) throws Exception {
-        Thread holder = start("holder", () -> send(generate(url, false, 10, 800).build(), BodyHandlers.ofString()));
-        awaitInFlight(1);
-        CompletableFuture<HttpResponse<String>> f = CLIENT.sendAsync(generate(url, false, 1, 1)
-                .header("X-Test-Id", "cancelled").build(), BodyHandlers.ofString());
-        awaitQueued(1);
-        System.out.println("CANCEL " + f.cancel(true) + " queued=" + AppSupport.queued());
-        holder.join();
     }
 
     /** A blocking call interrupted while it waits: InterruptedException, status still set. */

@@ -1,28 +1,16 @@
 package dev.rtbe.agent.it.apps;
 
-import static dev.rtbe.agent.it.apps.AppSupport.drainRequestHead;
 import static dev.rtbe.agent.it.apps.AppSupport.start;
 import static dev.rtbe.agent.it.apps.AppSupport.awaitQueued;
 import static dev.rtbe.agent.it.apps.AppSupport.awaitInFlight;
 import static dev.rtbe.agent.it.apps.AppSupport.awaitIdleAndReport;
 import static dev.rtbe.agent.it.apps.AppSupport.generateBody;
 
-import com.sun.net.httpserver.HttpServer;
 import io.netty.handler.timeout.ReadTimeoutException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,14 +32,10 @@ public final class ReactorNettyApp {
         String scenario = args[0];
         String url = args[1];
         switch (scenario) {
-            case "flood": flood(url); break;
-            case "overtake": overtake(url); break;
             case "hold-stream": holdStream(url); break;
             case "stream-ends": earlyClose(url); readerThrows(url); cancel(url); break;
-            case "wire-failures": refused(url); reset(url); break;
             case "timeouts": timeouts(url); break;
             case "modes": modes(url); break;
-            case "redirect": redirect(url); break;
             case "classify": headers(url); builtHereSentThere(url); break;
             case "concurrent": concurrent(url, Integer.parseInt(args[2])); break;
             case "webclient": WebClientCalls.run(url); break;
@@ -79,42 +63,6 @@ public final class ReactorNettyApp {
     /** Blocking, aggregated. */
     static String text(HttpClient.ResponseReceiver<?> call) {
         return call.responseContent().aggregate().asString().block(Duration.ofSeconds(30));
-    }
-
-    /** 6 batch calls and 2 RT streams at once; half of the batch calls are async. */
-    static void flood(String url) throws Exception {
-        List<Thread> threads = new ArrayList<>();
-        CountDownLatch asyncDone = new CountDownLatch(3);
-        for (int i = 0; i < 3; i++) {
-            threads.add(start("batch-" + i, () -> text(generate(url, false, 20, 150, null, null))));
-            generate(url, false, 20, 150, null, null).responseSingle((r, body) -> body.asString())
-                    .subscribe(s -> { }, e -> report("ERROR async " + e), asyncDone::countDown);
-        }
-        awaitQueued(4); // the batch calls queue up first
-        for (int i = 0; i < 2; i++) {
-            threads.add(start("user-" + i, () -> generate(url, true, 20, 150, null, "rt").responseContent()
-                    .asString().collectList().block(Duration.ofSeconds(30))));
-        }
-        join(threads);
-        asyncDone.await(30, TimeUnit.SECONDS);
-    }
-
-    /** With one slot: a long BE runs, 4 BE queue (2 of them async), then one RT arrives; RT must go next. */
-    static void overtake(String url) throws Exception {
-        List<Thread> threads = new ArrayList<>();
-        threads.add(start("batch-first", () -> text(generate(url, false, 10, 400, "be-0", null))));
-        awaitInFlight(1);
-        threads.add(start("batch-1", () -> text(generate(url, false, 10, 50, "be-1", null))));
-        threads.add(start("batch-2", () -> text(generate(url, false, 10, 50, "be-2", null))));
-        CountDownLatch asyncDone = new CountDownLatch(2);
-        for (int i = 3; i <= 4; i++) {
-            generate(url, false, 10, 50, "be-" + i, null).responseContent().aggregate().asString()
-                    .subscribe(s -> { }, e -> report("ERROR async " + e), asyncDone::countDown);
-        }
-        awaitQueued(4);
-        threads.add(start("user", () -> text(generate(url, true, 10, 50, "rt", "rt"))));
-        join(threads);
-        asyncDone.await(30, TimeUnit.SECONDS);
     }
 
     /** One slot: a slow stream read chunk by chunk holds the slot to its end; a batch call waits. */
@@ -147,39 +95,6 @@ public final class ReactorNettyApp {
             report("THREW none");
         } catch (IllegalStateException expected) {
             report("THREW " + expected.getMessage());
-        }
-    }
-
-    /** A server on an endpoint port that sends half a stream and resets the connection. */
-    static void reset(String url) throws Exception {
-        int port = URI.create(url).getPort();
-        try (ServerSocket server = new ServerSocket(port)) {
-            Thread peer = start("peer", () -> {
-                try (Socket s = server.accept()) {
-                    drainRequestHead(s.getInputStream());
-                    OutputStream out = s.getOutputStream();
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            + "10\r\n{\"response\":\"a\"}\r\n").getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    s.setSoLinger(true, 0); // RST instead of FIN
-                }
-            });
-            try {
-                generate(url, true, 1, 1, null, null).responseContent().asString().blockLast(Duration.ofSeconds(30));
-                report("RESET none");
-            } catch (RuntimeException e) {
-                report("RESET " + (Exceptions.unwrap(e) instanceof IOException ? "IOException" : e.toString()));
-            }
-            peer.join();
-        }
-    }
-
-    static void refused(String url) {
-        try {
-            text(generate(url, false, 1, 1, null, null));
-            report("REFUSED none");
-        } catch (RuntimeException e) {
-            report("REFUSED " + (Exceptions.unwrap(e) instanceof ConnectException ? "ConnectException" : e.toString()));
         }
     }
 
@@ -257,28 +172,6 @@ public final class ReactorNettyApp {
         report("base-url", CLIENT.baseUrl(url).headers(h -> h.set("X-Sim-Gen-Ms", 20).set("X-Sim-Output-Tokens", 10))
                 .post().uri("/api/generate").send(ByteBufFlux.fromString(Mono.just(generateBody(true))))
                 .responseContent().aggregate().asString().block(Duration.ofSeconds(30)), expected);
-    }
-
-    /** A front on another endpoint answers 307 to the simulator: one logical call, one slot. */
-    static void redirect(String url) throws Exception {
-        HttpServer front = HttpServer.create(new InetSocketAddress("127.0.0.1", Integer.parseInt(System.getProperty("front.port"))), 0);
-        front.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            exchange.getResponseHeaders().set("Location", url + "/api/generate");
-            exchange.sendResponseHeaders(307, -1);
-            exchange.close();
-        });
-        front.start();
-        try {
-            long grantsBefore = grants();
-            String body = CLIENT.followRedirect(true).headers(h -> h.set("X-Sim-Gen-Ms", 300).set("X-Test-Id", "redirected"))
-                    .post().uri("http://127.0.0.1:" + front.getAddress().getPort() + "/api/generate")
-                    .send(ByteBufFlux.fromString(Mono.just(generateBody(true))))
-                    .responseContent().aggregate().asString().block(Duration.ofSeconds(30));
-            report("REDIRECTED " + (body != null && body.contains("\"done\":true")) + " grants=" + (grants() - grantsBefore));
-        } finally {
-            front.stop(0);
-        }
     }
 
     /** The classification header, set on the client and in the send callback: neither may leave the JVM. */

@@ -1,13 +1,11 @@
 package dev.rtbe.agent.it.apps;
 
-import static dev.rtbe.agent.it.apps.AppSupport.drainRequestHead;
 import static dev.rtbe.agent.it.apps.AppSupport.start;
 import static dev.rtbe.agent.it.apps.AppSupport.awaitQueued;
 import static dev.rtbe.agent.it.apps.AppSupport.awaitInFlight;
 import static dev.rtbe.agent.it.apps.AppSupport.awaitIdleAndReport;
 import static dev.rtbe.agent.it.apps.AppSupport.generateBody;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,11 +14,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.HttpURLConnection;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -38,19 +32,13 @@ public final class UrlConnectionApp {
         String url = args[1];
         warmUpJmx();
         switch (args[0]) {
-            case "flood": flood(url); break;
-            case "overtake": overtake(url); break;
             case "hold-stream": holdStream(url); break;
             case "early-close": earlyClose(url); break;
             case "reader-throws": readerThrows(url); break;
-            case "reset": reset(url); break;
-            case "refused": refused(url); break;
             case "timeouts": timeouts(url); break;
             case "interrupt": interrupt(url); break;
             case "disconnect": disconnect(url); break;
             case "streaming-mode": streamingMode(url); break;
-            case "classify": classify(url); break;
-            case "redirect": redirect(url, Integer.parseInt(args[2])); break;
             case "error-status": errorStatus(url); break;
             case "dropped": dropped(url); break;
             case "concurrent": concurrent(url, Integer.parseInt(args[2])); break;
@@ -68,33 +56,6 @@ public final class UrlConnectionApp {
             awaitInFlight(0);
             awaitQueued(0);
         }
-    }
-
-    /** 6 batch calls and 2 streams at once; the streams are RT by the streaming rule (body read by the agent). */
-    static void flood(String url) throws Exception {
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            threads.add(start("batch-" + i, () -> readAll(post(url, false, 20, 150))));
-        }
-        Thread.sleep(30); // let the batch calls queue up first: an ordering nudge, not a synchronisation
-        for (int i = 0; i < 2; i++) {
-            threads.add(start("user-" + i, () -> readAll(post(url, true, 20, 150))));
-        }
-        join(threads);
-    }
-
-    /** One slot: a long BE runs, 4 BE queue, then a stream arrives and goes next. */
-    static void overtake(String url) throws Exception {
-        List<Thread> threads = new ArrayList<>();
-        threads.add(start("batch-first", () -> readAll(post(url, false, 10, 1000, "X-Test-Id", "be-0"))));
-        awaitInFlight(1);
-        for (int i = 1; i <= 4; i++) {
-            String id = "be-" + i;
-            threads.add(start("batch-" + i, () -> readAll(post(url, false, 10, 50, "X-Test-Id", id))));
-        }
-        awaitQueued(4);
-        threads.add(start("user", () -> readAll(post(url, true, 10, 50, "X-Test-Id", "rt"))));
-        join(threads);
     }
 
     /** One slot: a slow stream read to its end holds it; a batch call waits. */
@@ -125,48 +86,6 @@ public final class UrlConnectionApp {
             });
         } catch (IllegalStateException expected) {
             System.out.println("THREW " + expected.getMessage());
-        }
-    }
-
-    /**
-     * A server on an endpoint port that sends half a stream and resets the connection, every time:
-     * when the reset overtakes the response head, the JDK sends the request once more by itself.
-     */
-    static void reset(String url) throws Exception {
-        int port = URI.create(url).getPort();
-        ServerSocket server = new ServerSocket(port);
-        Thread peer = new Thread(() -> {
-            while (!server.isClosed()) {
-                try (Socket s = server.accept()) {
-                    drainRequestHead(s.getInputStream());
-                    OutputStream out = s.getOutputStream();
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            + "10\r\n{\"response\":\"a\"}\r\n").getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    s.setSoLinger(true, 0); // RST instead of FIN
-                } catch (IOException closed) {
-                    return;
-                }
-            }
-        }, "peer");
-        peer.start();
-        try {
-            readAll(post(url, true, 1, 1));
-            System.out.println("RESET none");
-        } catch (IOException e) {
-            System.out.println("RESET " + e.getClass().getSimpleName());
-        } finally {
-            server.close();
-            peer.join();
-        }
-    }
-
-    static void refused(String url) throws Exception {
-        try {
-            post(url, false, 1, 1).getResponseCode();
-            System.out.println("REFUSED none");
-        } catch (IOException e) {
-            System.out.println("REFUSED " + e.getClass().getSimpleName());
         }
     }
 
@@ -254,43 +173,12 @@ public final class UrlConnectionApp {
         System.out.println("CHUNKED " + chunked.getResponseCode() + " " + countLines(chunked.getInputStream()));
     }
 
-    /** One call per classification rule, in the order the test expects. */
-    static void classify(String url) throws Exception {
-        readAll(post(url, false, 1, 1, "X-Rtbe-Priority", "realtime"));
-        InteractiveChat.reply(url);
-        Thread t = start("rt-worker-1", () -> readAll(post(url, false, 1, 1)));
-        t.join();
-        readAll(post(url, true, 1, 1));
-        readAll(post(url, false, 1, 1));
-    }
-
     /** Matched by a call-stack rule. */
     static final class InteractiveChat {
         private InteractiveChat() {}
 
         static void reply(String url) throws Exception {
             readAll(post(url, false, 1, 1));
-        }
-    }
-
-    /** An endpoint that answers 307 to the simulator: the JDK follows it inside one logical call. */
-    static void redirect(String url, int redirectorPort) throws Exception {
-        HttpServer redirector = HttpServer.create(new InetSocketAddress("127.0.0.1", redirectorPort), 0);
-        redirector.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            exchange.getResponseHeaders().add("Location", url + exchange.getRequestURI());
-            System.out.println("REDIRECTOR-SAW-HEADER " + exchange.getRequestHeaders().getFirst("X-Rtbe-Priority"));
-            exchange.sendResponseHeaders(307, -1);
-            exchange.close();
-        });
-        redirector.start();
-        try {
-            String from = "http://127.0.0.1:" + redirectorPort;
-            HttpURLConnection c = post(from, true, 1, 50, "X-Rtbe-Priority", "be", "X-Test-Id", "redirected");
-            int lines = countLines(c.getInputStream());
-            System.out.println("REDIRECT " + c.getResponseCode() + " lines>1=" + (lines > 1) + " url=" + c.getURL());
-        } finally {
-            redirector.stop(0);
         }
     }
 

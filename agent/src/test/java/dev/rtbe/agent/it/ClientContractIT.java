@@ -1,0 +1,451 @@
+package dev.rtbe.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.rtbe.agent.it.OtlpReceiver.Received;
+import dev.rtbe.agent.it.apps.ChildFirstLauncher;
+import dev.rtbe.agent.it.apps.contract.ContractApp;
+import dev.rtbe.simulator.OllamaSimulator;
+import dev.rtbe.simulator.Outcome;
+import dev.rtbe.simulator.RequestRecord;
+import dev.rtbe.simulator.SimulatorConfig;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * One contract that every client variant meets, in forked JVMs with the built agent jar against
+ * the Ollama simulator (more slots than the agent allows, so any limit it sees is the agent's).
+ * Per variant, ONE application JVM ({@link ContractApp}) runs every scenario in turn with
+ * N=2, R=1, LIFO for RT and promotion after 2.5 s; a second, short one runs the R=0 scenario. The
+ * tests then read what the server recorded (arrival, start, first token, end, disconnect), what
+ * the application printed, and the spans the agent exported over OTLP. A variant's
+ * {@link ClientVariant#cannot} cells are skipped with their reason; its
+ * {@link ClientVariant#knownFailures} cells must fail (and fail the build once they pass).
+ * {@code -Drtbe.contract.versions=true} runs the version matrix rows instead of the main rows;
+ * {@code -Drtbe.contract.only=row,row} runs only the rows named.
+ */
+@ParameterizedClass(name = "{0}")
+@MethodSource("variants")
+class ClientContractIT {
+    /** Those whose spans the tests read come first: spans of the last calls are only flushed as the JVM exits. */
+    static final String[] MAIN_SCENARIOS = {"telemetry", "classify", "aging", "flood", "overtake", "lifo", "queue-limit",
+            "early-close", "cancel-queued", "reader-throws", "reset", "refused", "redirect", "timeout"};
+    private static final String SCOPE = "dev.rtbe.agent";
+
+    static Stream<ClientVariant> variants() {
+        Stream<ClientVariant> rows = Boolean.getBoolean("rtbe.contract.versions")
+                ? ClientVariants.versionMatrix() : ClientVariants.main();
+        String only = System.getProperty("rtbe.contract.only", ""); // a comma-separated list of rows, to run a few
+        return only.isEmpty() ? rows : rows.filter(v -> List.of(only.split(",")).contains(v.name));
+    }
+
+    /** What one variant's runs left behind, read by every test of that variant. */
+    private record Run(ForkedJvm.Result main, ForkedJvm.Result priority, List<RequestRecord> records,
+                       List<Received> spans, int redirected) {}
+
+    private static Run run;
+
+    @Parameter
+    ClientVariant variant;
+
+    @BeforeParameterizedClassInvocation
+    static void runApplications(ClientVariant variant) throws Exception {
+        run = null;
+        if (variant.jars != null) {
+            assertTrue(Files.isDirectory(variant.jars), "the pom copies these jars: " + variant.jars);
+        }
+        SimulatorConfig config = SimulatorConfig.builder().slots(8).acceptAnyModel(true).modelLoadTime(Duration.ZERO)
+                .promptTokensPerSecond(1_000_000).decodeTokensPerSecond(100).decodeSlowdown(0).build();
+        try (OllamaSimulator sim = OllamaSimulator.start(config); OtlpReceiver otlp = new OtlpReceiver()) {
+            AtomicInteger redirected = new AtomicInteger();
+            HttpServer redirector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            redirector.createContext("/", exchange -> {
+                redirected.incrementAndGet();
+                exchange.getRequestBody().readAllBytes();
+                exchange.getResponseHeaders().set("Location", sim.baseUri() + exchange.getRequestURI().toString());
+                exchange.sendResponseHeaders(307, -1);
+                exchange.close();
+            });
+            redirector.start();
+            try {
+                int resetPort = freePort();
+                int refusedPort = freePort();
+                String redirectUrl = "http://127.0.0.1:" + redirector.getAddress().getPort();
+                String endpoints = String.join(",", "127.0.0.1:" + sim.port(), "127.0.0.1:" + resetPort,
+                        "127.0.0.1:" + refusedPort, "127.0.0.1:" + redirector.getAddress().getPort());
+                ForkedJvm main = new ForkedJvm().property("rtbe.endpoints", endpoints)
+                        .property("rtbe.slots.total", 2).property("rtbe.slots.rt-reserved", 1)
+                        .property("rtbe.rt.order", "lifo")
+                        .property("rtbe.aging.threshold", "1s").property("rtbe.aging.promotion", "2500ms")
+                        .property("rtbe.queue.be.max-length", 6)
+                        .property("rtbe.classify.rt-stack", "dev.rtbe.agent.it.apps.contract.InteractiveChat#reply")
+                        .property("rtbe.classify.rt-threads", "rt-worker-*,user-*")
+                        .property("otel.exporter.otlp.endpoint", otlp.endpoint())
+                        .property("otel.service.name", "contract-" + variant.name)
+                        .property("otel.metric.export.interval", 600_000)
+                        .timeout(Duration.ofMinutes(5));
+                long started = System.nanoTime();
+                ForkedJvm.Result mainResult = launch(main, variant, sim.baseUri().toString(), resetPort, refusedPort,
+                        redirectUrl, MAIN_SCENARIOS);
+                long mainEnded = System.nanoTime();
+                ForkedJvm priority = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
+                        .property("rtbe.slots.total", 2).property("rtbe.slots.rt-reserved", 0)
+                        .property("rtbe.classify.rt-threads", "user-*")
+                        .property("rtbe.telemetry.exporter", "none").timeout(Duration.ofMinutes(2));
+                ForkedJvm.Result priorityResult = launch(priority, variant, sim.baseUri().toString(), resetPort,
+                        refusedPort, redirectUrl, "priority-only");
+                System.out.printf("contract %s: main JVM %d ms, R=0 JVM %d ms%n", variant.name,
+                        TimeUnit.NANOSECONDS.toMillis(mainEnded - started),
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - mainEnded));
+                sim.await(() -> sim.running() == 0, Duration.ofSeconds(20));
+                // The main JVM flushed its spans as it exited; wait for the telemetry call's span to be in.
+                try {
+                    otlp.await(() -> otlp.spansOf(SCOPE).stream().anyMatch(s -> "telemetry".equals(s.attr("gen_ai.request.model"))),
+                            "the telemetry scenario's span");
+                } catch (AssertionError missing) {
+                    // the telemetry test reports it
+                }
+                run = new Run(mainResult, priorityResult, sim.records(), otlp.spansOf(SCOPE), redirected.get());
+            } finally {
+                redirector.stop(0);
+            }
+        }
+    }
+
+    @AfterParameterizedClassInvocation
+    static void forget() {
+        run = null;
+    }
+
+    private static ForkedJvm.Result launch(ForkedJvm jvm, ClientVariant variant, String simUrl, int resetPort,
+                                           int refusedPort, String redirectUrl, String... scenarios) {
+        List<String> args = new ArrayList<>();
+        if (variant.jars != null) {
+            args.add(variant.jars.toString());
+            args.add(ContractApp.class.getName());
+        }
+        args.addAll(List.of(variant.driver, simUrl, Integer.toString(resetPort), Integer.toString(refusedPort), redirectUrl));
+        args.addAll(List.of(scenarios));
+        return jvm.run(variant.jars == null ? ContractApp.class : ChildFirstLauncher.class, args.toArray(new String[0]));
+    }
+
+    // ---- the cell wrapper
+
+    private interface Check {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs one cell: the scenario's common checks (it ran, nothing errored, the agent ended idle)
+     * and then its own. Honours the variant's cannot / known-failure options and notes the result
+     * in target/contract-matrix.tsv.
+     */
+    private void cell(String scenario, Check check) throws Exception {
+        String cannot = variant.cannot.get(scenario);
+        if (cannot != null) {
+            note(scenario, "cannot", cannot);
+            Assumptions.abort("cannot: " + cannot);
+        }
+        assertNotNull(run, "the applications did not run");
+        String known = variant.knownFailures.get(scenario);
+        ForkedJvm.Result r = scenario.equals("priority-only") ? run.priority : run.main;
+        try {
+            assertEquals(0, r.exitCode(), r::toString);
+            assertTrue(r.value("DRIVER").contains(variant.expected), () -> "not the intended client: " + r.value("DRIVER"));
+            assertTrue(r.lines("DONE " + scenario + " ").size() == 1, () -> "scenario did not run: " + r);
+            assertTrue(r.lines("ERROR " + scenario + " ").isEmpty(), () -> "scenario failed: " + r);
+            assertEquals("inFlight=0 queued=0", r.value("STATE-" + scenario), r::toString);
+            check.run();
+        } catch (AssertionError e) {
+            if (known != null) {
+                note(scenario, "known failure", known);
+                Assumptions.abort("known failure pending #9 (" + known + "): " + e.getMessage());
+            }
+            note(scenario, "FAIL", e.getMessage().lines().findFirst().orElse(""));
+            throw e;
+        }
+        if (known != null) {
+            note(scenario, "UNEXPECTED PASS", known);
+            fail("passes now: drop the known-failure marker of " + variant.name + " / " + scenario + " (" + known + ")");
+        }
+        note(scenario, "pass", "");
+    }
+
+    private void note(String scenario, String result, String detail) throws IOException {
+        String ms = "";
+        if (run != null) {
+            ForkedJvm.Result r = scenario.equals("priority-only") ? run.priority : run.main;
+            ms = r.lines("DONE " + scenario + " ").stream().map(l -> l.substring(l.lastIndexOf(' ') + 1)).findFirst().orElse("");
+        }
+        Path file = ForkedJvm.AGENT_JAR.getParent().resolve("contract-matrix.tsv");
+        Files.writeString(file, String.join("\t", variant.name, scenario, result, ms, detail.replace('\n', ' ')) + "\n",
+                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    // ---- reading the run
+
+    private static RequestRecord record(String model) {
+        return find(model).orElseThrow(() -> new AssertionError("the server never saw " + model + ": " + models()));
+    }
+
+    private static Optional<RequestRecord> find(String model) {
+        return run.records.stream().filter(r -> r.model().equals(model) || r.model().equals(model + ":latest")).findFirst();
+    }
+
+    private static List<String> models() {
+        return run.records.stream().map(RequestRecord::model).collect(Collectors.toList());
+    }
+
+    private static List<RequestRecord> records(String prefix) {
+        return run.records.stream().filter(r -> r.model().startsWith(prefix)).collect(Collectors.toList());
+    }
+
+    private static String value(String key) {
+        return run.main.value(key);
+    }
+
+    private void assertCalledOk(String prefix) {
+        List<String> calls = run.main.lines("CALL " + prefix).stream().filter(l -> !l.endsWith(" ok"))
+                .filter(l -> !variant.cannot.containsKey(l.split(" ")[1])).toList();
+        assertTrue(calls.isEmpty(), () -> "calls failed: " + calls);
+    }
+
+    private static Received span(String model) {
+        return run.spans.stream().filter(s -> s.span().getKind() == Span.SpanKind.SPAN_KIND_CLIENT)
+                .filter(s -> model.equals(s.attr("gen_ai.request.model"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no span for " + model + " in " + run.spans.stream()
+                        .map(s -> s.span().getName()).toList() + "; the agent said: " + run.main.stderr().lines()
+                        .filter(l -> l.contains("rtbe") || l.contains("xport")).limit(20).toList()));
+    }
+
+    private static void assertStartsBefore(String first, String then) {
+        RequestRecord a = record(first);
+        RequestRecord b = record(then);
+        assertTrue(a.startNanos() < b.startNanos(), () -> first + " should start before " + then + ": " + a + " / " + b);
+    }
+
+    private static long ms(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+
+    // ---- scheduling
+
+    @Test
+    void floodAndCap() throws Exception {
+        cell("flood", () -> {
+            assertCalledOk("flood-");
+            assertEquals(8, records("flood-").size(), () -> models().toString());
+            int peak = run.records.stream().mapToInt(RequestRecord::runningAtStart).max().orElse(0);
+            assertTrue(peak <= 2, "the server ran " + peak + " calls at once; the agent allows 2");
+            List<RequestRecord> batch = records("flood-be-");
+            for (RequestRecord a : batch) {
+                for (RequestRecord b : batch) {
+                    assertTrue(a == b || a.endNanos() <= b.startNanos() || b.endNanos() <= a.startNanos(),
+                            () -> "two batch calls ran at once with a slot reserved: " + a + " / " + b);
+                }
+            }
+            long lastBatchStart = batch.stream().mapToLong(RequestRecord::startNanos).max().orElseThrow();
+            for (RequestRecord rt : records("flood-rt-")) {
+                assertTrue(rt.startNanos() < lastBatchStart, () -> "a stream waited behind the batch calls: " + rt);
+            }
+        });
+    }
+
+    @Test
+    void rtOvertakesWaitingBatchCalls() throws Exception {
+        cell("overtake", () -> {
+            assertCalledOk("overtake-");
+            for (int i = 0; i < 3; i++) {
+                assertStartsBefore("overtake-rt", "overtake-be-" + i);
+            }
+        });
+    }
+
+    @Test
+    void priorityOnlyLetsBatchUseEverySlotYetRtGoesFirst() throws Exception {
+        cell("priority-only", () -> {
+            assertTrue(run.priority.lines("CALL ").stream().allMatch(l -> l.endsWith(" ok")), run.priority::toString);
+            RequestRecord a = record("priority-be-hold-0");
+            RequestRecord b = record("priority-be-hold-1");
+            assertTrue(a.startNanos() < b.endNanos() && b.startNanos() < a.endNanos(),
+                    "with R=0 two batch calls should run at once: " + a + " / " + b);
+            assertStartsBefore("priority-rt", "priority-be-0");
+            assertStartsBefore("priority-rt", "priority-be-1");
+        });
+    }
+
+    @Test
+    void lifoServesTheNewestWaitingStreamFirst() throws Exception {
+        cell("lifo", () -> {
+            assertCalledOk("lifo-");
+            assertStartsBefore("lifo-rt-b", "lifo-rt-a");
+        });
+    }
+
+    @Test
+    void agingPromotesAWaitingBatchCallPastStreamsWithinItsBound() throws Exception {
+        cell("aging", () -> {
+            assertCalledOk("aging-");
+            assertStartsBefore("aging-be", "aging-rt-0");
+            assertStartsBefore("aging-be", "aging-rt-1");
+            RequestRecord aged = record("aging-be");
+            RequestRecord ahead = record("aging-be-hold");
+            long bound = TimeUnit.MILLISECONDS.toNanos(2500) + (ahead.endNanos() - ahead.startNanos());
+            long waited = aged.startNanos() - aged.arrivalNanos();
+            assertTrue(waited <= bound + TimeUnit.MILLISECONDS.toNanos(300),
+                    "waited " + ms(waited) + " ms, bound " + ms(bound) + " ms");
+            assertEquals("true", span("aging-be").attr("rtbe.promoted"));
+        });
+    }
+
+    @Test
+    void aFullBatchQueueRejectsBatchButNotRt() throws Exception {
+        cell("queue-limit", () -> {
+            assertCalledOk("qlimit-be-");
+            String rejected = value("REJECTED");
+            assertTrue(rejected.startsWith("failed ") && rejected.contains("rtbe.queue.be.max-length"), rejected);
+            assertTrue(find("qlimit-be-over").isEmpty(), "a rejected call reached the server");
+            assertEquals("ok", value("RT-BESIDE-FULL-QUEUE"));
+        });
+    }
+
+    // ---- classification
+
+    @Test
+    void classifyByHeaderStackThreadAndStreaming() throws Exception {
+        cell("classify", () -> {
+            assertCalledOk("classify-");
+            String[][] expected = {{"classify-header", "header", "rt"}, {"classify-stack", "stack", "rt"},
+                    {"classify-thread", "thread", "rt"}, {"classify-streaming", "streaming", "rt"},
+                    {"classify-default", "default", "be"}};
+            List<String> wrong = new ArrayList<>();
+            for (String[] e : expected) {
+                if (variant.cannot.containsKey(e[0])) {
+                    assertEquals("unsupported", value("CALL " + e[0]));
+                    continue;
+                }
+                Received s = span(e[0]);
+                if (!e[1].equals(s.attr("rtbe.classified_by")) || !e[2].equals(s.attr("rtbe.priority"))) {
+                    wrong.add(e[0] + " by=" + s.attr("rtbe.classified_by") + " priority=" + s.attr("rtbe.priority"));
+                }
+            }
+            assertTrue(wrong.isEmpty(), "misclassified: " + wrong);
+            assertTrue(run.records.stream().allMatch(x -> x.header("X-Rtbe-Priority") == null),
+                    "the classification header reached the server");
+        });
+    }
+
+    // ---- ends of a call
+
+    @Test
+    void anEarlyCloseFreesTheSlotAndTheServerAtOnce() throws Exception {
+        cell("early-close", () -> {
+            assertEquals("true", value("FIRST"));
+            RequestRecord r = record("early-close");
+            assertEquals(Outcome.DISCONNECTED, r.outcome(), r::toString);
+            long freedAfter = r.disconnectNanos() - r.firstTokenNanos();
+            assertTrue(freedAfter < TimeUnit.MILLISECONDS.toNanos(500), "the server was freed "
+                    + ms(freedAfter) + " ms after the first token");
+        });
+    }
+
+    @Test
+    void aCallGivenUpWhileQueuedLeavesTheQueueAndIsNeverSent() throws Exception {
+        cell("cancel-queued", () -> {
+            assertTrue(value("CANCEL").startsWith("queued=0 "), value("CANCEL"));
+            assertTrue(find("cancel-queued").isEmpty(), "a cancelled call reached the server");
+        });
+    }
+
+    @Test
+    void anApplicationThatThrowsWhileReadingFreesTheSlotAndTheServer() throws Exception {
+        cell("reader-throws", () -> {
+            assertEquals("true", value("THREW"));
+            RequestRecord r = record("reader-throws");
+            assertEquals(Outcome.DISCONNECTED, r.outcome(), r::toString);
+        });
+    }
+
+    @Test
+    void aServerResetMidStreamFailsTheCallAndFreesTheSlot() throws Exception {
+        cell("reset", () -> assertTrue(value("RESET").startsWith("failed "), value("RESET")));
+    }
+
+    @Test
+    void aRefusedConnectionFailsTheCallAndFreesTheSlot() throws Exception {
+        cell("refused", () -> assertTrue(value("REFUSED").startsWith("failed "), value("REFUSED")));
+    }
+
+    @Test
+    void aRedirectedCallHoldsOneSlotAcrossItsHops() throws Exception {
+        cell("redirect", () -> {
+            assertEquals("ok grants=1", value("REDIRECT"));
+            assertEquals(1, run.redirected);
+            assertEquals(Outcome.COMPLETED, record("redirect").outcome());
+        });
+    }
+
+    @Test
+    void theClientsOwnTimeoutBoundsTheQueueWait() throws Exception {
+        cell("timeout", () -> {
+            assertTrue(value("TIMEOUT").startsWith("failed "), value("TIMEOUT"));
+            assertEquals("0", value("TIMEOUT-QUEUED"));
+            assertTrue(find("timeout").isEmpty(), "a call that timed out while queued reached the server");
+        });
+    }
+
+    // ---- telemetry
+
+    @Test
+    void oneClientSpanWithGenAiAttributesAndThreeChildren() throws Exception {
+        cell("telemetry", () -> {
+            assertCalledOk("telemetry");
+            Received call = span("telemetry");
+            assertEquals("contract-" + variant.name, call.service());
+            assertEquals("ollama", call.attr("gen_ai.provider.name"));
+            assertEquals("POST", call.attr("http.request.method"));
+            assertEquals("200", call.attr("http.response.status_code"));
+            assertEquals("10", call.attr("gen_ai.usage.output_tokens"));
+            assertEquals("rt", call.attr("rtbe.priority"));
+            List<Received> children = run.spans.stream().filter(s -> s.parentSpanId().equals(call.spanId())).toList();
+            assertEquals(List.of("decode", "queue", "time to first token"),
+                    children.stream().map(c -> c.span().getName()).sorted().toList());
+            for (Received child : children) {
+                assertEquals(call.traceId(), child.traceId());
+                assertTrue(child.span().getStartTimeUnixNano() >= call.span().getStartTimeUnixNano());
+                assertTrue(child.span().getEndTimeUnixNano() <= call.span().getEndTimeUnixNano());
+            }
+        });
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

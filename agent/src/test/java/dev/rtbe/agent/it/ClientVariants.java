@@ -1,0 +1,117 @@
+package dev.rtbe.agent.it;
+
+import java.util.stream.Stream;
+
+/**
+ * The rows of the client contract suite and what each cannot do. README.md's client table says
+ * the same in prose; keep them together. Known failures name what the agent's changes for issue
+ * #9 fix: whole request bodies for one-shot publishers (so the streaming rule, the model in the
+ * span and the stream flag can be read), headers and classification inside the exchange, early
+ * close aborting the exchange, one gate for every client (a method on every span).
+ */
+final class ClientVariants {
+    private static final String SPRING_AI = "client-versions/spring-ai-1.1";
+    private static final String ONE_SHOT = "one-shot request body: the agent does not read it, so no streaming rule"
+            + " and no model on the span (#9: whole-request bodies)";
+    private static final String NO_METHOD = "no http.request.method on the span (#9: one gate for every client)";
+    private static final String DRAINS = "closing the response drains the stream instead of aborting it (#9: early close aborts)";
+    private static final String PASSED = "with a one-shot request body a waiting stream from an RT thread is passed by"
+            + " waiting batch calls, and a stream beside a full batch queue is rejected (#9: whole-request bodies, one gate)";
+
+    private static final String OKHTTP3_307 = "OkHttp 3 follows a 307 only for GET and HEAD (4.x follows it for POST)";
+
+    private ClientVariants() {}
+
+    static Stream<ClientVariant> main() {
+        return Stream.of(
+                ClientVariant.of("jdk-send-string", "jdk send string"),
+                ClientVariant.of("jdk-send-publisher", "jdk send publisher")
+                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
+                        .knownFailure("aging", ONE_SHOT)
+                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
+                        .knownFailure("queue-limit", PASSED),
+                ClientVariant.of("jdk-sendAsync-string", "jdk sendAsync string"),
+                ClientVariant.of("okhttp-execute", "okhttp-4.").knownFailure("telemetry", NO_METHOD),
+                ClientVariant.of("okhttp-enqueue", "okhttp-4.").knownFailure("telemetry", NO_METHOD),
+                ClientVariant.of("apache5-classic", "Apache-HttpClient").knownFailure("telemetry", NO_METHOD)
+                        .knownFailure("early-close", DRAINS).knownFailure("reader-throws", DRAINS),
+                ClientVariant.of("apache5-async", "Apache-HttpClient").knownFailure("telemetry", NO_METHOD),
+                ClientVariant.of("urlconnection", "urlconnection").knownFailure("telemetry", NO_METHOD),
+                ClientVariant.of("reactor-netty", "reactor-netty-http-")
+                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
+                        .knownFailure("aging", ONE_SHOT)
+                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
+                        .knownFailure("queue-limit", PASSED),
+                ClientVariant.of("webclient", "spring-webflux-7.")
+                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
+                        .knownFailure("aging", ONE_SHOT)
+                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
+                        .knownFailure("queue-limit", PASSED),
+                ClientVariant.of("restclient", "spring-web-7.")
+                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
+                        .knownFailure("aging", ONE_SHOT)
+                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
+                        .knownFailure("queue-limit", PASSED)
+                        .knownFailure("early-close", DRAINS).knownFailure("reader-throws", DRAINS),
+                ClientVariant.of("langchain4j", "langchain4j-ollama-1.18.1")
+                        .cannot("reader-throws", "langchain4j catches an exception thrown by the stream handler and reads on"),
+                ClientVariant.of("ollama4j", "ollama4j-1.1.6")
+                        .cannot("classify-header", "ollama4j sets no per-request header")
+                        .cannot("early-close", "ollama4j has no way to stop a stream but throwing from the handler (reader-throws)")
+                        .cannot("redirect", "ollama4j's HttpClient (a new one per call) never follows redirects"),
+                ClientVariant.onJars("spring-ai-jdk", "spring-ai-jdk", SPRING_AI, "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
+                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
+                        .knownFailure("aging", ONE_SHOT)
+                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
+                        .knownFailure("queue-limit", PASSED)
+                        .knownFailure("early-close", DRAINS).knownFailure("reader-throws", DRAINS),
+                ClientVariant.onJars("spring-ai-reactor-netty", "spring-ai-reactor-netty", SPRING_AI,
+                                "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
+                        .cannot("timeout", "Reactor Netty's read timeout starts once the request is sent;"
+                                + " rtbe.queue.be.max-wait bounds the queue wait")
+                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
+                        .knownFailure("aging", ONE_SHOT)
+                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
+                        .knownFailure("queue-limit", PASSED));
+    }
+
+    /**
+     * The other request-body kinds of the JDK client, and the oldest and newest versions of the
+     * others (the newest are the main rows': OkHttp 4.12, Apache 5.6, Reactor Netty 1.3).
+     */
+    static Stream<ClientVariant> versionMatrix() {
+        return Stream.of(
+                ClientVariant.of("jdk-send-bytes", "jdk send bytes"),
+                ClientVariant.of("jdk-send-input-stream", "jdk send input-stream")
+                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
+                        .knownFailure("aging", ONE_SHOT)
+                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
+                        .knownFailure("queue-limit", PASSED),
+                ClientVariant.of("jdk-sendAsync-publisher", "jdk sendAsync publisher")
+                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
+                        .knownFailure("aging", ONE_SHOT)
+                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
+                        .knownFailure("queue-limit", PASSED),
+                ClientVariant.onJars("okhttp-3-execute", "okhttp-execute", "client-versions/okhttp3", "okhttp-3.14.9")
+                        .knownFailure("telemetry", NO_METHOD)
+                        .cannot("redirect", OKHTTP3_307),
+                ClientVariant.onJars("okhttp-3-enqueue", "okhttp-enqueue", "client-versions/okhttp3", "okhttp-3.14.9")
+                        .knownFailure("telemetry", NO_METHOD)
+                        .cannot("redirect", OKHTTP3_307),
+                ClientVariant.onJars("okhttp-5-execute", "okhttp-execute", "client-versions/okhttp5", "okhttp-jvm-5.5.1")
+                        .knownFailure("telemetry", NO_METHOD),
+                ClientVariant.onJars("okhttp-5-enqueue", "okhttp-enqueue", "client-versions/okhttp5", "okhttp-jvm-5.5.1")
+                        .knownFailure("telemetry", NO_METHOD),
+                ClientVariant.onJars("apache5-oldest-classic", "apache5-classic", "client-versions/apache5-oldest",
+                        "Apache-HttpClient/5.0.4").knownFailure("telemetry", NO_METHOD)
+                        .knownFailure("early-close", DRAINS).knownFailure("reader-throws", DRAINS),
+                ClientVariant.onJars("apache5-oldest-async", "apache5-async", "client-versions/apache5-oldest",
+                        "Apache-HttpClient/5.0.4").knownFailure("telemetry", NO_METHOD),
+                ClientVariant.onJars("reactor-netty-oldest", "reactor-netty", "client-versions/reactor-netty-oldest",
+                        "reactor-netty-http-1.2.16")
+                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
+                        .knownFailure("aging", ONE_SHOT)
+                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
+                        .knownFailure("queue-limit", PASSED));
+    }
+}

@@ -1,0 +1,351 @@
+package dev.rtbe.agent.it.apps.contract;
+
+import static dev.rtbe.agent.it.apps.contract.AgentState.awaitInFlight;
+import static dev.rtbe.agent.it.apps.contract.AgentState.awaitQueued;
+
+import dev.rtbe.agent.it.apps.contract.ClientDriver.Call;
+import dev.rtbe.agent.it.apps.contract.ClientDriver.Canceller;
+import dev.rtbe.agent.it.apps.contract.ClientDriver.Read;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The application side of the client contract suite: one JVM per client variant runs every
+ * scenario in turn with one {@link ClientDriver}, against servers the test started. Each call's
+ * model name is its id (the simulator accepts any model), so the test finds it in the server's
+ * records and in the spans. Prints {@code KEY value} lines; {@code DONE <scenario>} after each.
+ * Streams in the scheduling scenarios run on threads named {@code user-*}, which the test's
+ * settings make real-time: the scheduling contract holds however the body is classified (the
+ * classify scenario checks each rule on its own). {@code main(driver, simUrl, resetPort,
+ * refusedPort, redirectUrl, scenario...)}.
+ */
+public final class ContractApp {
+    private final ClientDriver driver;
+    private final String url;
+    private final int resetPort;
+    private final int refusedPort;
+    private final String redirectUrl;
+
+    private ContractApp(ClientDriver driver, String[] args) {
+        this.driver = driver;
+        this.url = args[1];
+        this.resetPort = Integer.parseInt(args[2]);
+        this.refusedPort = Integer.parseInt(args[3]);
+        this.redirectUrl = args[4];
+    }
+
+    public static void main(String[] args) throws Exception {
+        ClientDriver driver = Drivers.create(args[0]);
+        System.out.println("DRIVER " + driver.describe());
+        ContractApp app = new ContractApp(driver, args);
+        // One call first, so that class loading and connection set-up do not stretch the first scenario's timings.
+        System.out.println("WARMUP " + app.outcome(app.call("warmup", false, 1)));
+        for (int i = 5; i < args.length; i++) {
+            String scenario = args[i];
+            long started = System.nanoTime();
+            try {
+                app.run(scenario);
+                AgentState.awaitIdle();
+            } catch (Throwable e) {
+                System.out.println("ERROR " + scenario + " " + e);
+                e.printStackTrace();
+            }
+            System.out.println("STATE-" + scenario + " inFlight=" + AgentState.inFlight() + " queued=" + AgentState.queued());
+            System.out.println("DONE " + scenario + " " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        }
+        try {
+            driver.close();
+        } finally {
+            System.out.flush();
+            System.exit(0); // client threads that are not daemons would keep the JVM up
+        }
+    }
+
+    private void run(String scenario) throws Exception {
+        switch (scenario) {
+            case "flood": flood(); break;
+            case "overtake": overtake(); break;
+            case "priority-only": priorityOnly(); break;
+            case "lifo": lifo(); break;
+            case "aging": aging(); break;
+            case "queue-limit": queueLimit(); break;
+            case "classify": classify(); break;
+            case "early-close": earlyClose(); break;
+            case "cancel-queued": cancelQueued(); break;
+            case "reader-throws": readerThrows(); break;
+            case "reset": reset(); break;
+            case "refused": refused(); break;
+            case "redirect": redirect(); break;
+            case "timeout": timeout(); break;
+            case "telemetry": telemetry(); break;
+            default: throw new IllegalArgumentException(scenario);
+        }
+    }
+
+    // ---- calls
+
+    private Call call(String model, boolean stream, int tokens) {
+        return new Call(url, model, stream, tokens, null, 0);
+    }
+
+    /** Runs a call to its end on a new thread named {@code thread}; prints {@code CALL <model> ok|<failure>}. */
+    private Thread start(String thread, Call call) {
+        Thread t = new Thread(() -> System.out.println("CALL " + call.model() + " " + outcome(call)), thread);
+        t.start();
+        return t;
+    }
+
+    private String outcome(Call call) {
+        try {
+            String body = driver.exchange(call, Read.ALL, new Canceller());
+            return body.contains("\"done\":true") ? "ok" : "incomplete " + body.length() + " chars";
+        } catch (UnsupportedOperationException e) {
+            return "unsupported";
+        } catch (Throwable e) {
+            return "failed " + e;
+        }
+    }
+
+    private static void join(List<Thread> threads) throws InterruptedException {
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(60));
+        }
+    }
+
+    // ---- scheduling (N=2, R=1, LIFO for RT, aging: promotion after 2.5 s)
+
+    /**
+     * Output tokens (10 ms each) of a call that holds a slot while a scenario sets up: long enough
+     * that the setup (thread starts, JMX polls) finishes first on a busy machine; {@link #stillHeld} checks.
+     */
+    private static final int HOLD = 120;
+
+    /** Fails the scenario if a holder ended before the setup was complete (the machine was too slow for it). */
+    private static void stillHeld(int holders) throws Exception {
+        if (AgentState.inFlight() < holders) {
+            throw new IllegalStateException("setup too slow: a holding call ended before the scenario was set up");
+        }
+    }
+
+    /** 6 batch calls (one runs, five wait), then 2 streams. */
+    private void flood() throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            threads.add(start("batch-" + i, call("flood-be-" + i, false, 30)));
+        }
+        awaitQueued(5);
+        for (int i = 0; i < 2; i++) {
+            threads.add(start("user-" + i, call("flood-rt-" + i, true, 15)));
+        }
+        join(threads);
+    }
+
+    /** Both slots taken (a stream and a batch call), 3 batch calls wait, then a stream waits: it goes next. */
+    private void overtake() throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        threads.add(start("user-hold", call("overtake-rt-hold", true, HOLD + 80)));
+        threads.add(start("batch-hold", call("overtake-be-hold", false, HOLD)));
+        awaitInFlight(2);
+        for (int i = 0; i < 3; i++) {
+            threads.add(start("batch-" + i, call("overtake-be-" + i, false, 5)));
+        }
+        awaitQueued(3);
+        threads.add(start("user", call("overtake-rt", true, 5)));
+        awaitQueued(4);
+        stillHeld(2);
+        join(threads);
+    }
+
+    /** R=0 (run with its own settings): batch fills both slots, yet a waiting stream passes waiting batch calls. */
+    private void priorityOnly() throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        threads.add(start("batch-hold-0", call("priority-be-hold-0", false, HOLD)));
+        threads.add(start("batch-hold-1", call("priority-be-hold-1", false, HOLD + 80)));
+        awaitInFlight(2);
+        for (int i = 0; i < 2; i++) {
+            threads.add(start("batch-" + i, call("priority-be-" + i, false, 5)));
+        }
+        awaitQueued(2);
+        threads.add(start("user", call("priority-rt", true, 5)));
+        awaitQueued(3);
+        stillHeld(2);
+        join(threads);
+    }
+
+    /** Both slots taken; two streams wait: the newer goes first. */
+    private void lifo() throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        threads.add(start("user-hold", call("lifo-rt-hold", true, HOLD + 80)));
+        threads.add(start("batch-hold", call("lifo-be-hold", false, HOLD)));
+        awaitInFlight(2);
+        threads.add(start("user-a", call("lifo-rt-a", true, 5)));
+        awaitQueued(1);
+        threads.add(start("user-b", call("lifo-rt-b", true, 5)));
+        awaitQueued(2);
+        stillHeld(2);
+        join(threads);
+    }
+
+    /** A batch call waits past the promotion time behind a long batch call: it then beats waiting streams. */
+    private void aging() throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        threads.add(start("user-hold", call("aging-rt-hold", true, 400)));
+        threads.add(start("batch-hold", call("aging-be-hold", false, 300)));
+        awaitInFlight(2);
+        threads.add(start("batch", call("aging-be", false, 5)));
+        awaitQueued(1);
+        threads.add(start("user-0", call("aging-rt-0", true, 5)));
+        threads.add(start("user-1", call("aging-rt-1", true, 5)));
+        awaitQueued(3);
+        stillHeld(2);
+        join(threads);
+    }
+
+    /** The batch queue is full (rtbe.queue.be.max-length=6): one more batch call fails at once, a stream still runs. */
+    private void queueLimit() throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        threads.add(start("batch-hold", call("qlimit-be-hold", false, HOLD)));
+        awaitInFlight(1);
+        for (int i = 0; i < 6; i++) {
+            threads.add(start("batch-" + i, call("qlimit-be-" + i, false, 1)));
+        }
+        awaitQueued(6);
+        stillHeld(1);
+        System.out.println("REJECTED " + outcome(call("qlimit-be-over", false, 1)));
+        CompletableFuture<String> rt = new CompletableFuture<>();
+        Thread user = new Thread(() -> rt.complete(outcome(call("qlimit-rt", true, 1))), "user");
+        user.start();
+        join(List.of(user));
+        System.out.println("RT-BESIDE-FULL-QUEUE " + rt.getNow("never ran"));
+        join(threads);
+    }
+
+    // ---- classification
+
+    private void classify() throws Exception {
+        System.out.println("CALL classify-header " + outcome(new Call(url, "classify-header", false, 1, "realtime", 0)));
+        String stack = InteractiveChat.reply(driver, call("classify-stack", false, 1));
+        System.out.println("CALL classify-stack " + (stack.contains("\"done\":true") ? "ok" : "incomplete"));
+        join(List.of(start("rt-worker-1", call("classify-thread", false, 1))));
+        System.out.println("CALL classify-streaming " + outcome(call("classify-streaming", true, 1)));
+        System.out.println("CALL classify-default " + outcome(call("classify-default", false, 1)));
+    }
+
+    // ---- ends of a call
+
+    /** Read the first line of a long stream, then close: the slot, and the server, are free at once. */
+    private void earlyClose() throws Exception {
+        String first = driver.exchange(call("early-close", true, 300), Read.FIRST_LINE_THEN_CLOSE, new Canceller());
+        System.out.println("FIRST " + (first != null && !first.isEmpty()));
+        awaitInFlight(0);
+        System.out.println("AFTER-CLOSE " + AgentState.inFlight());
+    }
+
+    /** One batch slot held: a batch call given up while it waits leaves the queue and is never sent. */
+    private void cancelQueued() throws Exception {
+        Thread holder = start("batch-hold", call("cancel-be-hold", false, HOLD));
+        awaitInFlight(1);
+        Canceller canceller = new Canceller();
+        CompletableFuture<String> outcome = new CompletableFuture<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                driver.exchange(call("cancel-queued", false, 1), Read.ALL, canceller);
+                outcome.complete("sent");
+            } catch (Throwable e) {
+                outcome.complete(e.getClass().getSimpleName());
+            }
+        }, "batch-cancelled");
+        waiter.start();
+        awaitQueued(1);
+        canceller.cancel();
+        awaitQueued(0);
+        System.out.println("CANCEL queued=" + AgentState.queued() + " " + outcome.get(20, TimeUnit.SECONDS));
+        join(List.of(waiter, holder));
+    }
+
+    private void readerThrows() throws Exception {
+        try {
+            driver.exchange(call("reader-throws", true, 300), Read.THROW_WHILE_READING, new Canceller());
+            System.out.println("THREW none");
+        } catch (Throwable e) {
+            System.out.println("THREW " + causedByBug(e));
+        }
+        awaitInFlight(0);
+    }
+
+    private static boolean causedByBug(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ClientDriver.ApplicationBug) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A server on an endpoint port sends half a stream, then resets the connection. */
+    private void reset() throws Exception {
+        try (ServerSocket server = new ServerSocket(resetPort)) {
+            Thread peer = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    drainRequestHead(s.getInputStream());
+                    OutputStream out = s.getOutputStream();
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + "10\r\n{\"response\":\"a\"}\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    s.setSoLinger(true, 0); // RST instead of FIN
+                } catch (Exception e) {
+                    System.out.println("ERROR reset peer " + e);
+                }
+            }, "peer");
+            peer.start();
+            System.out.println("RESET " + outcome(new Call("http://127.0.0.1:" + resetPort, "reset", true, 1, null, 0)));
+            peer.join(20_000);
+        }
+    }
+
+    private void refused() throws Exception {
+        System.out.println("REFUSED " + outcome(new Call("http://127.0.0.1:" + refusedPort, "refused", false, 1, null, 0)));
+    }
+
+    /** A front answers 307 to the simulator: one logical call, one slot. */
+    private void redirect() throws Exception {
+        long before = AgentState.grants();
+        System.out.println("REDIRECT " + outcome(new Call(redirectUrl, "redirect", false, 5, null, 0))
+                + " grants=" + (AgentState.grants() - before));
+    }
+
+    /** One batch slot held: a batch call whose own timeout passes while it waits fails and is never sent. */
+    private void timeout() throws Exception {
+        Thread holder = start("batch-hold", call("timeout-be-hold", false, HOLD + 80));
+        awaitInFlight(1);
+        System.out.println("TIMEOUT " + outcome(new Call(url, "timeout", false, 1, null, 200)));
+        try {
+            awaitQueued(0); // a client may give up (cancel its future) just after it reports the timeout
+        } finally {
+            System.out.println("TIMEOUT-QUEUED " + AgentState.queued());
+        }
+        join(List.of(holder));
+    }
+
+    private void telemetry() throws Exception {
+        System.out.println("CALL telemetry " + outcome(call("telemetry", true, 10)));
+    }
+
+    private static void drainRequestHead(InputStream in) throws java.io.IOException {
+        int matched = 0;
+        int b;
+        while ((b = in.read()) >= 0) {
+            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+            if (matched == 4) {
+                return;
+            }
+        }
+    }
+}
