@@ -99,6 +99,9 @@ class ClientContractIT {
                 String endpoints = String.join(",", "127.0.0.1:" + sim.port(), "127.0.0.1:" + resetPort,
                         "127.0.0.1:" + refusedPort, "127.0.0.1:" + redirector.getAddress().getPort());
                 ForkedJvm main = new ForkedJvm().property("rtbe.endpoints", endpoints)
+                        // Each call names itself in its model field; one pool per server keeps every
+                        // scenario's calls in one pool (pools per model have tests of their own).
+                        .property("rtbe.pools.by-model", "false")
                         .property("rtbe.slots.total", 2).property("rtbe.slots.rt-reserved", 1)
                         .property("rtbe.rt.order", "lifo")
                         .property("rtbe.aging.threshold", "1s").property("rtbe.aging.promotion", "2500ms")
@@ -114,6 +117,7 @@ class ClientContractIT {
                         redirectUrl, MAIN_SCENARIOS);
                 long mainEnded = System.nanoTime();
                 ForkedJvm priority = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
+                        .property("rtbe.pools.by-model", "false")
                         .property("rtbe.slots.total", 2).property("rtbe.slots.rt-reserved", 0)
                         .property("rtbe.classify.rt-threads", "user-*")
                         .property("rtbe.telemetry.exporter", "none").timeout(Duration.ofMinutes(2));

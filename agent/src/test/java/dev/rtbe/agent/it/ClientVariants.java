@@ -25,17 +25,12 @@ final class ClientVariants {
     static Stream<ClientVariant> main() {
         return Stream.of(
                 ClientVariant.of("jdk-send-string", "jdk send string"),
-                ClientVariant.of("jdk-send-publisher", "jdk send publisher")
-                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
-                        .knownFailure("aging", ONE_SHOT)
-                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
-                        .knownFailure("queue-limit", PASSED),
+                ClientVariant.of("jdk-send-publisher", "jdk send publisher"),
                 ClientVariant.of("jdk-sendAsync-string", "jdk sendAsync string"),
-                ClientVariant.of("okhttp-execute", "okhttp-4.").knownFailure("telemetry", NO_METHOD),
-                ClientVariant.of("okhttp-enqueue", "okhttp-4.").knownFailure("telemetry", NO_METHOD),
-                ClientVariant.of("apache5-classic", "Apache-HttpClient").knownFailure("telemetry", NO_METHOD)
-                        .knownFailure("early-close", DRAINS).knownFailure("reader-throws", DRAINS),
-                ClientVariant.of("apache5-async", "Apache-HttpClient").knownFailure("telemetry", NO_METHOD),
+                ClientVariant.of("okhttp-execute", "okhttp-4."),
+                ClientVariant.of("okhttp-enqueue", "okhttp-4."),
+                ClientVariant.of("apache5-classic", "Apache-HttpClient"),
+                ClientVariant.of("apache5-async", "Apache-HttpClient"),
                 ClientVariant.of("urlconnection", "urlconnection").knownFailure("telemetry", NO_METHOD),
                 ClientVariant.of("reactor-netty", "reactor-netty-http-")
                         .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
@@ -48,10 +43,6 @@ final class ClientVariants {
                         .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
                         .knownFailure("queue-limit", PASSED),
                 ClientVariant.of("restclient", "spring-web-7.")
-                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
-                        .knownFailure("aging", ONE_SHOT)
-                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
-                        .knownFailure("queue-limit", PASSED)
                         .knownFailure("early-close", DRAINS).knownFailure("reader-throws", DRAINS),
                 ClientVariant.of("langchain4j", "langchain4j-ollama-1.18.1")
                         .cannot("reader-throws", "langchain4j catches an exception thrown by the stream handler and reads on"),
@@ -60,10 +51,6 @@ final class ClientVariants {
                         .cannot("early-close", "ollama4j has no way to stop a stream but throwing from the handler (reader-throws)")
                         .cannot("redirect", "ollama4j's HttpClient (a new one per call) never follows redirects"),
                 ClientVariant.onJars("spring-ai-jdk", "spring-ai-jdk", SPRING_AI, "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
-                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
-                        .knownFailure("aging", ONE_SHOT)
-                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
-                        .knownFailure("queue-limit", PASSED)
                         .knownFailure("early-close", DRAINS).knownFailure("reader-throws", DRAINS),
                 ClientVariant.onJars("spring-ai-reactor-netty", "spring-ai-reactor-netty", SPRING_AI,
                                 "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
