@@ -69,31 +69,19 @@ final class ClientVariants {
     static Stream<ClientVariant> versionMatrix() {
         return Stream.of(
                 ClientVariant.of("jdk-send-bytes", "jdk send bytes"),
-                ClientVariant.of("jdk-send-input-stream", "jdk send input-stream")
-                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
-                        .knownFailure("aging", ONE_SHOT)
-                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
-                        .knownFailure("queue-limit", PASSED),
-                ClientVariant.of("jdk-sendAsync-publisher", "jdk sendAsync publisher")
-                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
-                        .knownFailure("aging", ONE_SHOT)
-                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
-                        .knownFailure("queue-limit", PASSED),
+                ClientVariant.of("jdk-send-input-stream", "jdk send input-stream"),
+                ClientVariant.of("jdk-sendAsync-publisher", "jdk sendAsync publisher"),
                 ClientVariant.onJars("okhttp-3-execute", "okhttp-execute", "client-versions/okhttp3", "okhttp-3.14.9")
-                        .knownFailure("telemetry", NO_METHOD)
                         .cannot("redirect", OKHTTP3_307),
                 ClientVariant.onJars("okhttp-3-enqueue", "okhttp-enqueue", "client-versions/okhttp3", "okhttp-3.14.9")
-                        .knownFailure("telemetry", NO_METHOD)
                         .cannot("redirect", OKHTTP3_307),
-                ClientVariant.onJars("okhttp-5-execute", "okhttp-execute", "client-versions/okhttp5", "okhttp-jvm-5.5.1")
-                        .knownFailure("telemetry", NO_METHOD),
-                ClientVariant.onJars("okhttp-5-enqueue", "okhttp-enqueue", "client-versions/okhttp5", "okhttp-jvm-5.5.1")
-                        .knownFailure("telemetry", NO_METHOD),
+                ClientVariant.onJars("okhttp-5-execute", "okhttp-execute", "client-versions/okhttp5", "okhttp-jvm-5.5.1"),
+                ClientVariant.onJars("okhttp-5-enqueue", "okhttp-enqueue", "client-versions/okhttp5", "okhttp-jvm-5.5.1"),
                 ClientVariant.onJars("apache5-oldest-classic", "apache5-classic", "client-versions/apache5-oldest",
-                        "Apache-HttpClient/5.0.4").knownFailure("telemetry", NO_METHOD)
-                        .knownFailure("early-close", DRAINS).knownFailure("reader-throws", DRAINS),
+                        "Apache-HttpClient/5.0.4")
+                        .knownFailure("early-close", DRAINS),
                 ClientVariant.onJars("apache5-oldest-async", "apache5-async", "client-versions/apache5-oldest",
-                        "Apache-HttpClient/5.0.4").knownFailure("telemetry", NO_METHOD),
+                        "Apache-HttpClient/5.0.4"),
                 ClientVariant.onJars("reactor-netty-oldest", "reactor-netty", "client-versions/reactor-netty-oldest",
                         "reactor-netty-http-1.2.16")
                         .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
