@@ -35,6 +35,7 @@ public final class JdkClientApp {
         String scenario = args[0];
         String url = args[1];
         switch (scenario) {
+            case "flood": flood(url); break; // OpenTelemetryAgentCoexistenceIT
             case "hold-stream": holdStream(url); break;
             case "interrupt": interrupt(url); break;
             case "handlers": handlers(url); break;
@@ -45,6 +46,21 @@ public final class JdkClientApp {
             default: throw new IllegalArgumentException(scenario);
         }
         awaitIdleAndReport();
+    }
+
+    /** 6 batch calls and 2 streams at once, from differently named threads. */
+    static void flood(String url) throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            threads.add(start("batch-" + i, () -> send(generate(url, false, 20, 150).build(), BodyHandlers.ofString())));
+        }
+        Thread.sleep(30); // let the batch calls queue up first: an ordering nudge, not a synchronisation
+        for (int i = 0; i < 2; i++) {
+            threads.add(start("user-" + i, () -> send(generate(url, true, 20, 150).build(), BodyHandlers.ofString())));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
     }
 
     /**
