@@ -85,9 +85,18 @@ class LedgerRulesTest {
         }
     }
 
+    /**
+     * The grant, waiting for it: in the redis run a grant for a waiter of this JVM may come by the
+     * script's reply or by the fleet's notice on the subscriber thread, whichever is first.
+     */
     private static Permit granted(CompletableFuture<Permit> f) {
-        assertTrue(f.isDone() && !f.isCompletedExceptionally(), "expected a granted slot: " + f);
-        return f.join();
+        try {
+            return f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("expected a granted slot: " + f);
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new AssertionError("expected a granted slot: " + f, e);
+        }
     }
 
     /** free + held == N, BE never in a reserved slot, nobody waits while it could run. */
@@ -160,7 +169,7 @@ class LedgerRulesTest {
         assertFalse(waitingBe.isDone(), "the reserved slot stays open for the next RT call");
         assertNotNull(s.tryAcquire(RT), "an RT arrival finds the reserved slot free");
         be.release();
-        assertTrue(waitingBe.isDone(), "the unreserved slot goes to the BE waiter");
+        granted(waitingBe); // the unreserved slot goes to the BE waiter
         check(s, 1, 1, "after the BE slot was passed on");
     }
 
@@ -205,7 +214,7 @@ class LedgerRulesTest {
         CompletableFuture<Permit> rt = s.acquireAsync(RT, null);
         running.release();
         granted(rt).release();
-        assertTrue(a.isDone());
+        granted(a);
         assertFalse(b.isDone());
         assertEquals(0, a.join().queuePosition(), "nobody was waiting when it arrived");
         assertEquals(2, s.snapshot().queued(BE) + s.snapshot().inFlight(BE));
@@ -363,7 +372,7 @@ class LedgerRulesTest {
         CompletableFuture<Permit> b = s.acquireAsync(RT, null);
         assertTrue(running.release());
         assertFalse(running.release());
-        assertTrue(a.isDone());
+        granted(a);
         assertFalse(b.isDone(), "a double release must not admit a second waiter");
         check(s, 1, 0, "after double release");
     }
