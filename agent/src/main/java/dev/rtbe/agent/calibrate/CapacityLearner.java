@@ -173,7 +173,21 @@ public final class CapacityLearner {
      * @param prefillNanos the call's prompt evaluation time (its scale for "quiet"); negative = unknown
      * @return the new limit
      */
-    public synchronized int onCallEnd(int runningAtStart, long serverWaitNanos, long prefillNanos) {
+    public int onCallEnd(int runningAtStart, long serverWaitNanos, long prefillNanos) {
+        return onCallEnd(runningAtStart, runningAtStart, serverWaitNanos, prefillNanos);
+    }
+
+    /**
+     * A call of the pool ended, with the calls that may have overlapped it in the server.
+     * Calls are counted when their slot is granted, which is not the order in which they reach the
+     * server: a call granted just after this one may get there first and make this one wait. So a
+     * call that waited is judged at {@code overlapping} (the most calls that can have been ahead of
+     * it), a quiet one at {@code runningAtStart} (the calls it surely ran beside).
+     *
+     * @param overlapping {@code runningAtStart} plus the pool's calls started after this one and
+     *                    before its first token (or its end), an upper bound of the calls beside it
+     */
+    public synchronized int onCallEnd(int runningAtStart, int overlapping, long serverWaitNanos, long prefillNanos) {
         if (serverWaitNanos < 0 || runningAtStart < 1) {
             unknownCalls++;
             return limit();
@@ -187,6 +201,7 @@ public final class CapacityLearner {
         boolean waited = serverWaitNanos > Math.max(quietNanos, Math.max(0, prefillNanos) / 4);
         if (waited) {
             waitedCalls++;
+            runningAtStart = Math.max(runningAtStart, overlapping); // the level judged below
         }
         if (!adaptive) {
             if (waited && runningAtStart <= provenLevel) {

@@ -47,6 +47,9 @@ public final class GatedCall implements StreamListener {
     private final String defaultReason;
     /** The pool's calls running when this one was granted, itself included; 0 while it holds no counted slot. */
     private volatile int runningAtStart;
+    /** The pool's start count before this call's start, and at its first token (NONE before). */
+    private volatile long startsBefore;
+    private volatile long startsAtFirstToken = NONE;
     private final AtomicBoolean counted = new AtomicBoolean();
 
     private volatile Permit permit;
@@ -170,6 +173,7 @@ public final class GatedCall implements StreamListener {
             return;
         }
         if (counted.compareAndSet(false, true)) {
+            startsBefore = pool.startsSoFar();
             runningAtStart = pool.callStarted();
             if (finished.get() && counted.compareAndSet(true, false)) {
                 pool.callEnded(); // finish ran between the check above and the count
@@ -257,6 +261,7 @@ public final class GatedCall implements StreamListener {
         status = 0;
         watcher = null;
         firstTokenNanos = NONE;
+        startsAtFirstToken = NONE;
         result = null;
         streamError = null;
         try {
@@ -324,7 +329,7 @@ public final class GatedCall implements StreamListener {
         long hiddenWait = how == Outcome.COMPLETED ? ServerWait.hiddenWaitNanos(r) : -1;
         if (wasCounted && hiddenWait >= 0) {
             try {
-                pool.onCallEnd(runningAtStart, hiddenWait, r.promptEvalDurationNanos());
+                pool.onCallEnd(runningAtStart, overlapping(), hiddenWait, r.promptEvalDurationNanos());
             } catch (RuntimeException e) {
                 // learning is best-effort: the call itself is over and its slot released
             }
@@ -393,6 +398,18 @@ public final class GatedCall implements StreamListener {
     @Override
     public void onFirstToken() {
         firstTokenNanos = pool.scheduler().clock().nanoTime();
+        startsAtFirstToken = pool.startsSoFar();
+    }
+
+    /**
+     * The calls running when this one started plus those started after it and before its first
+     * token (its end without one): a call granted after this one may reach the server first.
+     * Calls starting between the two readings may count twice, so this is an upper bound.
+     */
+    private int overlapping() {
+        long upTo = startsAtFirstToken != NONE ? startsAtFirstToken : pool.startsSoFar();
+        long after = Math.max(0, upTo - startsBefore - 1);
+        return (int) Math.min(Integer.MAX_VALUE, runningAtStart + after);
     }
 
     @Override

@@ -36,6 +36,7 @@ public final class Pool implements PoolView {
     private final CapacityLearner learner; // null: N is fixed
     private final Consumer<String> log;
     private final AtomicInteger running = new AtomicInteger();
+    private final AtomicLong starts = new AtomicLong();
     /** N the server has confirmed (what the log, JMX and metrics show). */
     private final AtomicInteger confirmedLimit;
     private final AtomicLong hiddenWaitTotalNanos = new AtomicLong();
@@ -145,8 +146,14 @@ public final class Pool implements PoolView {
         return scheduler.snapshot();
     }
 
+    /** Calls of this pool started so far: the difference of two readings counts the starts between them. */
+    public long startsSoFar() {
+        return starts.get();
+    }
+
     /** A call of this pool was granted its slot; returns the pool's calls running now, itself included. */
     public int callStarted() {
+        starts.incrementAndGet();
         int n = running.incrementAndGet();
         if (learner != null) {
             // A probe above the learned N is one call: once it is out, N is back until its result.
@@ -166,10 +173,12 @@ public final class Pool implements PoolView {
      * client (outside this JVM, or another pool of the same runner) kept the server busy.
      *
      * @param runningAtStart the pool's calls running when this one started, itself included
+     * @param overlapping runningAtStart plus the pool's calls started after this one and before its
+     *                    first token: any of them may have reached the server first
      * @param hiddenWaitNanos the wait inside the server, or -1 when the server did not say
      * @param prefillNanos the server's prompt evaluation time, or -1
      */
-    public void onCallEnd(int runningAtStart, long hiddenWaitNanos, long prefillNanos) {
+    public void onCallEnd(int runningAtStart, int overlapping, long hiddenWaitNanos, long prefillNanos) {
         if (hiddenWaitNanos < 0 || isUngated()) {
             return;
         }
@@ -177,15 +186,15 @@ public final class Pool implements PoolView {
         hiddenWaitTotalNanos.addAndGet(hiddenWaitNanos);
         hiddenWaitCount.incrementAndGet();
         boolean waited = hiddenWaitNanos > QUIET_NANOS;
-        if (waited && runningAtStart <= 1 && outsideCalls.compareAndSet(false, true)) {
+        if (waited && overlapping <= 1 && outsideCalls.compareAndSet(false, true)) {
             log.accept("pool " + key + ": a call waited " + seconds(hiddenWaitNanos) + " inside the server while it"
                     + " was the pool's only call: calls from outside this JVM detected");
         }
         if (learner != null) {
-            apply(learner.onCallEnd(runningAtStart, hiddenWaitNanos, prefillNanos));
-        } else if (waited && runningAtStart > 1 && waitedAtFixedN.compareAndSet(false, true)) {
+            apply(learner.onCallEnd(runningAtStart, overlapping, hiddenWaitNanos, prefillNanos));
+        } else if (waited && overlapping > 1 && waitedAtFixedN.compareAndSet(false, true)) {
             log.accept("pool " + key + ": a call waited " + seconds(hiddenWaitNanos) + " inside the server with "
-                    + runningAtStart + " of N=" + limit() + " running: N may be set above the server's slots");
+                    + overlapping + " of N=" + limit() + " running: N may be set above the server's slots");
         }
     }
 

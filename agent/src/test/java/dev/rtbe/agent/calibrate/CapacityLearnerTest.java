@@ -409,6 +409,21 @@ class CapacityLearnerTest {
     }
 
     @Test
+    void aCallOvertakenOnTheWayToTheServerIsJudgedAtTheCallsThatOverlappedIt() {
+        CapacityLearner l = new CapacityLearner(8, QUIET);
+        l.onCallEnd(1, MS, 100 * MS);
+        l.onCallEnd(1, MS, 100 * MS);
+        l.onCallStart(2); // the probe of 2 is granted second but reaches the server first
+        // The call granted first (1 running) waited behind it: a failed probe, not a wait at 1.
+        assertEquals(1, l.onCallEnd(1, 2, 2_000 * MS, 100 * MS));
+        assertEquals(1, l.failedProbes());
+        assertFalse(l.outsideCallsDetected(), "the wait was our own probe's doing");
+        // A quiet call is judged at the calls it surely ran beside, not at an upper bound.
+        l.onCallEnd(1, 3, MS, 100 * MS);
+        assertEquals(1, l.confirmedLimit());
+    }
+
+    @Test
     void quietIsMeasuredAgainstThePrefillToo() {
         CapacityLearner l = new CapacityLearner(4, 10 * MS);
         l.onCallEnd(1, 40 * MS, 400 * MS); // 40 ms of templating a 400 ms prompt: not a slot wait

@@ -55,7 +55,7 @@ class PoolMBeanTest {
                 StandardCharsets.UTF_8)));
         Pool chat = runtime.pools().pool("gpu", "llama3.2", Route.GENERATION);
         Permit held = chat.scheduler().acquire(Priority.BE, Duration.ZERO);
-        chat.onCallEnd(2, Duration.ofMillis(1500).toNanos(), 0);
+        chat.onCallEnd(2, 2, Duration.ofMillis(1500).toNanos(), 0);
         Permit other = runtime.pools().defaultPool("gpu").scheduler().acquire(Priority.RT, Duration.ZERO);
 
         SchedulerMBeanRegistrar.register(runtime, new AgentLog(new PrintStream(log, true, StandardCharsets.UTF_8)));

@@ -149,28 +149,28 @@ class PoolRegistryTest {
         assertEquals(1, p.callStarted());
         assertEquals(2, p.callStarted()); // the probe
         assertEquals(1, p.scheduler().policy().totalSlots(), "the probe is out: N is back until its result");
-        p.onCallEnd(2, 0, 1_000_000); // the probe did not wait inside the server
+        p.onCallEnd(2, 2, 0, 1_000_000); // the probe did not wait inside the server
         p.callEnded();
         assertEquals(2, p.limit());
         assertEquals(1, p.scheduler().policy().rtReservedSlots(), "R comes back with N 2");
-        p.onCallEnd(1, 0, 1_000_000);
+        p.onCallEnd(1, 1, 0, 1_000_000);
         p.callEnded();
 
         p.callStarted();
         p.callStarted();
-        p.onCallEnd(2, 0, 1_000_000);
-        p.onCallEnd(2, 0, 1_000_000); // two quiet calls at N 2
+        p.onCallEnd(2, 2, 0, 1_000_000);
+        p.onCallEnd(2, 2, 0, 1_000_000); // two quiet calls at N 2
         p.callEnded();
         p.callEnded();
         p.callStarted();
         p.callStarted();
         p.callStarted(); // the probe at 3
-        p.onCallEnd(3, 0, 1_000_000);
+        p.onCallEnd(3, 3, 0, 1_000_000);
         assertEquals(3, p.limit());
         p.callStarted(); // a fourth call cannot be a probe: the ceiling is 3
-        p.onCallEnd(3, 0, 1_000_000);
+        p.onCallEnd(3, 3, 0, 1_000_000);
         assertEquals(3, p.limit(), "never above rtbe.slots.max");
-        p.onCallEnd(3, Duration.ofSeconds(2).toNanos(), 1_000_000);
+        p.onCallEnd(3, 3, Duration.ofSeconds(2).toNanos(), 1_000_000);
         assertEquals(2, p.limit(), "a call waited inside the server with 3 running: N shrinks");
         for (int i = 0; i < 4; i++) {
             p.callEnded();
@@ -187,7 +187,7 @@ class PoolRegistryTest {
     /** One call alone in the pool that did not wait inside the server. */
     private static void quietCall(Pool p) {
         int k = p.callStarted();
-        p.onCallEnd(k, 0, 1_000_000);
+        p.onCallEnd(k, k, 0, 1_000_000);
         p.callEnded();
     }
 
@@ -197,22 +197,34 @@ class PoolRegistryTest {
         Pool p = r.pool(LOCAL, "llama3.2", Route.GENERATION);
         assertEquals("fixed", p.mode());
         assertEquals(-1, p.meanHiddenWaitNanos());
-        p.onCallEnd(2, Duration.ofSeconds(1).toNanos(), 0);
-        p.onCallEnd(2, Duration.ofSeconds(3).toNanos(), 0);
+        p.onCallEnd(2, 2, Duration.ofSeconds(1).toNanos(), 0);
+        p.onCallEnd(2, 2, Duration.ofSeconds(3).toNanos(), 0);
         assertEquals(2, p.limit(), "a fixed N never moves");
         assertEquals(Duration.ofSeconds(2).toNanos(), p.meanHiddenWaitNanos());
         assertFalse(p.outsideCallsDetected());
-        p.onCallEnd(1, Duration.ofMillis(10).toNanos(), 0);
+        p.onCallEnd(1, 1, Duration.ofMillis(10).toNanos(), 0);
         assertFalse(p.outsideCallsDetected(), "a few milliseconds are the server's own bookkeeping");
-        p.onCallEnd(1, Duration.ofSeconds(1).toNanos(), 0);
+        p.onCallEnd(1, 1, Duration.ofSeconds(1).toNanos(), 0);
         assertTrue(p.outsideCallsDetected());
-        p.onCallEnd(-1 + 2, -1, 0);
+        p.onCallEnd(-1 + 2, -1 + 2, -1, 0);
         assertEquals(Duration.ofSeconds(1).toNanos(), p.lastHiddenWaitNanos(), "an unknown wait changes nothing");
         assertEquals(List.of(
                 "pool localhost:11434/llama3.2:latest: a call waited 1.000s inside the server with 2 of N=2 running:"
                         + " N may be set above the server's slots",
                 "pool localhost:11434/llama3.2:latest: a call waited 1.000s inside the server while it was the pool's"
                         + " only call: calls from outside this JVM detected"),
+                log.stream().filter(l -> l.contains("inside the server")).collect(Collectors.toList()));
+    }
+
+    @Test
+    void aCallOvertakenByALaterOneOfTheSamePoolIsNotTakenForAnOutsideCall() {
+        PoolRegistry r = registry("rtbe.slots.total", "2");
+        Pool p = r.pool(LOCAL, "llama3.2", Route.GENERATION);
+        // Granted first (1 running), it met the second call in the server, which got there first.
+        p.onCallEnd(1, 2, Duration.ofSeconds(1).toNanos(), 0);
+        assertFalse(p.outsideCallsDetected());
+        assertEquals(List.of("pool localhost:11434/llama3.2:latest: a call waited 1.000s inside the server with 2"
+                        + " of N=2 running: N may be set above the server's slots"),
                 log.stream().filter(l -> l.contains("inside the server")).collect(Collectors.toList()));
     }
 }
