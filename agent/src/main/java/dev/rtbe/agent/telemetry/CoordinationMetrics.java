@@ -31,7 +31,7 @@ final class CoordinationMetrics {
     private final DoubleHistogram scripts;
 
     CoordinationMetrics(Meter meter, CoordinationView coordination) {
-        meter.gaugeBuilder(MODE).ofLongs().setUnit("1")
+        meter.gaugeBuilder(MODE).ofLongs().setUnit("{jvm}")
                 .setDescription("1 for the mode slots are counted in now (local, redis, or fallback while Redis"
                         + " cannot be reached), 0 for the others")
                 .buildWithCallback(m -> {
