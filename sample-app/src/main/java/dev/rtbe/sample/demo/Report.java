@@ -90,7 +90,8 @@ final class Report {
                 + " once (running or queued in it), at most:", fleet.spec().jvms(), Demo.BE_WORKERS,
                 fleet.spec().serverSlots()));
         for (RunResult r : results) {
-            sb.append(String.format(Locale.ROOT, " (%s) %d", r.spec().id(), r.maxAtServer()));
+            sb.append(String.format(Locale.ROOT, " (%s) %s", r.spec().id(),
+                    r.maxAtServer() < 0 ? "-" : Integer.toString(r.maxAtServer())));
         }
         RunResult one = results.stream().filter(r -> r.spec().id().equals("c")).findFirst().orElse(null);
         if (one != null) {
