@@ -37,11 +37,6 @@ final class FleetRedis implements AutoCloseable {
         return url;
     }
 
-    /** True when this run started the server (so nothing else is on it). */
-    boolean embedded() {
-        return server != null;
-    }
-
     @Override
     public void close() throws IOException {
         if (server != null) {

@@ -53,10 +53,6 @@ public record RunSpec(String id, String label, boolean agent, int total, int res
                 .orElseThrow(() -> new IllegalArgumentException("no run " + id + " (a, b, c, d, e, f, g)"));
     }
 
-    public static RunSpec byId(String id) {
-        return byId(id, 3);
-    }
-
     /** Several JVMs share the trace. */
     public boolean isFleet() {
         return jvms > 1;
