@@ -69,7 +69,7 @@ public final class AgentStarter {
             registerJmxInBackground(runtime, log);
             List<String> found = install(inst, log);
             runtime.installTelemetry(AgentTelemetry.create(settings, runtime.clock(), runtime.pools()::pools,
-                    jdkSenderLoader(), log::warn));
+                    runtime.ledgers(), jdkSenderLoader(), log::warn));
             log.info("rtbe-agent " + version() + " started: endpoints=" + settings.effective().get("rtbe.endpoints")
                     + " servers=" + String.join(",", runtime.pools().servers())
                     + " N=" + (settings.totalSlots() == Settings.AUTO ? "auto(max " + settings.maxSlots() + ")"

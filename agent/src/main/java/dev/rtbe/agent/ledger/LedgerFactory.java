@@ -6,15 +6,17 @@ import dev.rtbe.agent.config.Settings;
 import dev.rtbe.agent.scheduler.HybridScheduler;
 import dev.rtbe.agent.scheduler.SchedulerClock;
 import dev.rtbe.agent.scheduler.SchedulerPolicy;
+import dev.rtbe.agent.telemetry.CoordinationView;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ObjLongConsumer;
 
 /**
  * Makes the ledger of one pool, a (server, model) pair. In the default {@code local} mode each
  * pool gets its own in-process {@link HybridScheduler}; with {@code rtbe.coordination=redis://...}
- * the pools' ledgers are shared by the fleet through Redis.
+ * the pools' ledgers are shared by the fleet through Redis. Metrics read the coordination's state here.
  */
-public class LedgerFactory {
+public class LedgerFactory implements CoordinationView {
     /** The model part of a pool that stands for every model of its server. */
     public static final String ANY_MODEL = "_default";
 
@@ -43,8 +45,34 @@ public class LedgerFactory {
     }
 
     /** local, redis or fallback (redis configured but not reachable). */
+    @Override
     public String mode() {
         return "local";
+    }
+
+    @Override
+    public boolean coordinated() {
+        return false;
+    }
+
+    @Override
+    public long fallbacks() {
+        return 0;
+    }
+
+    @Override
+    public long reassertions() {
+        return 0;
+    }
+
+    @Override
+    public long recoveredNotices() {
+        return 0;
+    }
+
+    @Override
+    public void onScriptTimed(ObjLongConsumer<String> timer) {
+        // no scripts in local mode
     }
 
     /** Stops background work (sessions, reconnects); running calls keep their slots. */

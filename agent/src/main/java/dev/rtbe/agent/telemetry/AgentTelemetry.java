@@ -57,7 +57,7 @@ public final class AgentTelemetry implements CallTelemetry {
      */
     public static CallTelemetry create(Settings settings, SchedulerClock schedulerClock,
                                        Supplier<? extends Collection<? extends PoolView>> pools,
-                                       ClassLoader senderLoader, Consumer<String> warn) {
+                                       CoordinationView coordination, ClassLoader senderLoader, Consumer<String> warn) {
         TelemetryExporter kind = settings.telemetryExporter();
         OtelEnvironment env = OtelEnvironment.system();
         if (kind == TelemetryExporter.NONE || env.sdkDisabled()) {
@@ -66,7 +66,7 @@ public final class AgentTelemetry implements CallTelemetry {
         EpochClock clock = EpochClock.anchor(schedulerClock::nanoTime);
         boolean capture = settings.captureContent();
         AgentTelemetry telemetry = new AgentTelemetry(() -> SdkFactory.create(kind, env, senderLoader, clock,
-                pools, capture, warn), warn, kind == TelemetryExporter.LOGGING);
+                pools, coordination, capture, warn), warn, kind == TelemetryExporter.LOGGING);
         telemetry.flushAtExit();
         return telemetry;
     }

@@ -39,7 +39,8 @@ final class SdkFactory {
     private SdkFactory() {}
 
     static TelemetryPipeline create(TelemetryExporter kind, OtelEnvironment env, ClassLoader senderLoader,
-                                    EpochClock clock, Supplier<? extends java.util.Collection<? extends PoolView>> pools, boolean captureContent,
+                                    EpochClock clock, Supplier<? extends java.util.Collection<? extends PoolView>> pools,
+                                    CoordinationView coordination, boolean captureContent,
                                     Consumer<String> warn) {
         Resource resource = resource(env);
         SpanExporter spans;
@@ -85,7 +86,7 @@ final class SdkFactory {
                 .setResource(resource)
                 .registerMetricReader(PeriodicMetricReader.builder(metrics).setInterval(env.metricExportInterval()).build())
                 .build();
-        return new TelemetryPipeline(tracerProvider, meterProvider, clock, pools, captureContent);
+        return new TelemetryPipeline(tracerProvider, meterProvider, clock, pools, coordination, captureContent);
     }
 
     /** The SDK's defaults, then OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME. */

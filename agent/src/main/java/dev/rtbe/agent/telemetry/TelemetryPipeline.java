@@ -1,5 +1,6 @@
 package dev.rtbe.agent.telemetry;
 
+import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -21,13 +22,20 @@ public final class TelemetryPipeline {
 
     public TelemetryPipeline(SdkTracerProvider tracerProvider, SdkMeterProvider meterProvider, EpochClock clock,
                              Supplier<? extends java.util.Collection<? extends PoolView>> pools, boolean captureContent) {
+        this(tracerProvider, meterProvider, clock, pools, CoordinationView.LOCAL, captureContent);
+    }
+
+    public TelemetryPipeline(SdkTracerProvider tracerProvider, SdkMeterProvider meterProvider, EpochClock clock,
+                             Supplier<? extends java.util.Collection<? extends PoolView>> pools,
+                             CoordinationView coordination, boolean captureContent) {
         this.tracerProvider = tracerProvider;
         this.meterProvider = meterProvider;
         String version = version();
         this.spans = new SpanRecorder(tracerProvider.tracerBuilder(SCOPE).setInstrumentationVersion(version).build(),
                 clock, captureContent);
-        this.metrics = new CallMetrics(meterProvider.meterBuilder(SCOPE).setInstrumentationVersion(version).build(),
-                pools);
+        Meter meter = meterProvider.meterBuilder(SCOPE).setInstrumentationVersion(version).build();
+        this.metrics = new CallMetrics(meter, pools);
+        new CoordinationMetrics(meter, coordination);
     }
 
     /** Records one ended call; never throws. */

@@ -542,11 +542,11 @@ class CallSpansTest {
     @Test
     void telemetryIsOffEntirelyWithNoneOrWhenTheSdkIsDisabled() {
         runtime("rtbe.telemetry.exporter", "none");
-        assertEquals(CallTelemetry.NOOP, AgentTelemetry.create(runtime.settings(), runtime.clock(), runtime.pools()::pools, null, m -> {}));
+        assertEquals(CallTelemetry.NOOP, AgentTelemetry.create(runtime.settings(), runtime.clock(), runtime.pools()::pools, runtime.ledgers(), null, m -> {}));
         runtime();
         System.setProperty("otel.sdk.disabled", "true");
         try {
-            assertEquals(CallTelemetry.NOOP, AgentTelemetry.create(runtime.settings(), runtime.clock(), runtime.pools()::pools, null, m -> {}));
+            assertEquals(CallTelemetry.NOOP, AgentTelemetry.create(runtime.settings(), runtime.clock(), runtime.pools()::pools, runtime.ledgers(), null, m -> {}));
         } finally {
             System.clearProperty("otel.sdk.disabled");
         }

@@ -19,24 +19,28 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Replays the ADR-day trace five times, each run in its own JVM against a fresh simulator: (a) no agent,
- * (b) agent N=2 R=0, (c) agent N=2 R=1, (d) agent N=3 R=1 with a 3-slot server, (e) agent N=2 R=0 with
- * transparent preemption. Prints one table in unscaled seconds next to the reference figures (with the
- * server slot time wasted on aborted attempts) and writes an HTML report. Then, unless
- * {@code --scenario trace}, the pools scenario ({@link PoolsScenario}): a chat and an embedding model on
- * one server, and N learned from scratch; its table follows the first and its charts end the report.
+ * Replays the ADR-day trace seven times against a fresh simulator each time: (a) no agent, (b) agent
+ * N=2 R=0, (c) agent N=2 R=1, (d) agent N=3 R=1 with a 3-slot server, (e) agent N=2 R=0 with transparent
+ * preemption, each in its own JVM; then the fleet runs, the trace split over K JVMs (default 3) with (c)'s
+ * settings in each: (f) every JVM's agent on its own, (g) one fleet coordinated through Redis. Prints one
+ * table in unscaled seconds next to the reference figures (with the server slot time wasted on aborted
+ * attempts) and writes an HTML report. Then, unless {@code --scenario trace}, the pools scenario
+ * ({@link PoolsScenario}): a chat and an embedding model on one server, and N learned from scratch; its table
+ * follows the first and its charts end the report.
  *
  * <pre>
  * java -jar sample-app/target/demo.jar [--scenario all|trace|pools] [--short] [--scale 100] [--run-length 3000]
- *      [--runs abcde] [--pools-runs pqrs] [--pools-scale 20] [--out DIR] [--agent agent/target/rtbe-agent.jar]
- *      [--trace CSV] [--ollama http://localhost:11434 [--model llama3.2] [--slots 2]]
+ *      [--runs abcdefg] [--fleet 3] [--redis redis://host:port] [--pools-runs pqrs] [--pools-scale 20] [--out DIR]
+ *      [--agent agent/target/rtbe-agent.jar] [--trace CSV] [--ollama http://localhost:11434 [--model llama3.2] [--slots 2]]
  * </pre>
  */
 public final class Demo {
+    /** The trace's closed-loop batch workers, over every JVM of a run. */
+    static final int BE_WORKERS = 8;
 
     /** Everything a demo needs; {@link #fromArgs} fills the defaults. */
     public record Options(double scale, double runLengthS, List<RunSpec> runs, Path outDir, Path agentJar,
-                          Path trace, String ollamaUrl, String model, boolean quiet) {
+                          Path trace, String ollamaUrl, String model, boolean quiet, String redisUrl) {
 
         public static Options fromArgs(String... args) {
             Map<String, String> a = Args.parse(args);
@@ -47,10 +51,17 @@ public final class Demo {
             double length = Double.parseDouble(a.getOrDefault("run-length",
                     ollama != null ? "1200" : shortRun ? "600" : "3000"));
             List<RunSpec> runs = new ArrayList<>();
-            String ids = a.getOrDefault("runs", ollama != null ? "abce" : "abcde");
+            String ids = a.getOrDefault("runs", ollama != null ? "abce" : "abcdefg");
+            int jvms = Integer.parseInt(a.getOrDefault("fleet", "3"));
+            if (jvms < 2 || jvms > BE_WORKERS) {
+                throw new IllegalArgumentException("--fleet " + jvms + ": expected 2 to " + BE_WORKERS + " JVMs");
+            }
+            if (a.containsKey("fleet")) { // asked for: the fleet runs, whatever --runs says
+                ids = ids.replaceAll("[fg]", "") + "fg";
+            }
             int slots = Integer.parseInt(a.getOrDefault("slots", "2"));
             for (char c : ids.toCharArray()) {
-                RunSpec r = RunSpec.byId(String.valueOf(c));
+                RunSpec r = RunSpec.byId(String.valueOf(c), jvms);
                 runs.add(ollama != null ? r.withServerSlots(slots) : r);
             }
             Path out = a.containsKey("out") ? Path.of(a.get("out"))
@@ -60,14 +71,15 @@ public final class Demo {
             Path trace = a.containsKey("trace") ? Path.of(a.get("trace"))
                     : root != null ? root.resolve("../shared/bench/adr-day-trace.csv").normalize() : null;
             return new Options(scale, length, runs, out, agent, trace, ollama, a.getOrDefault("model", "llama3.2"),
-                    a.containsKey("quiet"));
+                    a.containsKey("quiet"), a.get("redis"));
         }
     }
 
     public static void main(String[] args) throws Exception {
         if (List.of(args).contains("--help")) {
             System.out.println("usage: java -jar demo.jar [--scenario all|trace|pools] [--short] [--scale S]"
-                    + " [--run-length SECONDS] [--runs abcde] [--out DIR] [--agent JAR] [--trace CSV]"
+                    + " [--run-length SECONDS] [--runs abcdefg] [--fleet K] [--redis redis://HOST:PORT] [--out DIR]"
+                    + " [--agent JAR] [--trace CSV]"
                     + " [--pools-runs pqrs] [--pools-scale S] [--pools-length SECONDS] [--learn-length SECONDS]"
                     + " [--learn-agent-args slots.total=auto,...]"
                     + " [--ollama URL [--model NAME] [--slots N]]");
@@ -122,14 +134,12 @@ public final class Demo {
         SimulatorConfig cfg = SimulatorConfig.builder().slots(spec.serverSlots()).timeScale(o.scale())
                 .acceptAnyModel(true).build();
         long simEpoch = System.nanoTime();
-        try (OllamaSimulator sim = OllamaSimulator.start(cfg)) {
+        try (OllamaSimulator sim = OllamaSimulator.start(cfg); FleetRedis redis = spec.redis()
+                ? FleetRedis.start(o.redisUrl()) : null) {
             URI base = sim.baseUri();
-            Child child = runChild(spec, o, base.toString(), base.getHost() + ":" + base.getPort(), false);
-            try {
-                sim.await(() -> sim.running() == 0, Duration.ofSeconds(30));
-            } catch (java.util.concurrent.TimeoutException e) {
-                log(o, "run %s: simulator still busy after the app ended", spec.id());
-            }
+            Child child = runChildren(spec, o, base.toString(), base.getHost() + ":" + base.getPort(), false,
+                    redis == null ? null : redis.url(), () -> awaitIdle(sim, spec, o));
+            awaitIdle(sim, spec, o);
             double offsetNs = child.t0 - simEpoch;
             List<RequestRecord> records = new ArrayList<>();
             Map<String, Long> lastStart = new java.util.HashMap<>();
@@ -160,10 +170,23 @@ public final class Demo {
         }
     }
 
+    /** Waits (bounded) until the simulator runs and queues nothing. */
+    private static void awaitIdle(OllamaSimulator sim, RunSpec spec, Options o) throws InterruptedException {
+        try {
+            sim.await(() -> sim.running() == 0 && sim.queued() == 0, Duration.ofSeconds(30));
+        } catch (java.util.concurrent.TimeoutException e) {
+            log(o, "run %s: simulator still busy after the app ended", spec.id());
+        }
+    }
+
     private static RunResult runReal(RunSpec spec, Options o) throws IOException, InterruptedException {
         URI base = URI.create(o.ollamaUrl());
         int port = base.getPort() < 0 ? 11434 : base.getPort();
-        Child child = runChild(spec, o, o.ollamaUrl(), base.getHost() + ":" + port, true);
+        Child child;
+        try (FleetRedis redis = spec.redis() ? FleetRedis.start(o.redisUrl()) : null) {
+            child = runChildren(spec, o, o.ollamaUrl(), base.getHost() + ":" + port, true,
+                    redis == null ? null : redis.url(), () -> { });
+        }
         // Real time throughout: the trace's arrivals were compressed by the scale, durations are the model's.
         List<RunResult.SlotSpan> spans = new ArrayList<>();
         for (CallRecord c : child.calls) {
@@ -181,11 +204,64 @@ public final class Demo {
     private record Child(List<CallRecord> calls, long t0, double wallSeconds, int exitCode, long stallNs,
                          long idleTtftNs) {}
 
-    private static Child runChild(RunSpec spec, Options o, String baseUrl, String endpoint, boolean real)
-            throws IOException, InterruptedException {
-        Path results = o.outDir().resolve("run-" + spec.id() + "-calls.tsv");
-        Path logFile = o.outDir().resolve("run-" + spec.id() + ".log");
-        Files.deleteIfExists(results);
+    /** One application JVM of a run, started. */
+    private record Launched(Process process, Path results, Path log) {}
+
+    /** What the demo does while a fleet run's JVMs wait to measure the idle server. */
+    private interface IdleWait {
+        void await() throws InterruptedException;
+    }
+
+    /**
+     * Runs the run's application JVMs and returns what they recorded, as one. A fleet run's JVMs start
+     * their replay at one instant, each with its share of the trace and of the batch workers; the first
+     * measures the idle-server TTFT once the others are done and {@code idle} returned.
+     */
+    private static Child runChildren(RunSpec spec, Options o, String baseUrl, String endpoint, boolean real,
+                                     String redisUrl, IdleWait idle) throws IOException, InterruptedException {
+        log(o, "run %s (%s): starting%s%s", spec.id(), spec.label(), spec.isFleet() ? " " + spec.jvms() + " JVMs" : "",
+                spec.agent() ? " with the agent: slots.total=" + spec.total() + ", slots.rt-reserved=" + spec.reserved()
+                        + (spec.preemption() ? ", preemption=transparent" : "")
+                        + (redisUrl == null ? "" : ", coordination=" + redisUrl) : " without the agent");
+        long start = System.nanoTime();
+        long deadline = start + (long) ((o.runLengthS() / o.scale() * 4 + 120) * 1e9);
+        if (!spec.isFleet()) {
+            return finish(spec, launch(spec, o, baseUrl, endpoint, real, null, 0), deadline, start);
+        }
+        List<Launched> jvms = new ArrayList<>();
+        try {
+            for (int k = 0; k < spec.jvms(); k++) {
+                jvms.add(launch(spec, o, baseUrl, endpoint, real, redisUrl, k));
+            }
+            awaitFiles(spec, jvms, ".ready", deadline);
+            long t0 = System.nanoTime() + 200_000_000L; // each JVM reads it and sleeps until then
+            for (Launched j : jvms) {
+                tell(j, Long.toString(t0));
+            }
+            awaitFiles(spec, jvms, ".replayed", deadline);
+            List<Child> done = new ArrayList<>();
+            for (Launched j : jvms.subList(1, jvms.size())) {
+                tell(j, "skip");
+                done.add(finish(spec, j, deadline, start));
+            }
+            idle.await();
+            tell(jvms.get(0), "idle");
+            done.add(0, finish(spec, jvms.get(0), deadline, start));
+            return merge(done);
+        } finally {
+            jvms.forEach(j -> j.process().destroyForcibly()); // only those still running: a failed run
+        }
+    }
+
+    /** Starts one application JVM; {@code redisUrl} and {@code part} matter only in a fleet run. */
+    private static Launched launch(RunSpec spec, Options o, String baseUrl, String endpoint, boolean real,
+                                   String redisUrl, int part) throws IOException {
+        String name = "run-" + spec.id() + (spec.isFleet() ? "-" + (part + 1) : "");
+        Path results = o.outDir().resolve(name + "-calls.tsv");
+        Path logFile = o.outDir().resolve(name + ".log");
+        for (String suffix : List.of("", ".ready", ".replayed")) {
+            Files.deleteIfExists(Path.of(results + suffix));
+        }
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-XX:+UseSerialGC");
@@ -194,12 +270,21 @@ public final class Demo {
             cmd.add("-javaagent:" + o.agentJar().toAbsolutePath() + "=slots.total=" + spec.total()
                     + ",slots.rt-reserved=" + spec.reserved() + (spec.preemption() ? ",preemption=transparent" : ""));
             cmd.addAll(agentProperties(endpoint, real ? 1 : o.scale()));
+            if (redisUrl != null) {
+                cmd.add("-Drtbe.coordination=" + redisUrl);
+                // A fleet of its own per run: a Redis given with --redis may hold other runs' keys.
+                cmd.add("-Drtbe.coordination.fleet=demo-" + ProcessHandle.current().pid() + "-" + spec.id());
+            }
         }
         cmd.add("-cp");
         cmd.add(classPath());
         cmd.add(ReplayApp.class.getName());
         cmd.addAll(List.of("--base-url", baseUrl, "--scale", fmt(o.scale()), "--run-length", fmt(o.runLengthS()),
                 "--out", results.toString(), "--model", o.model()));
+        if (spec.isFleet()) {
+            int workers = BE_WORKERS / spec.jvms() + (part < BE_WORKERS % spec.jvms() ? 1 : 0);
+            cmd.addAll(List.of("--part", part + "/" + spec.jvms(), "--be-workers", Integer.toString(workers), "--sync"));
+        }
         if (o.trace() != null && Files.isRegularFile(o.trace())) {
             cmd.addAll(List.of("--trace", o.trace().toString()));
         }
@@ -207,22 +292,48 @@ public final class Demo {
             cmd.add("--real");
         }
         Files.writeString(logFile, String.join(" ", cmd) + System.lineSeparator(), StandardCharsets.UTF_8);
-        log(o, "run %s (%s): starting%s", spec.id(), spec.label(),
-                spec.agent() ? " with the agent: slots.total=" + spec.total() + ", slots.rt-reserved=" + spec.reserved()
-                        + (spec.preemption() ? ", preemption=transparent" : "") : " without the agent");
-        long start = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
-        double timeoutS = o.runLengthS() / o.scale() * 4 + 120;
-        if (!p.waitFor((long) timeoutS, TimeUnit.SECONDS)) {
+        return new Launched(p, results, logFile);
+    }
+
+    /** Waits until every JVM of a fleet run has written its {@code suffix} file; fails when one ended first. */
+    private static void awaitFiles(RunSpec spec, List<Launched> jvms, String suffix, long deadline)
+            throws IOException, InterruptedException {
+        for (Launched j : jvms) {
+            Path file = Path.of(j.results() + suffix);
+            while (!Files.exists(file)) {
+                if (!j.process().isAlive()) {
+                    throw new IOException("run " + spec.id() + " failed (exit " + j.process().exitValue() + "); see "
+                            + j.log());
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("run " + spec.id() + " did not reach " + suffix + " in time; see " + j.log());
+                }
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    /** One line to a fleet run's JVM (it reads them at its start and after its replay). */
+    private static void tell(Launched j, String line) throws IOException {
+        j.process().getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        j.process().getOutputStream().flush();
+    }
+
+    /** Waits for one JVM to end and reads its calls. */
+    private static Child finish(RunSpec spec, Launched j, long deadline, long start)
+            throws IOException, InterruptedException {
+        Process p = j.process();
+        if (!p.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
             p.destroyForcibly();
-            throw new IOException("run " + spec.id() + " did not end in " + (long) timeoutS + " s; see " + logFile);
+            throw new IOException("run " + spec.id() + " did not end in time; see " + j.log());
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        if (p.exitValue() != 0 || !Files.isRegularFile(results)) {
-            throw new IOException("run " + spec.id() + " failed (exit " + p.exitValue() + "); see " + logFile);
+        if (p.exitValue() != 0 || !Files.isRegularFile(j.results())) {
+            throw new IOException("run " + spec.id() + " failed (exit " + p.exitValue() + "); see " + j.log());
         }
-        List<String> lines = Files.readAllLines(results, StandardCharsets.UTF_8);
+        List<String> lines = Files.readAllLines(j.results(), StandardCharsets.UTF_8);
         String[] head = lines.get(0).split("\t");
         long t0 = Long.parseLong(head[1]);
         long stallNs = head.length > 2 ? Long.parseLong(head[2]) : 0;
@@ -232,6 +343,14 @@ public final class Demo {
             calls.add(CallRecord.parse(line));
         }
         return new Child(calls, t0, wall, p.exitValue(), stallNs, idleTtftNs);
+    }
+
+    /** A fleet run's JVMs as one: the same start, every call, the worst stall, the first JVM's idle TTFT. */
+    private static Child merge(List<Child> jvms) {
+        List<CallRecord> calls = new ArrayList<>();
+        jvms.forEach(c -> calls.addAll(c.calls()));
+        return new Child(calls, jvms.get(0).t0(), jvms.stream().mapToDouble(Child::wallSeconds).max().orElse(0), 0,
+                jvms.stream().mapToLong(Child::stallNs).max().orElse(0), jvms.get(0).idleTtftNs());
     }
 
     /** The agent's settings for a demo run, besides the slot counts (given as agent arguments). */

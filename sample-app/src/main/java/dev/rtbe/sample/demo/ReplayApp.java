@@ -4,7 +4,9 @@ import dev.rtbe.sample.news.Article;
 import dev.rtbe.sample.news.BatchSummarizer;
 import dev.rtbe.sample.news.InteractiveSummaries;
 import dev.rtbe.sample.news.NewsModels;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,8 +30,13 @@ import java.util.concurrent.locks.LockSupport;
  * calls at their arrival times, each on its own thread {@code rt-user-N}. Writes one line per call.
  *
  * <p>Arguments: {@code --base-url URL --scale S --run-length SECONDS --out FILE [--trace CSV]
- * [--be-workers 8] [--model NAME] [--real]}. With {@code --real} no simulator headers are sent,
- * output is capped with num_predict and only the arrival times are scaled.
+ * [--be-workers 8] [--model NAME] [--real] [--part k/K --sync]}. With {@code --real} no simulator headers
+ * are sent, output is capped with num_predict and only the arrival times are scaled. With {@code --part k/K}
+ * this JVM replays every K-th RT and BE row from the k-th (one of K JVMs sharing the trace). With
+ * {@code --sync} the demo starts the JVMs of a fleet run together: after the warm-up this JVM writes
+ * {@code FILE.ready} and reads the replay's start (a {@link System#nanoTime()}, the same clock in every process
+ * of the machine) from standard input; after the replay it writes {@code FILE.replayed} and reads
+ * {@code idle} (measure the idle-server TTFT: the other JVMs are done) or {@code skip}.
  */
 public final class ReplayApp {
     /** Per-call headers for the simulator (X-Sim-*) and the timeline label (X-Demo-Id). */
@@ -43,7 +50,11 @@ public final class ReplayApp {
         Path out = Path.of(Args.require(a, "out"));
         int workers = Integer.parseInt(a.getOrDefault("be-workers", "8"));
         boolean real = a.containsKey("real");
-        Trace trace = Trace.load(a.containsKey("trace") ? Path.of(a.get("trace")) : null);
+        Trace whole = Trace.load(a.containsKey("trace") ? Path.of(a.get("trace")) : null);
+        String[] part = a.getOrDefault("part", "0/1").split("/");
+        Trace trace = whole.part(Integer.parseInt(part[0]), Integer.parseInt(part[1]));
+        boolean sync = a.containsKey("sync");
+        BufferedReader demo = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
 
         NewsModels models = new NewsModels(baseUrl, a.getOrDefault("model", "llama3.2"),
                 Duration.ofMinutes(30), real ? Integer.valueOf(a.getOrDefault("num-predict", "128")) : null,
@@ -65,13 +76,14 @@ public final class ReplayApp {
             }, "stall-monitor");
             stallMonitor.setDaemon(true);
             stallMonitor.start();
-            long t0 = System.nanoTime();
+            long t0 = sync ? startSignal(out, demo) : System.nanoTime();
             long endNs = (long) (runLengthS / scale * 1e9);
             Thread rtDispatcher = new Thread(() -> replayRt(trace, interactive, real, scale, t0, endNs, records),
                     "rt-dispatcher");
             rtDispatcher.start();
 
             Map<String, Long> issued = new ConcurrentHashMap<>();
+            Map<String, Trace.Row> issuedRows = new ConcurrentHashMap<>();
             Iterator<Article> jobs = new Iterator<>() {
                 int k;
 
@@ -88,20 +100,21 @@ public final class ReplayApp {
                     Trace.Row row = trace.be().get(k++);
                     CALL_HEADERS.set(headers(row, real));
                     Article article = article(row);
+                    issuedRows.put(article.id(), row);
                     issued.put(article.id(), System.nanoTime() - t0);
                     return article;
                 }
             };
             batch.summarizeAll(jobs, (article, summary, error) -> {
                 long end = System.nanoTime() - t0;
-                int seq = Integer.parseInt(article.id().substring(3));
-                Trace.Row row = trace.be().get(seq);
-                records.add(new CallRecord("BE", seq, issued.get(article.id()), -1, end, error == null,
+                Trace.Row row = issuedRows.get(article.id());
+                records.add(new CallRecord("BE", row.seq(), issued.get(article.id()), -1, end, error == null,
                         real ? Double.NaN : row.slotS(), row.prefillS(), Thread.currentThread().getName(),
                         error == null ? null : error.toString()));
             });
             rtDispatcher.join();
-            long idleTtftNs = idleTtft(interactive, trace, real); // the server is idle again, the JVM warm
+            // The server is idle again (in a fleet run: once the demo says the other JVMs are done), the JVM warm.
+            long idleTtftNs = !sync || replayedSignal(out, demo) ? idleTtft(interactive, trace, real) : -1;
 
             try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out, StandardCharsets.UTF_8))) {
                 w.println("T0\t" + t0 + "\t" + maxStall.get() + "\t" + idleTtftNs);
@@ -116,6 +129,31 @@ public final class ReplayApp {
             System.err.printf("replay: %d calls recorded in %.1f s%n", records.size(), (System.nanoTime() - t0) / 1e9);
         }
         System.exit(0); // the JDK HttpClient's selector threads are not daemons on every JDK
+    }
+
+    /** Tells the demo this JVM is warm, and returns the replay's start it sends back. */
+    private static long startSignal(Path out, BufferedReader demo) throws IOException {
+        Files.writeString(Path.of(out + ".ready"), "", StandardCharsets.UTF_8);
+        long t0 = Long.parseLong(readLine(demo).trim());
+        long now;
+        while ((now = System.nanoTime()) < t0) {
+            LockSupport.parkNanos(t0 - now);
+        }
+        return t0;
+    }
+
+    /** Tells the demo this JVM's replay is over; true when this JVM is to measure the idle server. */
+    private static boolean replayedSignal(Path out, BufferedReader demo) throws IOException {
+        Files.writeString(Path.of(out + ".replayed"), "", StandardCharsets.UTF_8);
+        return readLine(demo).trim().equals("idle");
+    }
+
+    private static String readLine(BufferedReader demo) throws IOException {
+        String line = demo.readLine();
+        if (line == null) {
+            throw new IOException("the demo closed its pipe to this replay");
+        }
+        return line;
     }
 
     private static void replayRt(Trace trace, InteractiveSummaries interactive, boolean real, double scale, long t0,

@@ -13,7 +13,8 @@ import java.util.Locale;
 final class Report {
     private static final String RT_COLOR = "#d62728";
     private static final String BE_COLOR = "#1f77b4";
-    private static final String[] RUN_COLORS = {"#7f7f7f", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b"};
+    private static final String[] RUN_COLORS = {"#7f7f7f", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
+        "#17becf"};
 
     static String table(List<RunResult> results, Demo.Options o) {
         StringBuilder sb = new StringBuilder();
@@ -45,6 +46,7 @@ final class Report {
             sb.append("idle-server TTFT in the model (the RT prefill): 0.4 s; p95/idle of a run divides by the idle TTFT\n"
                     + "measured in that run (the same client, machine and time scale), of a ref row by 0.4 s.\n");
             sb.append("BE/hour relative to the run without the agent:" + beRatios(results) + "\n");
+            sb.append(fleetLines(results));
             sb.append("wasted: server slot time spent on attempts the agent aborted\n"
                     + "(preempted batch calls, re-sent later), as a share of the run's slot time. stall: the app JVM's\n"
                     + "longest oversleep of a 1 ms sleep, unscaled; above a few seconds the machine was too busy for the\n"
@@ -73,6 +75,33 @@ final class Report {
         StringBuilder sb = new StringBuilder("measured idle-server TTFT per run (unscaled s):");
         for (RunResult r : results) {
             sb.append(String.format(Locale.ROOT, " (%s) %s", r.spec().id(), f(r.idleTtftS() > 0 ? r.idleTtftS() : Double.NaN)));
+        }
+        return sb.append('\n').toString();
+    }
+
+    /** For fleet runs: how many requests the server held at once, and RT TTFT p95 against one JVM's (c). */
+    private static String fleetLines(List<RunResult> results) {
+        RunResult fleet = results.stream().filter(r -> r.spec().isFleet()).findFirst().orElse(null);
+        if (fleet == null) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "fleet runs: the trace's RT and BE rows dealt"
+                + " in turn to %d JVMs (%d batch workers in all), one %d-slot server.%nrequests inside the server at"
+                + " once (running or queued in it), at most:", fleet.spec().jvms(), Demo.BE_WORKERS,
+                fleet.spec().serverSlots()));
+        for (RunResult r : results) {
+            sb.append(String.format(Locale.ROOT, " (%s) %s", r.spec().id(),
+                    r.maxAtServer() < 0 ? "-" : Integer.toString(r.maxAtServer())));
+        }
+        RunResult one = results.stream().filter(r -> r.spec().id().equals("c")).findFirst().orElse(null);
+        if (one != null) {
+            sb.append("\nRT TTFT p95 against one JVM with the same settings (c):");
+            for (RunResult r : results) {
+                if (r.spec().isFleet()) {
+                    sb.append(String.format(Locale.ROOT, " (%s) %s", r.spec().id(),
+                            ratio(r.ttftPercentile(95) / one.ttftPercentile(95))));
+                }
+            }
         }
         return sb.append('\n').toString();
     }
@@ -118,7 +147,8 @@ final class Report {
             return write(h, o);
         }
         h.append("<h1>rtbe-agent demo: the ADR-day trace, with and without the agent</h1>");
-        h.append("<p class=\"note\">Each run replays the trace in its own JVM through langchain4j-ollama (JDK HttpClient)")
+        h.append("<p class=\"note\">Each run replays the trace in its own JVM (a fleet run: split over several JVMs)"
+                + " through langchain4j-ollama (JDK HttpClient)")
                 .append(o.ollamaUrl() == null ? " against the in-process Ollama simulator" : " against " + esc(o.ollamaUrl()))
                 .append(". Times in ").append(o.ollamaUrl() == null ? "unscaled seconds (time scale " + Demo.fmt(o.scale()) + ")"
                         : "real seconds").append(". <span style=\"color:" + RT_COLOR + "\">&#9632; RT</span> interactive streams, ")

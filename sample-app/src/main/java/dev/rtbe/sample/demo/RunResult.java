@@ -81,6 +81,32 @@ public record RunResult(RunSpec spec, List<CallRecord> calls, List<SlotSpan> slo
         return wasted / (spec.serverSlots() * runLengthS);
     }
 
+    /**
+     * The most requests the server held at once, running or queued inside it (arrival to end); -1 when the
+     * server's side is unknown (real Ollama). Above the server's slots, its own queue (no priorities) decided.
+     */
+    public int maxAtServer() {
+        if (!serverSide) {
+            return -1;
+        }
+        List<double[]> events = new ArrayList<>();
+        for (SlotSpan s : slots) {
+            if (!Double.isNaN(s.arrival()) && !Double.isNaN(s.end())) {
+                events.add(new double[] {s.arrival(), 1});
+                events.add(new double[] {s.end(), -1});
+            }
+        }
+        // At a tie an end comes first: a request that arrives as another ends does not overlap it.
+        events.sort(Comparator.<double[]>comparingDouble(e -> e[0]).thenComparingDouble(e -> e[1]));
+        int now = 0;
+        int max = 0;
+        for (double[] e : events) {
+            now += (int) e[1];
+            max = Math.max(max, now);
+        }
+        return max;
+    }
+
     /** Nearest-rank percentile of a sorted list. */
     static double percentile(List<Double> sorted, double p) {
         if (sorted.isEmpty()) {

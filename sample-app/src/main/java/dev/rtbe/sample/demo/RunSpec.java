@@ -7,9 +7,17 @@ import java.util.List;
  *
  * @param preemption the agent's transparent preemption is on
  * @param reference  the matching row of shared/bench/README.md (unscaled seconds), or null
+ * @param jvms       how many application JVMs share the trace and the server (1, or a fleet run's K)
+ * @param redis      the JVMs' agents count slots together through one Redis (rtbe.coordination)
  */
 public record RunSpec(String id, String label, boolean agent, int total, int reserved, int serverSlots,
-                      boolean preemption, Reference reference) {
+                      boolean preemption, Reference reference, int jvms, boolean redis) {
+
+    /** One JVM, slots counted in it. */
+    RunSpec(String id, String label, boolean agent, int total, int reserved, int serverSlots, boolean preemption,
+            Reference reference) {
+        this(id, label, agent, total, reserved, serverSlots, preemption, reference, 1, false);
+    }
 
     /** A reference row; NaN where the README gives no figure. */
     public record Reference(String policy, double mean, double p95, double max, double bePerHour) {}
@@ -31,18 +39,32 @@ public record RunSpec(String id, String label, boolean agent, int total, int res
                 new RunSpec("e", "agent N=2 R=0, transparent preemption", true, 2, 0, 2, true, null));
     }
 
-    public static RunSpec byId(String id) {
-        return standard().stream().filter(r -> r.id.equals(id)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no run " + id + " (a, b, c, d, e)"));
+    /** The fleet runs, with (c)'s settings in each of {@code jvms} JVMs: every JVM on its own, then one Redis fleet. */
+    public static List<RunSpec> fleet(int jvms) {
+        return List.of(
+                new RunSpec("f", jvms + " JVMs, agent N=2 R=1 each, local", true, 2, 1, 2, false, null, jvms, false),
+                new RunSpec("g", jvms + " JVMs, agent N=2 R=1, one Redis fleet", true, 2, 1, 2, false, null, jvms, true));
+    }
+
+    public static RunSpec byId(String id, int fleetJvms) {
+        List<RunSpec> all = new java.util.ArrayList<>(standard());
+        all.addAll(fleet(fleetJvms));
+        return all.stream().filter(r -> r.id.equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no run " + id + " (a, b, c, d, e, f, g)"));
+    }
+
+    /** Several JVMs share the trace. */
+    public boolean isFleet() {
+        return jvms > 1;
     }
 
     /** The same run against a server of {@code slots} (real Ollama mode). */
     RunSpec withServerSlots(int slots) {
         if (!agent) {
-            return new RunSpec(id, label, false, 0, 0, slots, false, reference);
+            return new RunSpec(id, label, false, 0, 0, slots, false, reference, jvms, redis);
         }
         int t = id.equals("d") ? slots + 1 : slots;
         return new RunSpec(id, label.replaceAll("N=\\d", "N=" + t).replaceAll(", server \\d slots", ""), true, t,
-                Math.min(reserved, t - 1), slots, preemption, reference);
+                Math.min(reserved, t - 1), slots, preemption, reference, jvms, redis);
     }
 }

@@ -23,6 +23,22 @@ public record Trace(List<Row> rt, List<Row> be, String source) {
 
     public static final String RESOURCE = "/adr-day-trace.csv";
 
+    /** The share of JVM {@code k} of {@code of} sharing the trace: every {@code of}-th RT and BE row from the k-th. */
+    public Trace part(int k, int of) {
+        if (of < 1 || k < 0 || k >= of) {
+            throw new IllegalArgumentException("part " + k + "/" + of);
+        }
+        return of == 1 ? this : new Trace(every(rt, k, of), every(be, k, of), source + " part " + k + "/" + of);
+    }
+
+    private static List<Row> every(List<Row> rows, int k, int of) {
+        List<Row> out = new ArrayList<>();
+        for (int i = k; i < rows.size(); i += of) {
+            out.add(rows.get(i));
+        }
+        return List.copyOf(out);
+    }
+
     /** Reads {@code file} if it exists, else the copy bundled in the jar. */
     public static Trace load(Path file) throws IOException {
         if (file != null && Files.isRegularFile(file)) {

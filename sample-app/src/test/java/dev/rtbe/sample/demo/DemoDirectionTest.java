@@ -11,7 +11,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The demo in short mode (first 600 s of the trace at time scale 200, five forked JVMs). Asserts the
+ * The demo in short mode (first 600 s of the trace at time scale 200, five forked JVMs; the fleet runs are
+ * {@link FleetScenarioTest}'s). Asserts the
  * direction of the result, not absolute times: they depend on the machine.
  */
 class DemoDirectionTest {
@@ -20,7 +21,7 @@ class DemoDirectionTest {
 
     @BeforeAll
     static void runShortDemo() throws Exception {
-        options = Demo.Options.fromArgs("--short", "--quiet", "--out", "target/demo-test");
+        options = Demo.Options.fromArgs("--short", "--quiet", "--runs", "abcde", "--out", "target/demo-test");
         assertTrue(Files.isRegularFile(options.agentJar()),
                 "agent jar missing: " + options.agentJar() + "; build with mvn -B -ntp -pl sample-app -am package");
         results = Demo.run(options);

@@ -17,6 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.ObjLongConsumer;
 import redis.clients.jedis.ClientSetInfoConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -67,6 +68,8 @@ public final class RedisFleet implements AutoCloseable {
     private final AtomicLong fallbacks = new AtomicLong();
     private final AtomicLong reassertions = new AtomicLong();
     private final AtomicLong recoveredNotices = new AtomicLong();
+    /** Told each script's name and duration (metrics); null until telemetry starts. */
+    private volatile ObjLongConsumer<String> scriptTimer;
 
     /**
      * @param testNowMillis the scripts' clock in tests (deterministic); null = the server's TIME
@@ -219,7 +222,7 @@ public final class RedisFleet implements AutoCloseable {
             } catch (JedisNoScriptException notLoaded) {
                 raw = client.eval(script.text(), keys, argv); // first use, or Redis restarted: loads it
             }
-            record(System.nanoTime() - start);
+            record(script, System.nanoTime() - start);
             return Reply.parse(raw);
         } catch (JedisException | ClassCastException | IndexOutOfBoundsException e) {
             lost(script, e);
@@ -227,10 +230,19 @@ public final class RedisFleet implements AutoCloseable {
         }
     }
 
-    private void record(long nanos) {
+    private void record(Scripts script, long nanos) {
         scriptCalls.incrementAndGet();
         scriptNanos.addAndGet(nanos);
         scriptMaxNanos.accumulateAndGet(nanos, Math::max);
+        ObjLongConsumer<String> timer = scriptTimer;
+        if (timer != null) {
+            timer.accept(script.name().toLowerCase(Locale.ROOT), nanos);
+        }
+    }
+
+    /** Tells {@code timer} the name and duration (ns) of each script that completes from now on. */
+    public void onScriptTimed(ObjLongConsumer<String> timer) {
+        scriptTimer = timer;
     }
 
     /** Redis failed: admit through the local schedulers until a heartbeat gets through again. */

@@ -7,6 +7,7 @@ import dev.rtbe.agent.ledger.SlotLedger;
 import dev.rtbe.agent.scheduler.SchedulerClock;
 import dev.rtbe.agent.scheduler.SchedulerPolicy;
 import java.util.Locale;
+import java.util.function.ObjLongConsumer;
 
 /** Fleet mode: every pool's ledger lives in Redis, through one {@link RedisFleet} per JVM. */
 public final class RedisLedgerFactory extends LedgerFactory {
@@ -36,6 +37,31 @@ public final class RedisLedgerFactory extends LedgerFactory {
     @Override
     public String mode() {
         return fleet.mode().name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public boolean coordinated() {
+        return true;
+    }
+
+    @Override
+    public long fallbacks() {
+        return fleet.fallbacks();
+    }
+
+    @Override
+    public long reassertions() {
+        return fleet.reassertions();
+    }
+
+    @Override
+    public long recoveredNotices() {
+        return fleet.recoveredNotices();
+    }
+
+    @Override
+    public void onScriptTimed(ObjLongConsumer<String> timer) {
+        fleet.onScriptTimed(timer);
     }
 
     public RedisFleet fleet() {
