@@ -222,6 +222,17 @@ public final class GatedCall implements StreamListener {
         return p == null || p.withdrawPreemption();
     }
 
+    /**
+     * Tokens the current attempt has generated so far, as its stream shows them: the scheduler
+     * prefers as victim the offered call that has generated the fewest.
+     */
+    public void reportProgress(long tokens) {
+        Permit p = permit;
+        if (p != null) {
+            p.reportProgress(tokens);
+        }
+    }
+
     /** True when transparent preemption is on and this is a batch call: worth offering. */
     public boolean preemptionEnabled() {
         return classification.priority() == Priority.BE

@@ -46,6 +46,9 @@ public final class Permit {
     /** Set (under the scheduler's lock) when the scheduler took the slot back for an RT call. */
     private volatile long preemptedNanos = NOT_PREEMPTED;
 
+    /** Tokens generated so far by the exchange this permit holds, when its holder can tell; else -1. */
+    private volatile long progress = -1;
+
     // Guarded by the scheduler's lock.
     /** What aborts the exchange, while the holder offers the permit for preemption. */
     Runnable abort;
@@ -150,6 +153,16 @@ public final class Permit {
      */
     public boolean withdrawPreemption() {
         return scheduler.withdrawPreemption(this);
+    }
+
+    /** The holder's exchange has generated {@code tokens} so far (it reads the answer as a stream). */
+    public void reportProgress(long tokens) {
+        progress = Math.max(0, tokens);
+    }
+
+    /** Tokens generated so far by the exchange, or -1 when its holder cannot tell (a non-streamed answer). */
+    public long progress() {
+        return progress;
     }
 
     /** How many waiters were ahead of the call when it arrived (0 when it started at once). */
