@@ -17,6 +17,7 @@ public final class Resumption {
     private long sentNanos;
     private int continued;
     private int restarted;
+    private long lastKeptNanos;
 
     public Resumption(ResumableRequest request) {
         this.request = request;
@@ -40,6 +41,7 @@ public final class Resumption {
      * or forgets everything so the next one starts from zero. Returns true when it continues.
      */
     public boolean preempted() {
+        lastKeptNanos = 0;
         ChatStream cut = current;
         if (cut == null || cut.tokens() == 0) {
             return kept.attempts() > 0; // nothing new: the next attempt is the same as this one
@@ -52,7 +54,9 @@ public final class Resumption {
             restarted++;
             return false;
         }
+        long before = kept.evalNanos();
         kept.keep(cut, sentNanos);
+        lastKeptNanos = kept.evalNanos() - before;
         next = continuation;
         continued++;
         return true;
@@ -61,6 +65,11 @@ public final class Resumption {
     /** The whole answer as the non-streaming body; only once the current attempt's stream is finished. */
     public byte[] assemble() {
         return current.assemble(kept);
+    }
+
+    /** The generation time of the output the last {@link #preempted()} kept; 0 when it kept none. */
+    public long lastKeptNanos() {
+        return lastKeptNanos;
     }
 
     /** Tokens the call's kept attempts generated (what the next attempt need not generate again). */

@@ -351,6 +351,16 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         return true;
     }
 
+    @Override
+    public void onKeptAfterPreemption(Permit permit, long keptNanos) {
+        lock.lock();
+        try {
+            preemptedSlotNanos -= Math.min(keptNanos, permit.preemptedNanos() - permit.grantedNanos());
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Called by {@link Permit#withdrawPreemption}. */
     @Override
     public boolean withdrawPreemption(Permit permit) {

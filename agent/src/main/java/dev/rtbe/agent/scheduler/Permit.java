@@ -32,6 +32,10 @@ public final class Permit {
 
         /** Called by {@link Permit#withdrawPreemption}. */
         boolean withdrawPreemption(Permit permit);
+
+        /** Called by {@link Permit#keptAfterPreemption}; an owner that counts thrown-away slot time subtracts it. */
+        default void onKeptAfterPreemption(Permit permit, long keptNanos) {
+        }
     }
 
     private final Owner scheduler;
@@ -153,6 +157,16 @@ public final class Permit {
      */
     public boolean withdrawPreemption() {
         return scheduler.withdrawPreemption(this);
+    }
+
+    /**
+     * This preempted permit's exchange kept {@code keptNanos} of its slot time: the call continues
+     * from the output generated in that time, so it was not thrown away.
+     */
+    public void keptAfterPreemption(long keptNanos) {
+        if (isPreempted() && keptNanos > 0) {
+            scheduler.onKeptAfterPreemption(this, keptNanos);
+        }
     }
 
     /** The holder's exchange has generated {@code tokens} so far (it reads the answer as a stream). */

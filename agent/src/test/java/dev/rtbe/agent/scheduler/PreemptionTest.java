@@ -143,6 +143,20 @@ class PreemptionTest {
     }
 
     @Test
+    void slotTimeWhoseOutputACallKeptIsNotCountedAsThrownAway() {
+        HybridScheduler s = scheduler(policy(1, Duration.ZERO, 1));
+        Permit be = s.tryAcquire(BE);
+        assertTrue(be.offerPreemption(new Abort()));
+        clock.advance(Duration.ofSeconds(10));
+        be.keptAfterPreemption(Duration.ofSeconds(4).toNanos()); // not preempted yet: nothing to keep
+        granted(s.acquireAsync(RT, null));
+        assertTrue(be.isPreempted());
+        assertEquals(Duration.ofSeconds(10).toNanos(), s.snapshot().preemptedSlotNanos());
+        be.keptAfterPreemption(Duration.ofSeconds(7).toNanos());
+        assertEquals(Duration.ofSeconds(3).toNanos(), s.snapshot().preemptedSlotNanos(), "7 s of its 10 s were kept");
+    }
+
+    @Test
     void rtCallsAreNeverOfferedForPreemption() {
         HybridScheduler s = scheduler(policy(1, Duration.ZERO, 1));
         Permit rt = s.tryAcquire(RT);

@@ -72,7 +72,9 @@ final class ResumingSend {
             if (!call.wasPreempted()) {
                 return ended(prepared, handler, call, attemptHandler, response, failure, stream);
             }
-            resumption.preempted();
+            if (resumption.preempted()) {
+                call.keptAfterPreemption(resumption.lastKeptNanos()); // its generation time was not thrown away
+            }
             try {
                 call.reacquireAfterPreemption(prepared.view.ownTimeout());
             } catch (InterruptedException e) {
