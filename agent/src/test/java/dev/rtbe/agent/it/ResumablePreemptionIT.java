@@ -112,9 +112,23 @@ class ResumablePreemptionIT {
             assertEquals(Long.valueOf(total), SimJson.number(SimJson.object(actual.get("usage")).get("completion_tokens")));
             assertEquals(expectedAnswer.get("finish_reason"), actualAnswer.get("finish_reason"));
         }
+        String again = new String(Base64.getDecoder().decode(r.value("AGAIN-BODY")), StandardCharsets.UTF_8);
+        assertEquals(SimJson.fieldPaths(expected), SimJson.fieldPaths(SimJson.object(again)), again);
+        Map<String, Object> againAnswer = route.equals("chat") ? SimJson.object(again) : SimJson.firstChoice(SimJson.object(again));
+        assertEquals(text, SimJson.object(againAnswer.get("message")).get("content"));
+        RequestRecord againRecord = sim.records().stream().filter(x -> "be-again".equals(x.header("X-Test-Id")))
+                .findFirst().orElseThrow();
+        assertTrue(againRecord.stream(), "an unpreempted call goes out as a stream too: " + againRecord);
+
+        HttpResponse<String> missing = HttpClient.newHttpClient().send(
+                JdkClientApp.resumableChat(sim.baseUri().toString(), route, "nosuch:latest").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(missing.statusCode() + " " + missing.headers().firstValue("Content-Type").orElse("none") + " "
+                + Base64.getEncoder().encodeToString(missing.body().getBytes(StandardCharsets.UTF_8)),
+                r.value("MISSING"), "an error reaches the application as it is");
+
         List<String> calls = r.stderr().lines().filter(l -> l.startsWith("[rtbe] call BE")).collect(Collectors.toList());
-        assertEquals(1, calls.size(), r::toString);
-        System.out.println("RESUME " + route + " cut=" + cut.evalCount() + " rest=" + rest.evalCount() + " " + calls.get(0));
+        assertEquals(3, calls.size(), r::toString);
         assertTrue(calls.get(0).contains(" preempted=1 ") && calls.get(0).contains("outcome=completed"), calls::toString);
     }
 

@@ -132,6 +132,15 @@ public final class JdkClientApp {
         batch.join();
         user.join();
         System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
+        // The same call unpreempted, and one the server refuses: each as a non-streaming call gets it.
+        HttpResponse<String> again = send(resumableChat(url, route).header("X-Test-Id", "be-again").build(),
+                BodyHandlers.ofString());
+        System.out.println("AGAIN-BODY " + java.util.Base64.getEncoder().encodeToString(
+                again.body().getBytes(StandardCharsets.UTF_8)));
+        HttpResponse<String> missing = send(resumableChat(url, route, "nosuch:latest").header("X-Test-Id", "missing").build(),
+                BodyHandlers.ofString());
+        System.out.println("MISSING " + missing.statusCode() + " " + missing.headers().firstValue("Content-Type").orElse("none")
+                + " " + java.util.Base64.getEncoder().encodeToString(missing.body().getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Output tokens of the resumable batch call. */
@@ -139,10 +148,14 @@ public final class JdkClientApp {
 
     /** A non-streaming chat call that may be continued: {@code chat} is /api/chat, {@code openai} /v1/chat/completions. */
     public static HttpRequest.Builder resumableChat(String baseUrl, String route) {
+        return resumableChat(baseUrl, route, "llama3.2:latest");
+    }
+
+    public static HttpRequest.Builder resumableChat(String baseUrl, String route, String model) {
         String messages = "\"messages\":[{\"role\":\"system\",\"content\":\"You summarise news.\"},"
                 + "{\"role\":\"user\",\"content\":\"Summarise today's batch of articles.\"}]";
         boolean chat = route.equals("chat");
-        String body = "{\"model\":\"llama3.2:latest\"," + messages + (chat ? ",\"stream\":false,\"options\":{\"temperature\":0}}" : "}");
+        String body = "{\"model\":\"" + model + "\"," + messages + (chat ? ",\"stream\":false,\"options\":{\"temperature\":0}}" : "}");
         return HttpRequest.newBuilder(URI.create(baseUrl + (chat ? "/api/chat" : "/v1/chat/completions")))
                 .header("Content-Type", "application/json")
                 .header("X-Sim-Prefill-Ms", "50")

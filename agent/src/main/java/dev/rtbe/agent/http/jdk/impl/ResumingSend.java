@@ -11,9 +11,13 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A blocking {@code send} of a non-streaming batch chat call that goes to the server as a stream
@@ -55,7 +59,12 @@ final class ResumingSend {
             HttpResponse<Object> response = null;
             Throwable failure = null;
             try {
-                response = exchange.get();
+                response = awaitExchange(exchange, prepared.request);
+            } catch (HttpTimeoutException e) {
+                exchange.cancel(true);
+                attemptHandler.close();
+                call.finish(Outcome.FAILED, e);
+                return AdviceOutcome.failed(e);
             } catch (InterruptedException e) {
                 exchange.cancel(true); // as the JDK's own send does when interrupted
                 attemptHandler.close();
@@ -83,6 +92,24 @@ final class ResumingSend {
             } catch (Exception e) {
                 return AdviceOutcome.failed(Gate.failure(e, prepared.view));
             }
+        }
+    }
+
+    /**
+     * Waits for the attempt's exchange. The request's own timeout bounds the wait for a response,
+     * which for a non-streaming call is the whole answer; the stream's headers come at once, so
+     * the agent applies that timeout to the whole stream, as the call would have had it.
+     */
+    private static HttpResponse<Object> awaitExchange(CompletableFuture<HttpResponse<Object>> exchange, HttpRequest request)
+            throws InterruptedException, ExecutionException, HttpTimeoutException {
+        Duration timeout = request.timeout().orElse(null);
+        if (timeout == null) {
+            return exchange.get();
+        }
+        try {
+            return exchange.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new HttpTimeoutException("request timed out");
         }
     }
 
