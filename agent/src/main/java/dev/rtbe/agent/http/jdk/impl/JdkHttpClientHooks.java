@@ -175,13 +175,9 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
                     return AdviceOutcome.failed(cause);
                 }
             }
-            try {
-                call.reacquireAfterPreemption(prepared.view.ownTimeout());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return AdviceOutcome.failed(e);
-            } catch (Exception e) {
-                return AdviceOutcome.failed(Gate.failure(e, prepared.view));
+            AdviceOutcome refused = PreemptibleAttempt.reacquire(call, prepared.view);
+            if (refused != null) {
+                return refused;
             }
         }
     }

@@ -84,13 +84,9 @@ final class ResumingSend {
             if (resumption.preempted()) {
                 call.keptAfterPreemption(resumption.lastKeptNanos()); // its generation time was not thrown away
             }
-            try {
-                call.reacquireAfterPreemption(prepared.view.ownTimeout());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return AdviceOutcome.failed(e);
-            } catch (Exception e) {
-                return AdviceOutcome.failed(Gate.failure(e, prepared.view));
+            AdviceOutcome refused = PreemptibleAttempt.reacquire(call, prepared.view);
+            if (refused != null) {
+                return refused;
             }
         }
     }
