@@ -91,6 +91,11 @@ public final class ResumableRequest {
             return false;
         }
         Object limit = limit(api, m);
+        Object completionLimit = m.get("max_completion_tokens"); // ignored by Ollama, honoured by others
+        return validLimit(limit) && (api == Api.OLLAMA_CHAT || validLimit(completionLimit));
+    }
+
+    private static boolean validLimit(Object limit) {
         return limit == null || limit instanceof Json.Num && ((Json.Num) limit).asLong(-2) >= -1;
     }
 
@@ -107,6 +112,20 @@ public final class ResumableRequest {
             return !((List<?>) v).isEmpty();
         }
         return !(v instanceof Map) || !((Map<?, ?>) v).isEmpty();
+    }
+
+    /** Reduces the limit {@code field} (when set, and not negative: no limit) by {@code by}; false when none is left. */
+    private static boolean reduce(Map<String, Object> m, String field, long by) {
+        Object limit = m.get(field);
+        long n = limit instanceof Json.Num ? ((Json.Num) limit).asLong(-1) : -1;
+        if (n < 0) {
+            return true;
+        }
+        if (n - by <= 0) {
+            return false;
+        }
+        m.put(field, Json.Num.of(n - by));
+        return true;
     }
 
     /** The output-token limit as written: {@code options.num_predict} or {@code max_tokens}; null when none. */
@@ -150,22 +169,16 @@ public final class ResumableRequest {
      */
     public byte[] continuation(String kept, long keptTokens) {
         Map<String, Object> m = streamingBody();
-        Object limit = limit(api, m);
-        if (limit != null) {
-            long n = ((Json.Num) limit).asLong(-1);
-            if (n >= 0) { // a negative num_predict means no limit
-                long left = n - keptTokens;
-                if (left <= 0) {
-                    return null;
-                }
-                if (api == Api.OPENAI_CHAT) {
-                    m.put("max_tokens", Json.Num.of(left));
-                } else {
-                    Map<String, Object> options = new LinkedHashMap<>(Json.object(m.get("options")));
-                    options.put("num_predict", Json.Num.of(left));
-                    m.put("options", options);
-                }
+        if (api == Api.OPENAI_CHAT) {
+            if (!reduce(m, "max_tokens", keptTokens) || !reduce(m, "max_completion_tokens", keptTokens)) {
+                return null;
             }
+        } else if (Json.object(m.get("options")) != null) {
+            Map<String, Object> options = new LinkedHashMap<>(Json.object(m.get("options")));
+            if (!reduce(options, "num_predict", keptTokens)) {
+                return null;
+            }
+            m.put("options", options);
         }
         List<Object> messages = new ArrayList<>((List<?>) m.get("messages"));
         Map<String, Object> assistant = new LinkedHashMap<>();

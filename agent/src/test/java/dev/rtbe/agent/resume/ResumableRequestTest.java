@@ -83,5 +83,9 @@ class ResumableRequestTest {
         assertNotNull(chat(",\"options\":{\"num_predict\":-1}").continuation("x", 1000), "-1: no limit");
         assertNull(chat(",\"options\":{\"num_predict\":10}").continuation("x", 10), "the limit is used up");
         assertNull(openAi(",\"max_tokens\":4").continuation("x", 5));
+        assertEquals(true, text(openAi(",\"max_completion_tokens\":10").continuation("x", 4))
+                .contains("\"max_completion_tokens\":6"), "a limit other servers honour is reduced too");
+        assertNull(openAi(",\"max_tokens\":40,\"max_completion_tokens\":10").continuation("x", 10));
+        assertNull(openAi(",\"max_completion_tokens\":\"ten\""), "a limit the agent cannot read");
     }
 }
