@@ -156,7 +156,8 @@ public final class AgentStarter {
         }
         return " preemption=transparent (preemptible: jdk-httpclient send"
                 + (Runtime.version().feature() >= 16 ? "" : " needs JDK 16+, so none here")
-                + "; other clients' calls are immune)";
+                + "; other clients' calls are immune; resume=" + settings.preemptionResume().name().toLowerCase(java.util.Locale.ROOT)
+                + ")";
     }
 
     private static String version() {

@@ -63,6 +63,8 @@ public final class GatedCall implements StreamListener {
     private volatile Outcome outcome;
     /** Attempts that lost their slot to an RT call: grant, send and preemption time, three per attempt. */
     private volatile long[] preemptedAttempts = new long[0];
+    /** Slot time of preempted attempts whose output the call kept (continued from it): not thrown away. */
+    private volatile long keptPreemptedNanos;
 
     GatedCall(AgentRuntime runtime, String method, URI uri, LlmRequest request, Classification classification,
               TraceParent parent) {
@@ -222,6 +224,30 @@ public final class GatedCall implements StreamListener {
         return p == null || p.withdrawPreemption();
     }
 
+    /**
+     * Tokens the current attempt has generated so far, as its stream shows them: the scheduler
+     * prefers as victim the offered call that has generated the fewest.
+     */
+    public void reportProgress(long tokens) {
+        Permit p = permit;
+        if (p != null) {
+            p.reportProgress(tokens);
+        }
+    }
+
+    /**
+     * After a preemption, before {@link #reacquireAfterPreemption}: the lost attempt's output is kept
+     * (the next attempt continues it), and generating it took {@code nanos} of the slot time.
+     */
+    public void keptAfterPreemption(long nanos) {
+        Permit p = permit;
+        if (p != null && p.isPreempted() && nanos > 0) {
+            long kept = Math.min(nanos, p.preemptedNanos() - p.grantedNanos());
+            keptPreemptedNanos += kept;
+            p.keptAfterPreemption(kept);
+        }
+    }
+
     /** True when transparent preemption is on and this is a batch call: worth offering. */
     public boolean preemptionEnabled() {
         return classification.priority() == Priority.BE
@@ -358,6 +384,7 @@ public final class GatedCall implements StreamListener {
                 .times(startNanos, sentNanos, firstTokenNanos, end)
                 .parent(parent)
                 .preemptedAttempts(preemptedAttempts)
+                .keptAfterPreemption(keptPreemptedNanos)
                 .pool(pool.server(), pool.model(), defaultReason, hiddenWait);
         Permit p = permit;
         if (p != null) {

@@ -4,6 +4,6 @@ package dev.rtbe.agent.config;
 public enum PreemptionMode {
     /** Never: a real-time call waits for a free slot (reserved slots keep that wait short). */
     OFF,
-    /** The youngest preemptible batch call is aborted on the wire and re-sent later, unseen by the application. */
+    /** The preemptible batch call that loses the least is aborted on the wire and re-sent (or continued) later, unseen by the application. */
     TRANSPARENT
 }

@@ -78,11 +78,13 @@ public final class SettingDefinitions {
     public static final Setting<Duration> SLOTS_MAX_HOLD = row("rtbe.slots.max-hold", duration(), "30m", null,
             "Leak guard: a slot held this long is taken back; far above any real generation.");
     public static final Setting<PreemptionMode> PREEMPTION = row("rtbe.preemption", enumOf(PreemptionMode.class), "off", null,
-            "transparent: a real-time call that would wait takes the slot of the youngest running batch call that has sent nothing to the application yet; that call is aborted and re-sent later, unseen by the application.");
+            "transparent: a real-time call that would wait takes the slot of the running batch call that has sent nothing to the application yet and loses the least (fewest tokens generated, else the youngest); that call is aborted and re-sent later (continued from its output where rtbe.preemption.resume allows), unseen by the application.");
     public static final Setting<Duration> PREEMPTION_GRACE = row("rtbe.preemption.grace", duration(), "0s", null,
             "How long a waiting real-time call waits for a slot to free up before a preemption is considered.");
     public static final Setting<Integer> PREEMPTION_MAX_PER_CALL = row("rtbe.preemption.max-per-call", integer(0), "4", null,
             "How often one batch call may be preempted; after that it is immune, so batch work always finishes.");
+    public static final Setting<ResumeMode> PREEMPTION_RESUME = row("rtbe.preemption.resume", enumOf(ResumeMode.class), "continue", null,
+            "continue: a non-streaming batch chat call goes to the server as a stream, and once preempted keeps its output and is continued from it where that is as valid as an uninterrupted answer (README: Resumable preemption); restart: every preempted call starts again from zero.");
     public static final Setting<Integer> PREEMPTION_MAX_BODY = row("rtbe.preemption.max-body-bytes", integer(0), "1048576", null,
             "Largest request body the agent keeps to re-send (a one-shot body is copied as it goes out); a batch call with a larger body is immune.");
     public static final Setting<Integer> REQUEST_MAX_BODY = row("rtbe.request.max-body-bytes", integer(0), "4194304", null,

@@ -139,6 +139,8 @@ public final class Settings {
 
     public int preemptionMaxBodyBytes() { return get(PREEMPTION_MAX_BODY); }
 
+    public ResumeMode preemptionResume() { return get(PREEMPTION_RESUME); }
+
     public int requestMaxBodyBytes() { return get(REQUEST_MAX_BODY); }
 
     public Coordination coordination() { return get(COORDINATION); }

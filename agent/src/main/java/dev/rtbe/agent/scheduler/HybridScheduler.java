@@ -26,7 +26,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Transparent preemption (when the policy turns it on): a running BE call whose holder offered
  * it ({@link Permit#offerPreemption}) may lose its slot to an RT call that has waited the grace and
- * has no slot to take. The victim is the youngest offered call (it loses the least work); its slot
+ * has no slot to take. The victim is the offered call with the fewest tokens generated, as far as its
+ * holder reports them, else the youngest (it loses the least work); its slot
  * goes straight to that RT call in the same step (not to a promoted BE waiter: slots freed by
  * calls ending still serve those first, so aging keeps its promise), and the holder's abort
  * action runs after the lock is released. The holder then asks again with {@link #reacquire}: it
@@ -350,6 +351,16 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         return true;
     }
 
+    @Override
+    public void onKeptAfterPreemption(Permit permit, long keptNanos) {
+        lock.lock();
+        try {
+            preemptedSlotNanos -= Math.min(keptNanos, permit.preemptedNanos() - permit.grantedNanos());
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Called by {@link Permit#withdrawPreemption}. */
     @Override
     public boolean withdrawPreemption(Permit permit) {
@@ -453,7 +464,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         List<Runnable> aborts = null;
         Waiter rt;
         while ((rt = rtDueForPreemption(now)) != null) {
-            Permit victim = youngestPreemptible();
+            Permit victim = cheapestPreemptible();
             if (victim == null) {
                 break;
             }
@@ -504,15 +515,31 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         return null;
     }
 
-    /** The offered permit granted last: preempting it loses the least work. */
-    private Permit youngestPreemptible() {
-        Permit youngest = null;
+    /**
+     * The offered permit whose loss costs the least: the one that has generated the fewest tokens
+     * (its holder reads the answer as a stream and reports them), the youngest among equals; a
+     * permit whose progress is unknown only when no reporting one is offered, then the youngest.
+     */
+    private Permit cheapestPreemptible() {
+        Permit best = null;
         for (Permit p : preemptible) {
-            if (youngest == null || p.grantedNanos() >= youngest.grantedNanos()) {
-                youngest = p;
+            if (best == null || cheaperVictim(p, best)) {
+                best = p;
             }
         }
-        return youngest;
+        return best;
+    }
+
+    private static boolean cheaperVictim(Permit p, Permit than) {
+        long a = p.progress();
+        long b = than.progress();
+        if (a >= 0 != b >= 0) {
+            return a >= 0; // known progress first: such a call keeps its output (or shows it has none)
+        }
+        if (a != b) {
+            return a < b;
+        }
+        return p.grantedNanos() >= than.grantedNanos();
     }
 
     private static Waiter append(Waiter chain, Waiter more) {

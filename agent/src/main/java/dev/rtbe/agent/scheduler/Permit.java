@@ -32,6 +32,10 @@ public final class Permit {
 
         /** Called by {@link Permit#withdrawPreemption}. */
         boolean withdrawPreemption(Permit permit);
+
+        /** Called by {@link Permit#keptAfterPreemption}; an owner that counts thrown-away slot time subtracts it. */
+        default void onKeptAfterPreemption(Permit permit, long keptNanos) {
+        }
     }
 
     private final Owner scheduler;
@@ -45,6 +49,9 @@ public final class Permit {
     private volatile boolean released;
     /** Set (under the scheduler's lock) when the scheduler took the slot back for an RT call. */
     private volatile long preemptedNanos = NOT_PREEMPTED;
+
+    /** Tokens generated so far by the exchange this permit holds, when its holder can tell; else -1. */
+    private volatile long progress = -1;
 
     // Guarded by the scheduler's lock.
     /** What aborts the exchange, while the holder offers the permit for preemption. */
@@ -150,6 +157,26 @@ public final class Permit {
      */
     public boolean withdrawPreemption() {
         return scheduler.withdrawPreemption(this);
+    }
+
+    /**
+     * This preempted permit's exchange kept {@code keptNanos} of its slot time: the call continues
+     * from the output generated in that time, so it was not thrown away.
+     */
+    public void keptAfterPreemption(long keptNanos) {
+        if (isPreempted() && keptNanos > 0) {
+            scheduler.onKeptAfterPreemption(this, keptNanos);
+        }
+    }
+
+    /** The holder's exchange has generated {@code tokens} so far (it reads the answer as a stream). */
+    public void reportProgress(long tokens) {
+        progress = Math.max(0, tokens);
+    }
+
+    /** Tokens generated so far by the exchange, or -1 when its holder cannot tell (a non-streamed answer). */
+    public long progress() {
+        return progress;
     }
 
     /** How many waiters were ahead of the call when it arrived (0 when it started at once). */

@@ -36,6 +36,8 @@ public final class CallRecord {
     final TraceParent parent;
     /** Attempts preempted for an RT call: grant, send ({@link #NONE} if unknown) and preemption, three each. */
     final long[] preempted;
+    /** Of the preempted attempts' slot time, what generated output the call kept and continued from. */
+    final long keptAfterPreemptionNanos;
     final String server;
     final String model; // the pool's model; _default for the server's default pool
     final String defaultReason;
@@ -65,6 +67,7 @@ public final class CallRecord {
         promoted = b.promoted;
         parent = b.parent;
         preempted = b.preempted;
+        keptAfterPreemptionNanos = b.keptAfterPreemption;
         server = b.server;
         model = b.model;
         defaultReason = b.defaultReason;
@@ -113,13 +116,16 @@ public final class CallRecord {
         return preempted.length / 3;
     }
 
-    /** Slot time the preempted attempts used before they were aborted: work the server threw away. */
+    /**
+     * Slot time the preempted attempts used before they were aborted: work the server threw away
+     * (less the generation time of output a continued call kept).
+     */
     public long preemptedSlotNanos() {
         long total = 0;
         for (int i = 0; i < preempted.length; i += 3) {
             total += preempted[i + 2] - preempted[i];
         }
-        return total;
+        return Math.max(0, total - keptAfterPreemptionNanos);
     }
 
     long attemptGrantedNanos(int attempt) {
@@ -183,6 +189,7 @@ public final class CallRecord {
         private boolean promoted;
         private TraceParent parent;
         private long[] preempted = new long[0];
+        private long keptAfterPreemption;
         private String server;
         private String model;
         private String defaultReason;
@@ -254,6 +261,12 @@ public final class CallRecord {
             this.grantedNanos = grantedNanos;
             this.queuePosition = queuePosition;
             this.promoted = promoted;
+            return this;
+        }
+
+        /** Of the preempted attempts' slot time, what generated output the call kept. */
+        public Builder keptAfterPreemption(long nanos) {
+            this.keptAfterPreemption = Math.max(0, nanos);
             return this;
         }
 

@@ -170,6 +170,15 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void preemptionResumeContinuesByDefaultAndIsValidated() {
+        assertEquals(ResumeMode.CONTINUE, new Fixture().load().preemptionResume());
+        assertEquals(ResumeMode.RESTART, new Fixture().env("RTBE_PREEMPTION_RESUME", "restart").load().preemptionResume());
+        InvalidSettingsException e = new Fixture().sys("rtbe.preemption.resume", "resume").fail();
+        assertEquals(List.of("rtbe.preemption.resume = \"resume\" (system property): not a known value; allowed: one of"
+                + " continue, restart"), messages(e));
+    }
+
+    @Test
     void badOllamaHostIsReported() {
         InvalidSettingsException e = new Fixture().env("OLLAMA_HOST", "gpu:99999").fail();
         assertEquals("rtbe.endpoints = \"gpu:99999\" (seed variable OLLAMA_HOST): endpoint \"gpu:99999\": "

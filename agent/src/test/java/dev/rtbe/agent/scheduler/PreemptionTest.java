@@ -105,6 +105,58 @@ class PreemptionTest {
     }
 
     @Test
+    void theVictimIsTheCallWithTheFewestTokensGeneratedThenTheYoungestThenOneOfUnknownProgress() {
+        HybridScheduler s = scheduler(policy(4, Duration.ZERO, 1));
+        Permit few = s.tryAcquire(BE);
+        clock.advance(Duration.ofSeconds(1));
+        Permit many = s.tryAcquire(BE);
+        clock.advance(Duration.ofSeconds(1));
+        Permit alsoFew = s.tryAcquire(BE);
+        clock.advance(Duration.ofSeconds(1));
+        Permit unknown = s.tryAcquire(BE); // reports no progress (its answer is not streamed)
+        few.reportProgress(3);
+        many.reportProgress(40);
+        alsoFew.reportProgress(3);
+        Abort unknownAbort = new Abort();
+        Abort fewAbort = new Abort();
+        Abort manyAbort = new Abort();
+        Abort alsoFewAbort = new Abort();
+        assertTrue(unknown.offerPreemption(unknownAbort));
+        assertTrue(many.offerPreemption(manyAbort));
+        assertTrue(few.offerPreemption(fewAbort));
+        assertTrue(alsoFew.offerPreemption(alsoFewAbort));
+
+        granted(s.acquireAsync(RT, null));
+        assertTrue(alsoFew.isPreempted(), "fewest tokens; of two equal, the younger");
+        granted(s.acquireAsync(RT, null));
+        assertTrue(few.isPreempted(), "then the other with 3 tokens");
+        many.reportProgress(41);
+        granted(s.acquireAsync(RT, null));
+        assertTrue(many.isPreempted(), "a call that reports its progress before one that cannot, though older than it");
+        assertFalse(unknown.isPreempted());
+        granted(s.acquireAsync(RT, null));
+        assertTrue(unknown.isPreempted());
+        assertEquals(1, unknownAbort.runs);
+        assertEquals(1, fewAbort.runs);
+        assertEquals(1, manyAbort.runs);
+        assertEquals(1, alsoFewAbort.runs);
+    }
+
+    @Test
+    void slotTimeWhoseOutputACallKeptIsNotCountedAsThrownAway() {
+        HybridScheduler s = scheduler(policy(1, Duration.ZERO, 1));
+        Permit be = s.tryAcquire(BE);
+        assertTrue(be.offerPreemption(new Abort()));
+        clock.advance(Duration.ofSeconds(10));
+        be.keptAfterPreemption(Duration.ofSeconds(4).toNanos()); // not preempted yet: nothing to keep
+        granted(s.acquireAsync(RT, null));
+        assertTrue(be.isPreempted());
+        assertEquals(Duration.ofSeconds(10).toNanos(), s.snapshot().preemptedSlotNanos());
+        be.keptAfterPreemption(Duration.ofSeconds(7).toNanos());
+        assertEquals(Duration.ofSeconds(3).toNanos(), s.snapshot().preemptedSlotNanos(), "7 s of its 10 s were kept");
+    }
+
+    @Test
     void rtCallsAreNeverOfferedForPreemption() {
         HybridScheduler s = scheduler(policy(1, Duration.ZERO, 1));
         Permit rt = s.tryAcquire(RT);

@@ -43,6 +43,7 @@ public final class JdkClientApp {
             case "concurrent": concurrent(url, Integer.parseInt(args[2])); break;
             case "classify": Classify.run(url); break;
             case "preempt": preempt(url, args[2], args[3]); break;
+            case "resume": resume(url, args[2], args[3]); break; // ResumablePreemptionIT
             default: throw new IllegalArgumentException(scenario);
         }
         awaitIdleAndReport();
@@ -99,6 +100,68 @@ public final class JdkClientApp {
         }
         System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
         System.out.println("PREEMPTED-SLOT-SECONDS " + AppSupport.mbean("PreemptedSlotSeconds"));
+    }
+
+    /**
+     * One slot, a long non-streaming batch chat call on it; once the server has generated some of
+     * its tokens (the test's probe says how many), a stream arrives. With transparent preemption
+     * and resumption the batch call is cut, continued later, and this application gets one
+     * non-streaming body (printed with its status and headers).
+     */
+    static void resume(String url, String progressProbe, String route) throws Exception {
+        Thread batch = start("batch", () -> {
+            HttpResponse<String> r = send(resumableChat(url, route).header("X-Test-Id", "be").build(),
+                    BodyHandlers.ofString());
+            System.out.println("BE-STATUS " + r.statusCode());
+            System.out.println("BE-CONTENT-TYPE " + r.headers().firstValue("Content-Type").orElse("none"));
+            System.out.println("BE-CONTENT-LENGTH " + r.headers().firstValue("Content-Length").orElse("none"));
+            System.out.println("BE-BODY-LENGTH " + r.body().getBytes(StandardCharsets.UTF_8).length);
+            System.out.println("BE-BODY " + java.util.Base64.getEncoder().encodeToString(
+                    r.body().getBytes(StandardCharsets.UTF_8)));
+        });
+        HttpRequest progress = HttpRequest.newBuilder(URI.create(progressProbe)).build();
+        AppSupport.awaitCondition(() -> Integer.parseInt(CLIENT.send(progress, BodyHandlers.ofString()).body().trim()) >= 30,
+                "the batch call 30 tokens in");
+        Thread user = start("user", () -> {
+            HttpResponse<Stream<String>> r = send(generate(url, true, 20, 200).header("X-Test-Id", "rt").build(),
+                    BodyHandlers.ofLines());
+            try (Stream<String> lines = r.body()) {
+                System.out.println("RT-LINES " + lines.count());
+            }
+        });
+        batch.join();
+        user.join();
+        System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
+        // The same call unpreempted, and one the server refuses: each as a non-streaming call gets it.
+        HttpResponse<String> again = send(resumableChat(url, route).header("X-Test-Id", "be-again").build(),
+                BodyHandlers.ofString());
+        System.out.println("AGAIN-BODY " + java.util.Base64.getEncoder().encodeToString(
+                again.body().getBytes(StandardCharsets.UTF_8)));
+        HttpResponse<String> missing = send(resumableChat(url, route, "nosuch:latest").header("X-Test-Id", "missing").build(),
+                BodyHandlers.ofString());
+        System.out.println("MISSING " + missing.statusCode() + " " + missing.headers().firstValue("Content-Type").orElse("none")
+                + " " + java.util.Base64.getEncoder().encodeToString(missing.body().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Output tokens of the resumable batch call. */
+    public static final int RESUMABLE_TOKENS = 200;
+
+    /** A non-streaming chat call that may be continued: {@code chat} is /api/chat, {@code openai} /v1/chat/completions. */
+    public static HttpRequest.Builder resumableChat(String baseUrl, String route) {
+        return resumableChat(baseUrl, route, "llama3.2:latest");
+    }
+
+    public static HttpRequest.Builder resumableChat(String baseUrl, String route, String model) {
+        String messages = "\"messages\":[{\"role\":\"system\",\"content\":\"You summarise news.\"},"
+                + "{\"role\":\"user\",\"content\":\"Summarise today's batch of articles.\"}]";
+        boolean chat = route.equals("chat");
+        String body = "{\"model\":\"" + model + "\"," + messages + (chat ? ",\"stream\":false,\"options\":{\"temperature\":0}}" : "}");
+        return HttpRequest.newBuilder(URI.create(baseUrl + (chat ? "/api/chat" : "/v1/chat/completions")))
+                .header("Content-Type", "application/json")
+                .header("X-Sim-Prefill-Ms", "50")
+                .header("X-Sim-Gen-Ms", "2000")
+                .header("X-Sim-Output-Tokens", Integer.toString(RESUMABLE_TOKENS))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
     }
 
     /** The length of a batch request's body, as the server should see it. */

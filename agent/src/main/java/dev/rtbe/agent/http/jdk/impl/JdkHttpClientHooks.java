@@ -6,7 +6,9 @@ import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
 import dev.rtbe.agent.call.ReentryGuard;
 import dev.rtbe.agent.http.AdviceOutcome;
+import dev.rtbe.agent.config.ResumeMode;
 import dev.rtbe.agent.http.jdk.JdkClientBridge;
+import dev.rtbe.agent.resume.ResumableRequest;
 import dev.rtbe.agent.scheduler.Permit;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -73,6 +75,11 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
             return AdviceOutcome.failed(refused);
         }
         if (prepared.resend != JdkRequests.Resend.NO && call.preemptionEnabled() && CANCEL_ABORTS_EXCHANGE) {
+            ResumableRequest resumable = prepared.runtime.settings().preemptionResume() == ResumeMode.CONTINUE
+                    ? ResumingSend.resumable(prepared) : null;
+            if (resumable != null) {
+                return ResumingSend.send(client, prepared, handler, call, resumable);
+            }
             return sendPreemptible(client, prepared, handler, call,
                     prepared.runtime.settings().preemptionMaxBodyBytes());
         }
@@ -168,13 +175,9 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
                     return AdviceOutcome.failed(cause);
                 }
             }
-            try {
-                call.reacquireAfterPreemption(prepared.view.ownTimeout());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return AdviceOutcome.failed(e);
-            } catch (Exception e) {
-                return AdviceOutcome.failed(Gate.failure(e, prepared.view));
+            AdviceOutcome refused = PreemptibleAttempt.reacquire(call, prepared.view);
+            if (refused != null) {
+                return refused;
             }
         }
     }

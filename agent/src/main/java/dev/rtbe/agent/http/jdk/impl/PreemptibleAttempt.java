@@ -1,6 +1,8 @@
 package dev.rtbe.agent.http.jdk.impl;
 
+import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
+import dev.rtbe.agent.http.AdviceOutcome;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -20,6 +22,22 @@ final class PreemptibleAttempt implements Runnable {
 
     PreemptibleAttempt(GatedCall call) {
         this.call = call;
+    }
+
+    /**
+     * After a preemption, waits for a slot again (the next attempt goes out then). Returns null once
+     * it is held, else what the blocking send returns: the call is then over.
+     */
+    static AdviceOutcome reacquire(GatedCall call, JdkRequestView view) {
+        try {
+            call.reacquireAfterPreemption(view.ownTimeout());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return AdviceOutcome.failed(e);
+        } catch (Exception e) {
+            return AdviceOutcome.failed(Gate.failure(e, view));
+        }
     }
 
     /** Offers the attempt (its request can be sent again), unless its response has started. */

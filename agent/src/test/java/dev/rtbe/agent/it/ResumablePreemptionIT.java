@@ -1,0 +1,172 @@
+package dev.rtbe.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.rtbe.agent.it.apps.JdkClientApp;
+import dev.rtbe.simulator.OllamaSimulator;
+import dev.rtbe.simulator.Outcome;
+import dev.rtbe.simulator.RequestRecord;
+import dev.rtbe.simulator.SimulatorConfig;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Resumable preemption end to end, in a forked JVM with the built agent and the JDK client: a
+ * stream preempts a long non-streaming batch chat call; the batch call keeps its output, is
+ * continued once it gets a slot again, and the application receives one non-streaming body whose
+ * text is the simulator's uninterrupted answer, while the server generated fewer tokens in all than
+ * starting again from zero would have.
+ */
+class ResumablePreemptionIT {
+    private OllamaSimulator sim;
+    private HttpServer probe;
+
+    @BeforeEach
+    void start() throws Exception {
+        sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).build()); // as many as the agent's N
+        probe = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        probe.createContext("/progress", exchange -> { // tokens the batch call's first attempt has generated
+            int tokens = batchAttempts().stream().findFirst().map(RequestRecord::evalCount).orElse(0);
+            byte[] body = Integer.toString(tokens).getBytes(StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        probe.start();
+    }
+
+    @AfterEach
+    void stop() {
+        probe.stop(0);
+        sim.close();
+    }
+
+    private List<RequestRecord> batchAttempts() {
+        return sim.records().stream().filter(r -> "be".equals(r.header("X-Test-Id"))).collect(Collectors.toList());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"chat", "openai"})
+    void aPreemptedBatchCallIsContinuedAndTheApplicationGetsTheUninterruptedAnswer(String route) throws Exception {
+        ForkedJvm.Result r = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
+                .property("rtbe.slots.total", 1).property("rtbe.preemption", "transparent")
+                .property("rtbe.log.calls", true)
+                .run(JdkClientApp.class, "resume", sim.baseUri().toString(),
+                        "http://127.0.0.1:" + probe.getAddress().getPort() + "/progress", route);
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(r.lines("ERROR").isEmpty(), r::toString);
+        assertEquals("inFlight=0 queued=0", r.value("STATE"), r::toString);
+        assertEquals("1", r.value("PREEMPTIONS"), r::toString);
+        assertEquals("11", r.value("RT-LINES"), r::toString);
+
+        // The server: a cut first attempt, then a continuation that generated only the rest.
+        List<RequestRecord> attempts = batchAttempts();
+        assertEquals(2, attempts.size(), attempts::toString);
+        RequestRecord cut = attempts.get(0);
+        RequestRecord rest = attempts.get(1);
+        assertEquals(Outcome.DISCONNECTED, cut.outcome(), cut::toString);
+        assertEquals(Outcome.COMPLETED, rest.outcome(), rest::toString);
+        assertTrue(cut.stream() && rest.stream(), "both attempts went out as streams: " + attempts);
+        int total = JdkClientApp.RESUMABLE_TOKENS;
+        assertTrue(cut.evalCount() >= 30, cut::toString);
+        assertTrue(rest.evalCount() < total, "the second attempt continued, it did not start again: " + rest);
+        assertTrue(cut.evalCount() + rest.evalCount() < cut.evalCount() + total,
+                "fewer tokens in all than a restart from zero: " + attempts);
+        RequestRecord rt = sim.records().stream().filter(x -> "rt".equals(x.header("X-Test-Id"))).findFirst().orElseThrow();
+        assertTrue(rt.startNanos() < rest.startNanos(), "the stream ran first: " + sim.records());
+
+        // The application: one non-streaming body, the uninterrupted answer's fields and text.
+        String body = new String(Base64.getDecoder().decode(r.value("BE-BODY")), StandardCharsets.UTF_8);
+        assertEquals("200", r.value("BE-STATUS"), r::toString);
+        assertEquals("application/json; charset=utf-8", r.value("BE-CONTENT-TYPE"), r::toString);
+        assertEquals(r.value("BE-BODY-LENGTH"), r.value("BE-CONTENT-LENGTH"), r::toString);
+        HttpResponse<String> uninterrupted = HttpClient.newHttpClient().send(
+                JdkClientApp.resumableChat(sim.baseUri().toString(), route).header("X-Test-Id", "reference").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals("application/json; charset=utf-8", uninterrupted.headers().firstValue("Content-Type").orElse(null));
+        Map<String, Object> expected = SimJson.object(uninterrupted.body());
+        Map<String, Object> actual = SimJson.object(body);
+        assertEquals(SimJson.fieldPaths(expected), SimJson.fieldPaths(actual), body);
+        Map<String, Object> expectedAnswer = route.equals("chat") ? expected : SimJson.firstChoice(expected);
+        Map<String, Object> actualAnswer = route.equals("chat") ? actual : SimJson.firstChoice(actual);
+        String text = (String) SimJson.object(actualAnswer.get("message")).get("content");
+        assertEquals(SimJson.object(expectedAnswer.get("message")).get("content"), text);
+        assertTrue(text.length() > 100, text);
+        if (route.equals("chat")) {
+            assertEquals(Long.valueOf(total), SimJson.number(actual.get("eval_count")));
+            assertEquals(expected.get("done_reason"), actual.get("done_reason"));
+        } else {
+            assertEquals(Long.valueOf(total), SimJson.number(SimJson.object(actual.get("usage")).get("completion_tokens")));
+            assertEquals(expectedAnswer.get("finish_reason"), actualAnswer.get("finish_reason"));
+        }
+        String again = new String(Base64.getDecoder().decode(r.value("AGAIN-BODY")), StandardCharsets.UTF_8);
+        assertEquals(SimJson.fieldPaths(expected), SimJson.fieldPaths(SimJson.object(again)), again);
+        Map<String, Object> againAnswer = route.equals("chat") ? SimJson.object(again) : SimJson.firstChoice(SimJson.object(again));
+        assertEquals(text, SimJson.object(againAnswer.get("message")).get("content"));
+        RequestRecord againRecord = sim.records().stream().filter(x -> "be-again".equals(x.header("X-Test-Id")))
+                .findFirst().orElseThrow();
+        assertTrue(againRecord.stream(), "an unpreempted call goes out as a stream too: " + againRecord);
+
+        HttpResponse<String> missing = HttpClient.newHttpClient().send(
+                JdkClientApp.resumableChat(sim.baseUri().toString(), route, "nosuch:latest").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(missing.statusCode() + " " + missing.headers().firstValue("Content-Type").orElse("none") + " "
+                + Base64.getEncoder().encodeToString(missing.body().getBytes(StandardCharsets.UTF_8)),
+                r.value("MISSING"), "an error reaches the application as it is");
+
+        List<String> calls = r.stderr().lines().filter(l -> l.startsWith("[rtbe] call BE")).collect(Collectors.toList());
+        assertEquals(3, calls.size(), r::toString);
+        assertTrue(calls.get(0).contains(" preempted=1 ") && calls.get(0).contains("outcome=completed"), calls::toString);
+    }
+
+    /** Reads the bodies with the simulator's JSON reader (an independent parser from the agent's). */
+    static final class SimJson {
+        @SuppressWarnings("unchecked")
+        static Map<String, Object> object(Object v) {
+            return (Map<String, Object>) v;
+        }
+
+        static Map<String, Object> object(String json) throws Exception {
+            return object(dev.rtbe.simulator.Json.parse(json));
+        }
+
+        static Map<String, Object> firstChoice(Map<String, Object> completion) {
+            return object(((List<?>) completion.get("choices")).get(0));
+        }
+
+        static Long number(Object v) {
+            return ((Number) v).longValue();
+        }
+
+        static List<String> fieldPaths(Object json) {
+            List<String> out = new ArrayList<>();
+            walk("", json, out);
+            return out;
+        }
+
+        private static void walk(String prefix, Object v, List<String> out) {
+            if (v instanceof Map) {
+                for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                    String path = prefix.isEmpty() ? (String) e.getKey() : prefix + "." + e.getKey();
+                    out.add(path);
+                    walk(path, e.getValue(), out);
+                }
+            } else if (v instanceof List && !((List<?>) v).isEmpty()) {
+                walk(prefix + "[]", ((List<?>) v).get(0), out);
+            }
+        }
+    }
+}
