@@ -60,6 +60,20 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
     private final AtomicLong preemptions = new AtomicLong();
     private final AtomicLong preemptedSlotNanos = new AtomicLong();
 
+    /**
+     * Tests only (null in production): called at the two moments where a script's reply and a
+     * notice on the subscriber thread may both be delivering one grant, so a test can order them.
+     */
+    interface Interleaving {
+        /** The acquire's reply is in and its waiter registered; the reply's grant is not delivered yet. */
+        void replied(String member);
+
+        /** A thread claimed the grant of {@code member}; the waiter does not have its permit yet. */
+        void claimed(String member);
+    }
+
+    volatile Interleaving interleaving;
+
     /** One granted slot of this JVM, as Redis knows it. */
     private static final class Hold {
         final String member;
@@ -126,8 +140,8 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         if (!redis()) {
             return local(fallback.acquireAsync(priority, timeout));
         }
-        RedisWaiter w = new RedisWaiter(this, priority, clock.nanoTime(), 0, timeout);
-        fleet.execute(() -> admit(w, "queue", null));
+        RedisWaiter w = new RedisWaiter(this, priority, clock.nanoTime(), 0, timeout, false);
+        fleet.execute(() -> admit(w, "queue"));
         return w;
     }
 
@@ -159,10 +173,10 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
             return local(fallback.acquireAsync(Priority.BE, timeout));
         }
         RedisWaiter w = new RedisWaiter(this, Priority.BE, preempted.arrivalNanos(), preempted.preemptions() + 1,
-                timeout);
+                timeout, false);
         w.member = hold.member;
         w.arrivalMillis = hold.arrivalMillis;
-        fleet.execute(() -> admit(w, "requeue", null));
+        fleet.execute(() -> admit(w, "requeue"));
         return w;
     }
 
@@ -171,21 +185,25 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         return await(reacquireAsync(preempted, timeout));
     }
 
+    /**
+     * Asks Redis for a slot that may be taken now. An answer of "granted" is final, but the permit
+     * may reach the waiter by the reply or by the fleet's notice on the subscriber thread, whichever
+     * claims it first; so this waits for the waiter, never for a particular delivery path.
+     */
     @Override
     public Permit tryAcquire(Priority priority) {
         if (!redis()) {
             return track(fallback.tryAcquire(priority));
         }
-        RedisWaiter w = new RedisWaiter(this, priority, clock.nanoTime(), 0, null);
-        CompletableFuture<Permit> done = new CompletableFuture<>();
-        fleet.execute(() -> admit(w, "try", done));
+        RedisWaiter w = new RedisWaiter(this, priority, clock.nanoTime(), 0, null, true);
+        fleet.execute(() -> admit(w, "try"));
         try {
-            return done.get();
+            return await(w);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
-        } catch (ExecutionException e) {
-            return null;
+        } catch (SchedulerRejectedException e) {
+            return null; // a try is never queued, so never rejected
         }
     }
 
@@ -194,7 +212,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
             return f.get();
         } catch (InterruptedException e) {
             // Leave the queue. If a slot was granted at the same moment, hand it straight back.
-            if (!f.cancel(false) && !f.isCompletedExceptionally()) {
+            if (!f.cancel(false) && !f.isCompletedExceptionally() && f.join() != null) {
                 f.join().release();
             }
             throw e;
@@ -207,16 +225,13 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         }
     }
 
-    /** Sends the acquire script (runs in order with the fleet's other scripts). {@code tried} is set for try. */
-    private void admit(RedisWaiter w, String mode, CompletableFuture<Permit> tried) {
+    /** Sends the acquire script (runs in order with the fleet's other scripts). */
+    private void admit(RedisWaiter w, String mode) {
         if (w.isDone()) {
             return; // cancelled before it was sent
         }
         if (!redis()) {
             moveToFallback(w);
-            if (tried != null) {
-                tried.complete(w.isDone() && !w.isCompletedExceptionally() ? w.join() : null);
-            }
             return;
         }
         boolean requeue = mode.equals("requeue");
@@ -229,9 +244,6 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         Reply r = fleet.run(Scripts.ACQUIRE, pool, args);
         if (r == null) {
             moveToFallback(w);
-            if (tried != null) {
-                tried.complete(w.isDone() && !w.isCompletedExceptionally() ? w.join() : null);
-            }
             return;
         }
         update(r);
@@ -244,7 +256,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         }
         if (r.status.equals("none")) {
             deliver(r);
-            tried.complete(null);
+            w.complete(null); // a try found no slot it may take now
             return;
         }
         String member = r.values[0];
@@ -252,22 +264,21 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         w.arrivalMillis = r.longValue(1);
         w.position = (int) r.longValue(2);
         waiting.put(member, w);
-        if (!requeue) {
-            scheduleDeadline(w, policy.maxWaitNanos(w.priority));
-        } else {
-            scheduleDeadline(w, SchedulerPolicy.UNLIMITED);
+        if (!w.trying) { // a try was granted already: no limits to watch
+            scheduleDeadline(w, requeue ? SchedulerPolicy.UNLIMITED : policy.maxWaitNanos(w.priority));
+            scheduleGrace(w);
         }
-        scheduleGrace(w);
         if (w.isDone() && waiting.remove(member, w)) {
             cancelInRedis(w); // cancelled while the script ran
+        }
+        Interleaving probe = interleaving;
+        if (probe != null) {
+            probe.replied(member);
         }
         deliver(r);
         Boolean promoted = early.remove(member);
         if (promoted != null) {
             grant(member, promoted);
-        }
-        if (tried != null) {
-            tried.complete(w.isDone() && !w.isCompletedExceptionally() ? w.join() : null);
         }
     }
 
@@ -394,6 +405,10 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         if (held.putIfAbsent(member, hold) != null) {
             return false; // claimed by whoever delivers it
         }
+        Interleaving probe = interleaving;
+        if (probe != null) {
+            probe.claimed(member);
+        }
         if (!waiting.remove(member, w)) {
             held.remove(member, hold); // the waiter left at this moment: its cancel releases the slot
             return false;
@@ -436,7 +451,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         RedisWaiter w = waiting.get(member);
         if (w != null && inOrder && waiting.remove(member, w)) {
             // its grant was lost and the slot taken back: it waits again, in arrival order
-            fleet.execute(() -> admit(w, "requeue", null));
+            fleet.execute(() -> admit(w, "requeue"));
         }
     }
 
@@ -530,6 +545,10 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
 
     private void moveToFallback(RedisWaiter w) {
         w.stopTimers();
+        if (w.trying) {
+            w.complete(track(fallback.tryAcquire(w.priority)));
+            return;
+        }
         Duration left = w.callTimeout == null ? null
                 : w.callTimeout.minusNanos(clock.nanoTime() - w.arrivalNanos);
         CompletableFuture<Permit> f = w.preemptions > 0 ? fallback.acquireAsync(Priority.BE, left)

@@ -16,6 +16,8 @@ final class RedisWaiter extends CompletableFuture<Permit> {
     final long arrivalNanos;
     final int preemptions;
     final Duration callTimeout;
+    /** A try: completes with null when no slot may be taken now, and never waits in a queue. */
+    final boolean trying;
     /** The member in Redis: set by the acquire reply (or known already for a re-queued call). */
     volatile String member;
     volatile long arrivalMillis;
@@ -25,12 +27,14 @@ final class RedisWaiter extends CompletableFuture<Permit> {
     /** The local scheduler's future, once the wait moved there (fallback). */
     volatile CompletableFuture<Permit> delegate;
 
-    RedisWaiter(RedisLedger ledger, Priority priority, long arrivalNanos, int preemptions, Duration callTimeout) {
+    RedisWaiter(RedisLedger ledger, Priority priority, long arrivalNanos, int preemptions, Duration callTimeout,
+                boolean trying) {
         this.ledger = ledger;
         this.priority = priority;
         this.arrivalNanos = arrivalNanos;
         this.preemptions = preemptions;
         this.callTimeout = callTimeout;
+        this.trying = trying;
     }
 
     @Override
