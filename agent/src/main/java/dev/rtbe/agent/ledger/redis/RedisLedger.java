@@ -1,6 +1,7 @@
 package dev.rtbe.agent.ledger.redis;
 
 import dev.rtbe.agent.ledger.SlotLedger;
+import dev.rtbe.agent.ledger.SlotWaiter;
 import dev.rtbe.agent.scheduler.HybridScheduler;
 import dev.rtbe.agent.scheduler.Permit;
 import dev.rtbe.agent.scheduler.Priority;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -150,7 +150,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        return await(acquireAsync(priority, timeout));
+        return SlotWaiter.await(acquireAsync(priority, timeout));
     }
 
     @Override
@@ -182,7 +182,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
 
     @Override
     public Permit reacquire(Permit preempted, Duration timeout) throws InterruptedException, SchedulerRejectedException {
-        return await(reacquireAsync(preempted, timeout));
+        return SlotWaiter.await(reacquireAsync(preempted, timeout));
     }
 
     /**
@@ -198,30 +198,12 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         RedisWaiter w = new RedisWaiter(this, priority, clock.nanoTime(), 0, null, true);
         fleet.execute(() -> admit(w, "try"));
         try {
-            return await(w);
+            return SlotWaiter.await(w);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
         } catch (SchedulerRejectedException e) {
             return null; // a try is never queued, so never rejected
-        }
-    }
-
-    private Permit await(CompletableFuture<Permit> f) throws InterruptedException, SchedulerRejectedException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            // Leave the queue. If a slot was granted at the same moment, hand it straight back.
-            if (!f.cancel(false) && !f.isCompletedExceptionally() && f.join() != null) {
-                f.join().release();
-            }
-            throw e;
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof SchedulerRejectedException) {
-                throw (SchedulerRejectedException) cause;
-            }
-            throw new IllegalStateException("unexpected failure while waiting for a slot", cause);
         }
     }
 
