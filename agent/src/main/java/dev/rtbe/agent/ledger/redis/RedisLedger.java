@@ -561,7 +561,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         return permit;
     }
 
-    /** What this JVM waits for and holds, for the heartbeat: pool, where, member, score. */
+    /** What this JVM waits for, holds and offers for preemption, for the heartbeat: pool, where, member, score. */
     void entries(List<String> out) {
         for (RedisWaiter w : waiting.values()) {
             out.addAll(Arrays.asList(pool, w.priority == Priority.RT ? "wrt" : "wbe", w.member,
@@ -569,8 +569,11 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         }
         for (Hold h : held.values()) {
             if (!h.permit.isReleased()) {
-                out.addAll(Arrays.asList(pool, h.priority == Priority.RT ? "hrt" : "hbe", h.member,
-                        Long.toString(h.arrivalMillis)));
+                String score = Long.toString(h.arrivalMillis);
+                out.addAll(Arrays.asList(pool, h.priority == Priority.RT ? "hrt" : "hbe", h.member, score));
+                if (h.abort != null) { // offered for preemption: after a restart, the offer is rebuilt too
+                    out.addAll(Arrays.asList(pool, "off", h.member, score));
+                }
             }
         }
         // a preempted one stays until its call asks again (reacquire finds it here), but holds nothing

@@ -253,6 +253,48 @@ class RedisFleetTest {
     }
 
     @Test
+    void aRedisRestartBetweenTwoCallsIsNoOutage() {
+        RedisFleet aFleet = jvm();
+        RedisLedger a = aFleet.ledger(POOL, policy(2));
+        a.tryAcquire(RT).release();
+        redis.stop();
+        redis.start(); // the pooled connection died with the old server
+        assertNotNull(a.tryAcquire(RT), "the script ran again on a new connection");
+        assertEquals(RedisFleet.Mode.REDIS, aFleet.mode());
+        assertEquals(0, aFleet.fallbacks(), "a dead pooled connection is not an outage");
+        assertFalse(new String(logged.toByteArray(), StandardCharsets.UTF_8).contains("failed"));
+    }
+
+    @Test
+    void aRestartEmptyRebuildsPreemptionOffersSoRtStillOvertakesABatchCall() throws Exception {
+        SchedulerPolicy preemptive = SchedulerPolicy.builder(2).rtReservedSlots(1)
+                .preemption(Duration.ZERO, 1).build();
+        RedisFleet aFleet = jvm();
+        RedisLedger a = aFleet.ledger(POOL, preemptive);
+        RedisFleet bFleet = jvm();
+        RedisLedger b = bFleet.ledger(POOL, preemptive);
+        Permit batch = a.tryAcquire(BE);
+        AtomicBoolean aborted = new AtomicBoolean();
+        assertTrue(batch.offerPreemption(() -> aborted.set(true)));
+        Permit rt = b.tryAcquire(RT);
+        assertNotNull(rt, "N=2: one BE and one RT call run");
+        redis.stop();
+        redis.start(); // empty: no holders, no offers
+        aFleet.heartbeat();
+        bFleet.heartbeat();
+        assertEquals(RedisFleet.Mode.REDIS, aFleet.mode());
+        assertEquals(2, aFleet.reassertions(), "A's slot and its offer");
+        assertEquals(1, bFleet.reassertions(), "B's slot");
+        CompletableFuture<Permit> rt2 = b.acquireAsync(RT, null);
+        await(rt2::isDone, "B's second RT call takes the slot of A's offered batch call at once (no grace)");
+        aFleet.heartbeat(); // the revocation by the mailbox, if pub/sub has not brought it yet
+        assertTrue(aborted.get(), "A's batch call was aborted, to be sent again");
+        assertTrue(batch.isPreempted());
+        assertEquals(0, aFleet.fallbacks());
+        assertEquals(0, bFleet.fallbacks());
+    }
+
+    @Test
     void theFirstJvmsSettingsWinAndADifferentJvmIsWarned() {
         RedisLedger a = jvm().ledger(POOL, policy(1));
         assertNotNull(a.tryAcquire(BE));
