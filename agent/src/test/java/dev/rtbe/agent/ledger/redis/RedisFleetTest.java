@@ -222,6 +222,36 @@ class RedisFleetTest {
     }
 
     @Test
+    void aGrantSentWhileTheSubscriptionIsDownComesFromTheMailbox() throws Exception {
+        RedisFleet aFleet = jvm();
+        RedisLedger a = aFleet.ledger(POOL, policy(1));
+        RedisFleet bFleet = jvm();
+        RedisLedger b = bFleet.ledger(POOL, policy(1));
+        await(() -> aFleet.subscribed() && bFleet.subscribed(), "both subscribed");
+        Permit held = a.tryAcquire(RT);
+        CompletableFuture<Permit> waiting = b.acquireAsync(RT, null);
+        try (Jedis admin = redis.client()) {
+            // no new connections (the scripts' connections stay): the dropped subscriber cannot come back yet
+            String maxClients = admin.configGet("maxclients").get("maxclients");
+            int clients = admin.clientList().split("\n").length;
+            admin.configSet("maxclients", Integer.toString(clients - 2));
+            try {
+                assertEquals(2, admin.clientKill(ClientKillParams.clientKillParams().type(ClientType.PUBSUB)));
+                await(() -> !bFleet.subscribed(), "B's subscription dropped");
+                held.release(); // the grant's pub/sub message has no listener
+                assertFalse(waiting.isDone(), "nobody heard the grant");
+                bFleet.heartbeat();
+                assertTrue(waiting.isDone(), "the mailbox delivered it at the next heartbeat");
+                assertEquals(1, bFleet.recoveredNotices());
+            } finally {
+                admin.configSet("maxclients", maxClients);
+            }
+        }
+        await(() -> bFleet.subscriptions() == 2, "B subscribed again once Redis took connections again");
+        waiting.join().release();
+    }
+
+    @Test
     void redisStoppedMeansLocalAdmissionAndARestartRebuildsTheCounts() throws Exception {
         RedisFleet aFleet = jvm();
         RedisLedger a = aFleet.ledger(POOL, policy(4));
