@@ -411,6 +411,11 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
     private void revoke(String member, boolean inOrder) {
         Hold hold = held.get(member);
         if (hold != null) {
+            if (hold.abort == null) {
+                // withdrawn already (its response reaches the application): the call keeps its slot,
+                // and the next heartbeat counts it again in Redis
+                return;
+            }
             long now = clock.nanoTime();
             if (!hold.permit.claimForPreemption(now)) {
                 return; // released at the same moment: nothing left to abort
@@ -506,12 +511,13 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         List<String> args = new ArrayList<>(cfgArgs);
         args.add(hold.member);
         Reply r = fleet.run(Scripts.WITHDRAW, pool, args);
-        if (r == null || r.status.equals("ok")) {
-            hold.abort = null;
-            return !permit.isPreempted();
+        if (r != null && r.status.equals("preempted")) {
+            revoke(hold.member, false); // its notice is on the way; act on it now
+            return false;
         }
-        revoke(hold.member, false); // preempted: its notice is on the way; act on it now
-        return false;
+        // ok, or Redis lost the slot (restarted empty): the call runs on and the heartbeat re-asserts it
+        hold.abort = null;
+        return !permit.isPreempted();
     }
 
     // ---- fallback and heartbeat

@@ -325,6 +325,26 @@ class RedisFleetTest {
     }
 
     @Test
+    void aWithdrawAfterARestartEmptyKeepsTheBatchCallRunning() {
+        RedisFleet aFleet = jvm();
+        RedisLedger a = aFleet.ledger(POOL, SchedulerPolicy.builder(2).rtReservedSlots(1)
+                .preemption(Duration.ZERO, 1).build());
+        Permit batch = a.tryAcquire(BE);
+        AtomicBoolean aborted = new AtomicBoolean();
+        assertTrue(batch.offerPreemption(() -> aborted.set(true)));
+        redis.stop();
+        redis.start(); // empty: Redis forgot the slot, and no RT call took it
+        assertTrue(batch.withdrawPreemption(), "the response goes on to the application");
+        assertFalse(aborted.get());
+        assertFalse(batch.isPreempted());
+        aFleet.heartbeat();
+        assertEquals(1, aFleet.reassertions(), "the slot is counted again (its offer, withdrawn, is not)");
+        assertEquals(0, aFleet.fallbacks());
+        batch.release();
+        assertEquals(0, a.snapshot().inFlight());
+    }
+
+    @Test
     void theFirstJvmsSettingsWinAndADifferentJvmIsWarned() {
         RedisLedger a = jvm().ledger(POOL, policy(1));
         assertNotNull(a.tryAcquire(BE));
