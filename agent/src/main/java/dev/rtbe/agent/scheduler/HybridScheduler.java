@@ -1,11 +1,11 @@
 package dev.rtbe.agent.scheduler;
 
 import dev.rtbe.agent.ledger.SlotLedger;
+import dev.rtbe.agent.ledger.SlotWaiter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -181,22 +181,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         if (admitted instanceof SchedulerRejectedException) {
             throw (SchedulerRejectedException) admitted;
         }
-        Waiter waiter = (Waiter) admitted;
-        try {
-            return waiter.get();
-        } catch (InterruptedException e) {
-            // Leave the queue. If a slot was granted at the same moment, hand it straight back.
-            if (!waiter.cancel(false) && !waiter.isCompletedExceptionally()) {
-                waiter.join().release();
-            }
-            throw e;
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof SchedulerRejectedException) {
-                throw (SchedulerRejectedException) cause;
-            }
-            throw new IllegalStateException("unexpected failure while waiting for a slot", cause);
-        }
+        return SlotWaiter.await((Waiter) admitted);
     }
 
     /**
@@ -440,7 +425,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         } finally {
             lock.unlock();
         }
-        waiter.failFromScheduler(
+        waiter.failFromLedger(
                 new QueueTimeoutException(waiter.priority, now - waiter.arrivalNanos, limitNanos, callTimeout));
     }
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 
 /**
  * Three forked JVMs with the agent in fleet mode, one embedded Redis, one simulator with more slots
@@ -35,10 +36,12 @@ class FleetIT {
         try (EmbeddedRedis redis = new EmbeddedRedis();
              OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(12).build())) {
             String url = sim.baseUri().toString();
+            // 20 batch calls of 3 s on 3 slots: ~20 s of queue, so the RT JVM starts while batch calls
+            // still wait even when a loaded machine takes many seconds to start it
             CompletableFuture<ForkedJvm.Result> a = CompletableFuture.supplyAsync(
-                    () -> member(sim, redis).run(FleetApp.class, url, "be", "10", "1500", "a"));
+                    () -> member(sim, redis).run(FleetApp.class, url, "be", "10", "3000", "a"));
             CompletableFuture<ForkedJvm.Result> b = CompletableFuture.supplyAsync(
-                    () -> member(sim, redis).run(FleetApp.class, url, "be", "10", "1500", "b"));
+                    () -> member(sim, redis).run(FleetApp.class, url, "be", "10", "3000", "b"));
             sim.await(() -> sim.running() >= N - 1, Duration.ofSeconds(60));
             ForkedJvm.Result c = member(sim, redis).run(FleetApp.class, url, "rt", "3", "100", "c");
             for (ForkedJvm.Result r : List.of(a.join(), b.join(), c)) {
@@ -65,6 +68,7 @@ class FleetIT {
     @Test
     void theSlotsOfAKilledJvmReturnWithinTheSessionTtl() throws Exception {
         Path pidFile = Files.createTempFile("rtbe-fleet", ".pid");
+        Duration ttl = Duration.ofSeconds(2);
         try (EmbeddedRedis redis = new EmbeddedRedis();
              OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(12).build())) {
             String url = sim.baseUri().toString();
@@ -73,21 +77,80 @@ class FleetIT {
                     .property("rtbe.coordination.session-ttl", "2s")
                     .run(FleetApp.class, url, "be", "3", "60000", "victim", pidFile.toString()));
             sim.await(() -> sim.running() == N - 1, Duration.ofSeconds(60));
+            // the survivor's three batch calls wait in Redis behind them
+            CompletableFuture<ForkedJvm.Result> survivor = CompletableFuture.supplyAsync(() -> member(sim, redis)
+                    .property("rtbe.coordination.session-ttl", "2s")
+                    .run(FleetApp.class, url, "be", "3", "100", "survivor"));
+            awaitBatchWaiters(redis, N - 1);
             long pid = Long.parseLong(Files.readString(pidFile).trim());
-            assertTrue(ProcessHandle.of(pid).orElseThrow().destroyForcibly()); // SIGKILL: no release, no goodbye
+            assertEquals(0, survivorCalls(sim), "a survivor's call reached the server while the victim held every slot");
             long killed = System.nanoTime();
+            assertTrue(ProcessHandle.of(pid).orElseThrow().destroyForcibly()); // SIGKILL: no release, no goodbye
+            sim.await(() -> survivorCalls(sim) > 0, Duration.ofSeconds(60));
+            Duration returned = Duration.ofNanos(System.nanoTime() - killed);
             assertTrue(victim.join().exitCode() != 0);
-            ForkedJvm.Result survivor = member(sim, redis).property("rtbe.coordination.session-ttl", "2s")
-                    .run(FleetApp.class, url, "be", "3", "100", "survivor");
-            assertEquals(0, survivor.exitCode(), survivor::toString);
-            assertTrue(survivor.lines("ERROR").isEmpty(), survivor::toString);
-            assertEquals("redis", survivor.value("MODE"), survivor::toString);
-            long firstStart = sim.records().stream().filter(r -> r.header("X-Test-Id").startsWith("survivor"))
-                    .mapToLong(RequestRecord::startNanos).min().orElseThrow();
-            // the victim's session (2 s) had to expire first; a heartbeat (every 2/3 s) then frees its slots
-            assertTrue(firstStart - killed < Duration.ofSeconds(30).toNanos(), "the dead JVM's slots never returned");
+            ForkedJvm.Result s = survivor.join();
+            assertEquals(0, s.exitCode(), s::toString);
+            assertTrue(s.lines("ERROR").isEmpty(), s::toString);
+            assertEquals("redis", s.value("MODE"), s::toString);
+            assertEquals(N - 1, s.lines("DONE").size(), s::toString);
+            // the victim's session had to expire (its last heartbeat at most TTL/3 before the kill); the
+            // survivor's next heartbeat (every TTL/3) then frees the slots; 5 s of slack for a loaded machine
+            Duration bound = ttl.plus(ttl.dividedBy(3)).plusSeconds(5);
+            assertTrue(returned.compareTo(bound) < 0, "the dead JVM's slots returned after " + returned
+                    + ", not within " + bound);
         } finally {
             Files.deleteIfExists(pidFile);
+        }
+    }
+
+    @Test
+    void redisStoppedMidRunFailsNoCallAndARestartEndsTheFallback() throws Exception {
+        try (EmbeddedRedis redis = new EmbeddedRedis();
+             OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(12).build())) {
+            String url = sim.baseUri().toString();
+            // 8 batch calls: 3 run (N - R), 5 wait in Redis
+            CompletableFuture<ForkedJvm.Result> app = CompletableFuture.supplyAsync(() -> member(sim, redis)
+                    .property("rtbe.coordination.session-ttl", "2s")
+                    .run(FleetApp.class, url, "be", "8", "4000", "app"));
+            sim.await(() -> sim.running() == N - 1, Duration.ofSeconds(60));
+            awaitBatchWaiters(redis, 5);
+            redis.stop();
+            try {
+                // a heartbeat finds Redis gone; the queued calls move to the local scheduler (its own 3
+                // BE slots, next to the 3 calls still holding slots counted in Redis)
+                sim.await(() -> sim.running() > N - 1, Duration.ofSeconds(60));
+            } finally {
+                redis.start(); // empty
+            }
+            ForkedJvm.Result r = app.join();
+            assertEquals(0, r.exitCode(), r::toString);
+            assertEquals(8, r.lines("DONE").size(), "no call failed: " + r);
+            assertTrue(r.lines("ERROR").isEmpty(), r::toString);
+            assertTrue(r.stderr().contains("admitting calls through the local scheduler"), r::toString);
+            assertTrue(r.stderr().contains("works again"), "a heartbeat reconnected: " + r);
+            assertEquals("redis", r.value("MODE"), r::toString);
+            assertEquals("inFlight=0 queued=0", r.value("STATE"), r::toString);
+            assertEquals(8, sim.records().size());
+        }
+    }
+
+    private static long survivorCalls(OllamaSimulator sim) {
+        return sim.records().stream().filter(r -> r.header("X-Test-Id").startsWith("survivor")).count();
+    }
+
+    /** Waits until Redis shows {@code count} batch waiters in the fleet's (only) pool. */
+    private static void awaitBatchWaiters(EmbeddedRedis redis, int count) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        try (Jedis jedis = redis.client()) {
+            while (true) {
+                long waiting = jedis.keys("{rtbe:it}:wbe:*").stream().mapToLong(jedis::zcard).sum();
+                if (waiting == count) {
+                    return;
+                }
+                assertTrue(System.nanoTime() < end, "Redis shows " + waiting + " batch waiters, not " + count);
+                Thread.sleep(10); // polling a condition with a deadline
+            }
         }
     }
 

@@ -331,7 +331,7 @@ class HybridSchedulerRulesTest {
         Waiter first = (Waiter) s.acquireAsync(RT, null);
         CompletableFuture<Permit> second = s.acquireAsync(RT, null);
         // Cancel the future without the queue noticing, as if the cancel lost the race for the lock.
-        first.failFromScheduler(new java.util.concurrent.CancellationException("race"));
+        first.failFromLedger(new java.util.concurrent.CancellationException("race"));
         running.release(); // grants `first` under the lock; delivery fails; the slot passes on
         granted(second);
         Invariants.check(s, 1, 0, "after the lost hand-off");

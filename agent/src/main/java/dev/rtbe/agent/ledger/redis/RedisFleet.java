@@ -25,6 +25,7 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
@@ -218,9 +219,15 @@ public final class RedisFleet implements AutoCloseable {
         try {
             Object raw;
             try {
-                raw = client.evalsha(script.sha(), keys, argv);
-            } catch (JedisNoScriptException notLoaded) {
-                raw = client.eval(script.text(), keys, argv); // first use, or Redis restarted: loads it
+                raw = eval(script, keys, argv);
+            } catch (JedisConnectionException e) {
+                if (timedOut(e)) {
+                    throw e;
+                }
+                // A pooled connection may be dead while Redis is fine (Redis restarted, or closed it
+                // as idle): once more on a new connection. Still failing, Redis is gone.
+                client.getPool().clear();
+                raw = eval(script, keys, argv);
             }
             record(script, System.nanoTime() - start);
             return Reply.parse(raw);
@@ -228,6 +235,24 @@ public final class RedisFleet implements AutoCloseable {
             lost(script, e);
             return null;
         }
+    }
+
+    private Object eval(Scripts script, List<String> keys, List<String> argv) {
+        try {
+            return client.evalsha(script.sha(), keys, argv);
+        } catch (JedisNoScriptException notLoaded) {
+            return client.eval(script.text(), keys, argv); // first use, or Redis restarted: loads it
+        }
+    }
+
+    /** A script that timed out has cost the whole timeout already: asking again would double it. */
+    private static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void record(Scripts script, long nanos) {
@@ -245,7 +270,18 @@ public final class RedisFleet implements AutoCloseable {
         scriptTimer = timer;
     }
 
-    /** Redis failed: admit through the local schedulers until a heartbeat gets through again. */
+    /**
+     * Redis failed: admit through the local schedulers until a heartbeat gets through again.
+     *
+     * <p>This happens at the first failure (after one retry on a new connection, see {@link #run}),
+     * not after waiting out the session (TTL minus a margin) in the hope that Redis comes back. The
+     * agent exists to keep an interactive call's first token fast; waiting for Redis would add up to
+     * a TTL (10 s by default) to every call that arrives during an outage, the very wait it removes.
+     * Admitting locally costs at most a brief over-admission, bounded by {@code share:K}, that the
+     * server's own queue absorbs (Ollama never runs more than its N), and the first heartbeat that
+     * gets through counts every such call again. A one-off glitch (a dead pooled connection) is
+     * retried instead, so it costs neither a fallback nor a warning.
+     */
     private void lost(Scripts script, Exception e) {
         if (mode == Mode.FALLBACK) {
             return;
@@ -298,7 +334,7 @@ public final class RedisFleet implements AutoCloseable {
         reassertions.addAndGet(reasserted);
         if (before == Mode.FALLBACK) {
             log.info("coordination through " + target + " works again: " + reasserted
-                    + " slots and waiters re-asserted; new calls are counted fleet-wide");
+                    + " slots, waiters and preemption offers re-asserted; new calls are counted fleet-wide");
         }
         for (RedisLedger ledger : all) {
             ledger.afterHeartbeat();

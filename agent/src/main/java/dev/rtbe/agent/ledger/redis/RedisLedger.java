@@ -1,6 +1,7 @@
 package dev.rtbe.agent.ledger.redis;
 
 import dev.rtbe.agent.ledger.SlotLedger;
+import dev.rtbe.agent.ledger.SlotWaiter;
 import dev.rtbe.agent.scheduler.HybridScheduler;
 import dev.rtbe.agent.scheduler.Permit;
 import dev.rtbe.agent.scheduler.Priority;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -59,6 +59,20 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
     private final AtomicLong promotions = new AtomicLong();
     private final AtomicLong preemptions = new AtomicLong();
     private final AtomicLong preemptedSlotNanos = new AtomicLong();
+
+    /**
+     * Tests only (null in production): called at the two moments where a script's reply and a
+     * notice on the subscriber thread may both be delivering one grant, so a test can order them.
+     */
+    interface Interleaving {
+        /** The acquire's reply is in and its waiter registered; the reply's grant is not delivered yet. */
+        void replied(String member);
+
+        /** A thread claimed the grant of {@code member}; the waiter does not have its permit yet. */
+        void claimed(String member);
+    }
+
+    volatile Interleaving interleaving;
 
     /** One granted slot of this JVM, as Redis knows it. */
     private static final class Hold {
@@ -126,8 +140,8 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         if (!redis()) {
             return local(fallback.acquireAsync(priority, timeout));
         }
-        RedisWaiter w = new RedisWaiter(this, priority, clock.nanoTime(), 0, timeout);
-        fleet.execute(() -> admit(w, "queue", null));
+        RedisWaiter w = new RedisWaiter(this, priority, clock.nanoTime(), 0, timeout, false);
+        fleet.execute(() -> admit(w, "queue"));
         return w;
     }
 
@@ -136,7 +150,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        return await(acquireAsync(priority, timeout));
+        return SlotWaiter.await(acquireAsync(priority, timeout));
     }
 
     @Override
@@ -159,64 +173,47 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
             return local(fallback.acquireAsync(Priority.BE, timeout));
         }
         RedisWaiter w = new RedisWaiter(this, Priority.BE, preempted.arrivalNanos(), preempted.preemptions() + 1,
-                timeout);
+                timeout, false);
         w.member = hold.member;
         w.arrivalMillis = hold.arrivalMillis;
-        fleet.execute(() -> admit(w, "requeue", null));
+        fleet.execute(() -> admit(w, "requeue"));
         return w;
     }
 
     @Override
     public Permit reacquire(Permit preempted, Duration timeout) throws InterruptedException, SchedulerRejectedException {
-        return await(reacquireAsync(preempted, timeout));
+        return SlotWaiter.await(reacquireAsync(preempted, timeout));
     }
 
+    /**
+     * Asks Redis for a slot that may be taken now. An answer of "granted" is final, but the permit
+     * may reach the waiter by the reply or by the fleet's notice on the subscriber thread, whichever
+     * claims it first; so this waits for the waiter, never for a particular delivery path.
+     */
     @Override
     public Permit tryAcquire(Priority priority) {
         if (!redis()) {
             return track(fallback.tryAcquire(priority));
         }
-        RedisWaiter w = new RedisWaiter(this, priority, clock.nanoTime(), 0, null);
-        CompletableFuture<Permit> done = new CompletableFuture<>();
-        fleet.execute(() -> admit(w, "try", done));
+        RedisWaiter w = new RedisWaiter(this, priority, clock.nanoTime(), 0, null, true);
+        fleet.execute(() -> admit(w, "try"));
         try {
-            return done.get();
+            return SlotWaiter.await(w);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
-        } catch (ExecutionException e) {
-            return null;
+        } catch (SchedulerRejectedException e) {
+            return null; // a try is never queued, so never rejected
         }
     }
 
-    private Permit await(CompletableFuture<Permit> f) throws InterruptedException, SchedulerRejectedException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            // Leave the queue. If a slot was granted at the same moment, hand it straight back.
-            if (!f.cancel(false) && !f.isCompletedExceptionally()) {
-                f.join().release();
-            }
-            throw e;
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof SchedulerRejectedException) {
-                throw (SchedulerRejectedException) cause;
-            }
-            throw new IllegalStateException("unexpected failure while waiting for a slot", cause);
-        }
-    }
-
-    /** Sends the acquire script (runs in order with the fleet's other scripts). {@code tried} is set for try. */
-    private void admit(RedisWaiter w, String mode, CompletableFuture<Permit> tried) {
+    /** Sends the acquire script (runs in order with the fleet's other scripts). */
+    private void admit(RedisWaiter w, String mode) {
         if (w.isDone()) {
             return; // cancelled before it was sent
         }
         if (!redis()) {
             moveToFallback(w);
-            if (tried != null) {
-                tried.complete(w.isDone() && !w.isCompletedExceptionally() ? w.join() : null);
-            }
             return;
         }
         boolean requeue = mode.equals("requeue");
@@ -229,9 +226,6 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         Reply r = fleet.run(Scripts.ACQUIRE, pool, args);
         if (r == null) {
             moveToFallback(w);
-            if (tried != null) {
-                tried.complete(w.isDone() && !w.isCompletedExceptionally() ? w.join() : null);
-            }
             return;
         }
         update(r);
@@ -244,7 +238,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         }
         if (r.status.equals("none")) {
             deliver(r);
-            tried.complete(null);
+            w.complete(null); // a try found no slot it may take now
             return;
         }
         String member = r.values[0];
@@ -252,22 +246,21 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         w.arrivalMillis = r.longValue(1);
         w.position = (int) r.longValue(2);
         waiting.put(member, w);
-        if (!requeue) {
-            scheduleDeadline(w, policy.maxWaitNanos(w.priority));
-        } else {
-            scheduleDeadline(w, SchedulerPolicy.UNLIMITED);
+        if (!w.trying) { // a try was granted already: no limits to watch
+            scheduleDeadline(w, requeue ? SchedulerPolicy.UNLIMITED : policy.maxWaitNanos(w.priority));
+            scheduleGrace(w);
         }
-        scheduleGrace(w);
         if (w.isDone() && waiting.remove(member, w)) {
             cancelInRedis(w); // cancelled while the script ran
+        }
+        Interleaving probe = interleaving;
+        if (probe != null) {
+            probe.replied(member);
         }
         deliver(r);
         Boolean promoted = early.remove(member);
         if (promoted != null) {
             grant(member, promoted);
-        }
-        if (tried != null) {
-            tried.complete(w.isDone() && !w.isCompletedExceptionally() ? w.join() : null);
         }
     }
 
@@ -394,6 +387,10 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         if (held.putIfAbsent(member, hold) != null) {
             return false; // claimed by whoever delivers it
         }
+        Interleaving probe = interleaving;
+        if (probe != null) {
+            probe.claimed(member);
+        }
         if (!waiting.remove(member, w)) {
             held.remove(member, hold); // the waiter left at this moment: its cancel releases the slot
             return false;
@@ -414,6 +411,11 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
     private void revoke(String member, boolean inOrder) {
         Hold hold = held.get(member);
         if (hold != null) {
+            if (hold.abort == null) {
+                // withdrawn already (its response reaches the application): the call keeps its slot,
+                // and the next heartbeat counts it again in Redis
+                return;
+            }
             long now = clock.nanoTime();
             if (!hold.permit.claimForPreemption(now)) {
                 return; // released at the same moment: nothing left to abort
@@ -436,7 +438,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         RedisWaiter w = waiting.get(member);
         if (w != null && inOrder && waiting.remove(member, w)) {
             // its grant was lost and the slot taken back: it waits again, in arrival order
-            fleet.execute(() -> admit(w, "requeue", null));
+            fleet.execute(() -> admit(w, "requeue"));
         }
     }
 
@@ -509,12 +511,13 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         List<String> args = new ArrayList<>(cfgArgs);
         args.add(hold.member);
         Reply r = fleet.run(Scripts.WITHDRAW, pool, args);
-        if (r == null || r.status.equals("ok")) {
-            hold.abort = null;
-            return !permit.isPreempted();
+        if (r != null && r.status.equals("preempted")) {
+            revoke(hold.member, false); // its notice is on the way; act on it now
+            return false;
         }
-        revoke(hold.member, false); // preempted: its notice is on the way; act on it now
-        return false;
+        // ok, or Redis lost the slot (restarted empty): the call runs on and the heartbeat re-asserts it
+        hold.abort = null;
+        return !permit.isPreempted();
     }
 
     // ---- fallback and heartbeat
@@ -530,6 +533,10 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
 
     private void moveToFallback(RedisWaiter w) {
         w.stopTimers();
+        if (w.trying) {
+            w.complete(track(fallback.tryAcquire(w.priority)));
+            return;
+        }
         Duration left = w.callTimeout == null ? null
                 : w.callTimeout.minusNanos(clock.nanoTime() - w.arrivalNanos);
         CompletableFuture<Permit> f = w.preemptions > 0 ? fallback.acquireAsync(Priority.BE, left)
@@ -560,7 +567,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         return permit;
     }
 
-    /** What this JVM waits for and holds, for the heartbeat: pool, where, member, score. */
+    /** What this JVM waits for, holds and offers for preemption, for the heartbeat: pool, where, member, score. */
     void entries(List<String> out) {
         for (RedisWaiter w : waiting.values()) {
             out.addAll(Arrays.asList(pool, w.priority == Priority.RT ? "wrt" : "wbe", w.member,
@@ -568,8 +575,11 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         }
         for (Hold h : held.values()) {
             if (!h.permit.isReleased()) {
-                out.addAll(Arrays.asList(pool, h.priority == Priority.RT ? "hrt" : "hbe", h.member,
-                        Long.toString(h.arrivalMillis)));
+                String score = Long.toString(h.arrivalMillis);
+                out.addAll(Arrays.asList(pool, h.priority == Priority.RT ? "hrt" : "hbe", h.member, score));
+                if (h.abort != null) { // offered for preemption: after a restart, the offer is rebuilt too
+                    out.addAll(Arrays.asList(pool, "off", h.member, score));
+                }
             }
         }
         // a preempted one stays until its call asks again (reacquire finds it here), but holds nothing

@@ -2,7 +2,8 @@
 -- restart or a purge the counts are rebuilt from the JVMs), drops what it no longer has (a cancel
 -- or release lost while Redis was away), and hands over its mailbox (notices pub/sub may have lost).
 -- ARGV[5] number of pools, then per pool: pool n r lifo promote grace preempt;
--- then the number of entries, then per entry: pool where(wrt|wbe|hrt|hbe) member score.
+-- then the number of entries, then per entry: pool where(wrt|wbe|hrt|hbe|off) member score; an
+-- offer (off) follows the entry of its slot (hbe).
 -- Reply: ok, re-asserted count, dropped count; then the mailbox (member, notice) pairs.
 local changed = sessions()
 local i = 5
@@ -17,15 +18,24 @@ local asserted = {}
 local reasserted = 0
 local entries = tonumber(ARGV[i])
 i = i + 1
+local restored = {}
 for _ = 1, entries do
   local pool, where, member, score = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   asserted[member] = true
   -- a grant still in the mailbox is newer than what the JVM knew when it sent this
   local pending = redis.call('HGET', P .. ':mbox:' .. JVM, member)
-  if not redis.call('ZSCORE', key(where, pool), member) and not pending then
+  if where == 'off' then
+    -- an offer for preemption comes back only with its slot: where Redis kept the slot, it kept
+    -- the offer too (or saw it withdrawn after this heartbeat was sent)
+    if restored[member] then
+      redis.call('ZADD', key('off', pool), score, member)
+      reasserted = reasserted + 1
+    end
+  elseif not redis.call('ZSCORE', key(where, pool), member) and not pending then
     remove(pool, member)
     redis.call('ZADD', key(where, pool), score, member)
     place(member, pool, where)
+    restored[member] = true
     reasserted = reasserted + 1
     changed[pool] = true
   end
