@@ -12,12 +12,18 @@ final class BodyWatch {
     private BodyWatch() {}
 
     static void onResponse(GatedCall call, HttpClientResponse response) {
+        if (call == null) {
+            return; // never: a response comes only after the request went out, decided
+        }
         call.onResponse(response.status().code(), response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE),
                 response.responseHeaders().get(HttpHeaderNames.CONTENT_ENCODING));
     }
 
     /** Reads through views of the buffer, so its reader index and reference count stay as they are. */
     static void onBytes(GatedCall call, ByteBuf bytes) {
+        if (call == null) {
+            return;
+        }
         try {
             if (bytes.nioBufferCount() < 0) {
                 byte[] copy = ByteBufUtil.getBytes(bytes);
