@@ -110,8 +110,18 @@ public final class Gate {
 
         /** The call, once the body is read ({@code body} null: not collected). Any thread; a new call each time. */
         public GatedCall start(byte[] body) {
+            return start(body, null);
+        }
+
+        /**
+         * As {@link #start(byte[])}, with the classification header as the request was written
+         * ({@code null}: not seen), which wins over the one seen when the request was built: a
+         * layer inside the exchange (Spring's interceptors and filters) may set it.
+         */
+        public GatedCall start(byte[] body, String headerAsSent) {
             LlmRequest request = runtime.inspector().inspect(uri.getRawPath(), body);
-            Classification decided = byCaller != null ? byCaller
+            Classification byWire = runtime.classifier().headerRule(headerAsSent);
+            Classification decided = byWire != null ? byWire : byCaller != null ? byCaller
                     : runtime.classifier().bodyRules(request.bodyParsed() ? request.stream() : null);
             return new GatedCall(runtime, method, uri, request, decided, parent);
         }

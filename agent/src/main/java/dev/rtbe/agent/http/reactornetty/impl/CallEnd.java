@@ -42,18 +42,18 @@ final class CallEnd {
     }
 
     /**
-     * Starts the call with the body seen ({@code body} null: not read) and asks for its slot
-     * without blocking. Only the first decision counts (redirects and retries reuse it); after
+     * Starts the call with the body seen ({@code body} null: not read) and the classification
+     * header as written ({@code header} null: none), and asks for its slot without blocking. Only the first decision counts (redirects and retries reuse it); after
      * the end, the answer is a cancelled slot.
      */
-    synchronized CompletableFuture<Permit> decide(byte[] body) {
+    synchronized CompletableFuture<Permit> decide(byte[] body, String header) {
         if (permit == null) {
             if (call != null) { // ended before its body was seen
                 CompletableFuture<Permit> none = new CompletableFuture<>();
                 none.cancel(false);
                 permit = none;
             } else {
-                GatedCall started = pending.start(body);
+                GatedCall started = pending.start(body, header);
                 call = started;
                 permit = started.acquireAsync(null);
                 permit.whenComplete((granted, error) -> {

@@ -35,6 +35,9 @@ final class HoldUntilGranted extends ChannelDuplexHandler {
 
     private final CallEnd end;
     private final int maxBodyBytes;
+    private final String headerName;
+    /** The classification header as the request head was written, before it is stripped. */
+    private String header;
     private final ArrayDeque<Object> held = new ArrayDeque<>();
     private BodyCopy body;
     /** The call was decided: waiting for its slot, nothing more to read. */
@@ -44,18 +47,23 @@ final class HoldUntilGranted extends ChannelDuplexHandler {
     /** Given up (no slot, or the connection went): held messages were released, later ones are dropped. */
     private boolean released;
 
-    HoldUntilGranted(CallEnd end, int maxBodyBytes) {
+    HoldUntilGranted(CallEnd end, int maxBodyBytes, String headerName) {
         this.end = end;
         this.maxBodyBytes = maxBodyBytes;
+        this.headerName = headerName;
     }
 
-    /** Before the request is written; replaces a handler an earlier exchange left on a pooled connection. */
-    static void install(Connection connection, CallEnd end, int maxBodyBytes) {
+    /**
+     * Before the request is written; replaces a handler an earlier exchange left on a pooled
+     * connection. Last of the application's handlers, so it sees the request first, as written
+     * (with the classification header, which {@link HeaderStrip} removes after it).
+     */
+    static void install(Connection connection, CallEnd end, int maxBodyBytes, String headerName) {
         ChannelPipeline pipeline = connection.channel().pipeline();
         if (pipeline.get(NAME) != null) {
             pipeline.remove(NAME);
         }
-        connection.addHandlerFirst(NAME, new HoldUntilGranted(end, maxBodyBytes));
+        connection.addHandlerLast(NAME, new HoldUntilGranted(end, maxBodyBytes, headerName));
     }
 
     @Override
@@ -86,6 +94,9 @@ final class HoldUntilGranted extends ChannelDuplexHandler {
         if (body == null) {
             body = new BodyCopy(maxBodyBytes);
         }
+        if (msg instanceof HttpRequest) {
+            header = ((HttpRequest) msg).headers().get(headerName);
+        }
         boolean readable;
         if (msg instanceof ByteBufHolder) {
             readable = body.add(((ByteBufHolder) msg).content());
@@ -99,7 +110,7 @@ final class HoldUntilGranted extends ChannelDuplexHandler {
         }
         if (!readable || msg instanceof LastHttpContent) {
             byte[] whole = readable ? body.bytes() : null;
-            await(ctx, end.decide(whole));
+            await(ctx, end.decide(whole, header));
         }
     }
 

@@ -23,11 +23,13 @@ final class PreparedRequest {
     final ByteBufAllocator alloc;
     final Gate.Pending pending;
     final int maxBodyBytes;
+    final String headerName;
 
     private PreparedRequest(HttpClient client, Gate.Pending pending) {
         this.client = client;
         this.pending = pending;
         this.maxBodyBytes = pending.runtime().settings().requestMaxBodyBytes();
+        this.headerName = pending.runtime().classifier().headerName();
         Object configured = client.configuration().options().get(ChannelOption.ALLOCATOR);
         this.alloc = configured instanceof ByteBufAllocator ? (ByteBufAllocator) configured : ByteBufAllocator.DEFAULT;
     }

@@ -84,6 +84,7 @@ public final class ReactorNettyHooks implements ReactorNettyBridge.Hooks {
                                      BiFunction<? super HttpClientResponse, ? super Connection, ? extends Publisher<V>> fn) {
             return GatedExchange.flux(request, end -> receiver(request, end).responseConnection((response, connection) -> {
                 end.handOver(connection);
+                BodyWatch.watchInbound(connection, end.call()); // the application reads the body off the connection
                 return fn.apply(response, connection);
             }));
         }
@@ -94,7 +95,8 @@ public final class ReactorNettyHooks implements ReactorNettyBridge.Hooks {
          */
         private static HttpClient.ResponseReceiver<?> receiver(PreparedRequest request, CallEnd end) {
             return (HttpClient.ResponseReceiver<?>) request.client
-                    .doOnRequest((sent, connection) -> HoldUntilGranted.install(connection, end, request.maxBodyBytes))
+                    .doOnRequest((sent, connection) -> HoldUntilGranted.install(connection, end, request.maxBodyBytes,
+                            request.headerName))
                     .doOnResponse((response, connection) -> BodyWatch.onResponse(end.call(), response));
         }
     }
