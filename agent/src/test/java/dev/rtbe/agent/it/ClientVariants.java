@@ -44,9 +44,7 @@ final class ClientVariants {
                 ClientVariant.onJars("spring-ai-jdk", "spring-ai-jdk", SPRING_AI, "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
                         .knownFailure("early-close", DRAINS).knownFailure("reader-throws", DRAINS),
                 ClientVariant.onJars("spring-ai-reactor-netty", "spring-ai-reactor-netty", SPRING_AI,
-                                "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
-                        .cannot("timeout", "Reactor Netty's read timeout starts once the request is sent;"
-                                + " rtbe.queue.be.max-wait bounds the queue wait"));
+                                "spring-ai-ollama-1.1.2.jar spring-web-6.2."));
     }
 
     /**
