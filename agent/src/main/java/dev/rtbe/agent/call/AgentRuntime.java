@@ -10,6 +10,7 @@ import dev.rtbe.agent.scheduler.SchedulerClock;
 import dev.rtbe.agent.telemetry.CallTelemetry;
 import dev.rtbe.agent.wire.RequestInspector;
 import java.lang.ref.Cleaner;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Everything a gated call needs, built once from the settings at start-up. The client adapters
@@ -31,6 +32,8 @@ public final class AgentRuntime {
     private final Cleaner cleaner;
     private final long maxHoldNanos;
     private final AgentLog log;
+    /** Whether a request body past rtbe.request.max-body-bytes was said already ({@link Gate#bodyOverLimit}). */
+    final AtomicBoolean bodyOverLimitSaid = new AtomicBoolean();
 
     public AgentRuntime(Settings settings, SchedulerClock clock, AgentLog log) {
         this.settings = settings;

@@ -13,7 +13,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The start of every gated call, whatever the client: is it ours (agent on, not nested, a
@@ -69,61 +68,11 @@ public final class Gate {
     }
 
     /**
-     * For lazy clients (Reactor) that build a request on one thread and send it, possibly again
-     * and again, from whichever thread subscribes: decides now, on the application's thread, and
-     * starts a call per sending. Null when not ours or on a fault of the agent's (fail open).
-     */
-    public static Decision decide(RequestView view) {
-        try {
-            URI uri = view.uri();
-            AgentRuntime runtime = runtimeFor(uri);
-            if (runtime == null) {
-                return null;
-            }
-            LlmRequest request = inspect(runtime, uri, view);
-            Boolean streams = request.bodyParsed() ? request.stream() : null; // unread body: unknown
-            Classification decided = runtime.classifier().classify(view.header(runtime.classifier().headerName()), streams);
-            return new Decision(runtime, view.method(), uri, request, decided);
-        } catch (RuntimeException | LinkageError agentFault) {
-            return null;
-        }
-    }
-
-    /** A request decided on the application's thread, sent later (perhaps more than once). */
-    public static final class Decision {
-        private final AgentRuntime runtime;
-        private final String method;
-        private final URI uri;
-        private final LlmRequest request;
-        private final Classification classification;
-
-        Decision(AgentRuntime runtime, String method, URI uri, LlmRequest request, Classification classification) {
-            this.runtime = runtime;
-            this.method = method;
-            this.uri = uri;
-            this.request = request;
-            this.classification = classification;
-        }
-
-        public AgentRuntime runtime() {
-            return runtime;
-        }
-
-        public URI uri() {
-            return uri;
-        }
-
-        /** A call for one sending of the request. */
-        public GatedCall start() {
-            return GatedCall.classified(runtime, method, uri, request, classification);
-        }
-    }
-
-    /**
      * For a body still being read when the call starts (a one-shot body read without blocking the
-     * application): applies the rules that need the application's thread now, and the body's
-     * rules when {@link Pending#start} gets the body. Null when not ours or on a fault of the
-     * agent's (fail open).
+     * application, or a lazy client (Reactor) that builds a request on one thread and sends it,
+     * perhaps again and again, from whichever thread subscribes): applies the rules that need the
+     * application's thread now, and the body's rules when {@link Pending#start} gets the body,
+     * once per sending. Null when not ours or on a fault of the agent's (fail open).
      */
     public static Pending beginLater(RequestView view) {
         try {
@@ -155,30 +104,42 @@ public final class Gate {
             this.parent = parent;
         }
 
-        /** The call, once the body is read ({@code body} null: not collected). Any thread. */
+        public AgentRuntime runtime() {
+            return runtime;
+        }
+
+        /** The call, once the body is read ({@code body} null: not collected). Any thread; a new call each time. */
         public GatedCall start(byte[] body) {
+            return start(body, null);
+        }
+
+        /**
+         * As {@link #start(byte[])}, with the classification header as the request was written
+         * ({@code null}: not seen), which wins over the one seen when the request was built: a
+         * layer inside the exchange (Spring's interceptors and filters) may set it.
+         */
+        public GatedCall start(byte[] body, String headerAsSent) {
             LlmRequest request = runtime.inspector().inspect(uri.getRawPath(), body);
-            Classification decided = byCaller != null ? byCaller
+            Classification byWire = runtime.classifier().headerRule(headerAsSent);
+            Classification decided = byWire != null ? byWire : byCaller != null ? byCaller
                     : runtime.classifier().bodyRules(request.bodyParsed() ? request.stream() : null);
             return new GatedCall(runtime, method, uri, request, decided, parent);
         }
     }
 
     /**
-     * Says once per JVM that a request body was larger than {@code rtbe.request.max-body-bytes}:
+     * Says once per agent (so once per JVM) that a request body was larger than {@code rtbe.request.max-body-bytes}:
      * it went out unchanged, and its call was classified without it.
      */
     public static void bodyOverLimit(String client, long seenBytes) {
         AgentRuntime runtime = AgentRuntime.current();
-        if (runtime != null && !OVER_LIMIT_SAID.getAndSet(true)) {
+        if (runtime != null && !runtime.bodyOverLimitSaid.getAndSet(true)) {
             runtime.log().info(client + ": a request body passed rtbe.request.max-body-bytes="
                     + runtime.settings().requestMaxBodyBytes() + " (" + seenBytes
                     + " bytes or more); such bodies go out unchanged and their calls are classified without"
                     + " the body (header, stack, thread, default). Said once.");
         }
     }
-
-    private static final AtomicBoolean OVER_LIMIT_SAID = new AtomicBoolean();
 
     /** Asks for a slot without blocking, bounded by the request's own timeout. */
     public static CompletableFuture<Permit> acquire(GatedCall call, RequestView view) {

@@ -120,21 +120,6 @@ public final class GatedCall implements StreamListener {
         }
     }
 
-    /**
-     * Starts a call whose classification was decided earlier, on the application's thread: for
-     * lazy clients (Reactor) that build a request on one thread and send it, possibly again and
-     * again, from whichever thread subscribes.
-     */
-    public static GatedCall classified(AgentRuntime runtime, URI uri, LlmRequest request, Classification decided) {
-        return classified(runtime, null, uri, request, decided);
-    }
-
-    /** As {@link #classified(AgentRuntime, URI, LlmRequest, Classification)}, with the HTTP method for the span. */
-    public static GatedCall classified(AgentRuntime runtime, String method, URI uri, LlmRequest request,
-                                       Classification decided) {
-        return new GatedCall(runtime, method, uri, request, decided, currentParent(runtime));
-    }
-
     public Classification classification() {
         return classification;
     }

@@ -45,14 +45,20 @@ public final class Classifier {
         return byCaller != null ? byCaller : bodyRules(streams);
     }
 
+    /** The header rule alone, for a header read where the request is written (any thread); null when it does not decide. */
+    public Classification headerRule(String headerValue) {
+        Optional<Priority> fromHeader = parseHeader(headerValue);
+        return fromHeader.isPresent() ? new Classification(fromHeader.get(), Rule.HEADER) : null;
+    }
+
     /**
      * The rules that need the calling thread, in order: header, call stack, thread name; null when
      * none decides. For a call whose body is collected later, off this thread.
      */
     public Classification callerRules(String headerValue) {
-        Optional<Priority> fromHeader = parseHeader(headerValue);
-        if (fromHeader.isPresent()) {
-            return new Classification(fromHeader.get(), Rule.HEADER);
+        Classification byHeader = headerRule(headerValue);
+        if (byHeader != null) {
+            return byHeader;
         }
         Priority fromStack = fromStack();
         if (fromStack != null) {

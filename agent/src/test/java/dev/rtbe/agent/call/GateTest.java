@@ -103,10 +103,10 @@ class GateTest {
     }
 
     @Test
-    void aLaterDecisionRemembersTheClassificationForEachSending() {
-        Gate.Decision decision = Gate.decide(new View(OLLAMA, null, STREAM));
-        GatedCall first = decision.start();
-        GatedCall second = decision.start();
+    void aRequestSentAgainIsANewCallClassifiedByTheCallersRulesOfItsBuildingThread() {
+        Gate.Pending pending = Gate.beginLater(new View(OLLAMA, "rt", null));
+        GatedCall first = pending.start(NOT_STREAMING.getBytes(StandardCharsets.UTF_8));
+        GatedCall second = pending.start(NOT_STREAMING.getBytes(StandardCharsets.UTF_8));
         assertEquals(Priority.RT, first.classification().priority());
         assertEquals(first.classification(), second.classification());
         assertFalse(first == second);

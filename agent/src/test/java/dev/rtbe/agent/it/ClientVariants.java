@@ -31,16 +31,8 @@ final class ClientVariants {
                 ClientVariant.of("okhttp-enqueue", "okhttp-4."),
                 ClientVariant.of("apache5-classic", "Apache-HttpClient"),
                 ClientVariant.of("apache5-async", "Apache-HttpClient"),
-                ClientVariant.of("reactor-netty", "reactor-netty-http-")
-                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
-                        .knownFailure("aging", ONE_SHOT)
-                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
-                        .knownFailure("queue-limit", PASSED),
-                ClientVariant.of("webclient", "spring-webflux-7.")
-                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
-                        .knownFailure("aging", ONE_SHOT)
-                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
-                        .knownFailure("queue-limit", PASSED),
+                ClientVariant.of("reactor-netty", "reactor-netty-http-"),
+                ClientVariant.of("webclient", "spring-webflux-7."),
                 ClientVariant.of("restclient", "spring-web-7.")
                         .knownFailure("early-close", DRAINS).knownFailure("reader-throws", DRAINS),
                 ClientVariant.of("langchain4j", "langchain4j-ollama-1.18.1")
@@ -52,13 +44,7 @@ final class ClientVariants {
                 ClientVariant.onJars("spring-ai-jdk", "spring-ai-jdk", SPRING_AI, "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
                         .knownFailure("early-close", DRAINS).knownFailure("reader-throws", DRAINS),
                 ClientVariant.onJars("spring-ai-reactor-netty", "spring-ai-reactor-netty", SPRING_AI,
-                                "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
-                        .cannot("timeout", "Reactor Netty's read timeout starts once the request is sent;"
-                                + " rtbe.queue.be.max-wait bounds the queue wait")
-                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
-                        .knownFailure("aging", ONE_SHOT)
-                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
-                        .knownFailure("queue-limit", PASSED));
+                                "spring-ai-ollama-1.1.2.jar spring-web-6.2."));
     }
 
     /**
@@ -92,10 +78,6 @@ final class ClientVariants {
                 ClientVariant.onJars("apache5-oldest-async", "apache5-async", "client-versions/apache5-oldest",
                         "Apache-HttpClient/5.0.4"),
                 ClientVariant.onJars("reactor-netty-oldest", "reactor-netty", "client-versions/reactor-netty-oldest",
-                        "reactor-netty-http-1.2.16")
-                        .knownFailure("classify", ONE_SHOT).knownFailure("telemetry", ONE_SHOT)
-                        .knownFailure("aging", ONE_SHOT)
-                        .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
-                        .knownFailure("queue-limit", PASSED));
+                        "reactor-netty-http-1.2.16"));
     }
 }

@@ -12,19 +12,24 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientConfig;
 
 /**
- * A request to a configured endpoint as the application built it, decided once on the thread that
- * built it: its target, its classification (the application's frames and thread are here, not
- * on whichever thread later subscribes), and the client to send it with, without the
- * classification header. Each subscription then starts a {@link GatedCall} of its own.
+ * A request to a configured endpoint as the application built it, classified as far as the thread
+ * that built it allows: its target, the rules that need the application's frames and thread
+ * (they are here, not on whichever thread later subscribes), and the client to send it with,
+ * without the classification header. Each subscription then starts a {@link GatedCall} of its
+ * own once its body was seen.
  */
 final class PreparedRequest {
     final HttpClient client;
     final ByteBufAllocator alloc;
-    private final Gate.Decision decision;
+    final Gate.Pending pending;
+    final int maxBodyBytes;
+    final String headerName;
 
-    private PreparedRequest(HttpClient client, Gate.Decision decision) {
+    private PreparedRequest(HttpClient client, Gate.Pending pending) {
         this.client = client;
-        this.decision = decision;
+        this.pending = pending;
+        this.maxBodyBytes = pending.runtime().settings().requestMaxBodyBytes();
+        this.headerName = pending.runtime().classifier().headerName();
         Object configured = client.configuration().options().get(ChannelOption.ALLOCATOR);
         this.alloc = configured instanceof ByteBufAllocator ? (ByteBufAllocator) configured : ByteBufAllocator.DEFAULT;
     }
@@ -32,11 +37,11 @@ final class PreparedRequest {
     /** Null when the request does not go to a configured endpoint (or its target is not known yet). */
     static PreparedRequest of(HttpClient client) {
         HttpClientConfig config = client.configuration();
-        Gate.Decision decision = Gate.decide(new ReactorRequestView(config));
-        if (decision == null) {
+        Gate.Pending pending = Gate.beginLater(new ReactorRequestView(config));
+        if (pending == null) {
             return null;
         }
-        AgentRuntime runtime = decision.runtime();
+        AgentRuntime runtime = pending.runtime();
         String headerName = runtime.classifier().headerName();
         HttpClient toSend = client;
         if (config.headers().get(headerName) != null && runtime.settings().classifyHeaderStrip()) {
@@ -46,11 +51,7 @@ final class PreparedRequest {
             // Headers set later (in the send callback, as Spring's WebClient does) are removed on the wire.
             toSend = toSend.doOnRequest((request, connection) -> HeaderStrip.install(connection, headerName));
         }
-        return new PreparedRequest(toSend, decision);
-    }
-
-    GatedCall newCall() {
-        return decision.start();
+        return new PreparedRequest(toSend, pending);
     }
 
     /**

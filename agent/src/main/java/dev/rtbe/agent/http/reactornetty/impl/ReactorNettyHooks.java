@@ -14,9 +14,10 @@ import reactor.netty.http.client.HttpClientResponse;
 /**
  * Called from the advice on {@code HttpClientFinalizer}'s terminal methods, on the application's
  * thread as it finishes building the request. A request to a configured endpoint is classified
- * here and answered with a gated publisher of the same type; subscribing to it waits for a slot,
- * and only then subscribes to the original (built by calling the same method again under the
- * {@link ReentryGuard}). Returning null runs the original untouched: other hosts, the agent's
+ * here by the rules that need this thread and answered with a gated publisher of the same type,
+ * which subscribes to the original (built by calling the same method again under the
+ * {@link ReentryGuard}) with the request held on its connection until the body was seen, the call
+ * decided and its slot granted. Returning null runs the original untouched: other hosts, the agent's
  * own re-invocation, the agent off, or any fault of the agent's (fail open).
  */
 public final class ReactorNettyHooks implements ReactorNettyBridge.Hooks {
@@ -58,7 +59,7 @@ public final class ReactorNettyHooks implements ReactorNettyBridge.Hooks {
 
         static ByteBufFlux content(PreparedRequest request) {
             return ByteBufFlux.fromInbound(GatedExchange.flux(request, end -> receiver(request, end).responseContent()
-                    .doOnNext(bytes -> BodyWatch.onBytes(end.call, bytes))), request.alloc);
+                    .doOnNext(bytes -> BodyWatch.onBytes(end.call(), bytes))), request.alloc);
         }
 
         static Mono<HttpClientResponse> headersOnly(PreparedRequest request) {
@@ -68,14 +69,14 @@ public final class ReactorNettyHooks implements ReactorNettyBridge.Hooks {
         static <V> Object withBody(PreparedRequest request,
                                    BiFunction<? super HttpClientResponse, ? super ByteBufFlux, ? extends Publisher<V>> fn) {
             return GatedExchange.flux(request, end -> receiver(request, end).response((response, body) ->
-                    fn.apply(response, ByteBufFlux.fromInbound(body.doOnNext(bytes -> BodyWatch.onBytes(end.call, bytes)),
+                    fn.apply(response, ByteBufFlux.fromInbound(body.doOnNext(bytes -> BodyWatch.onBytes(end.call(), bytes)),
                             request.alloc))));
         }
 
         static <V> Object single(PreparedRequest request,
                                  BiFunction<? super HttpClientResponse, ? super ByteBufMono, ? extends Mono<V>> fn) {
             return GatedExchange.mono(request, end -> receiver(request, end).responseSingle((response, body) ->
-                    fn.apply(response, ByteBufFlux.fromInbound(body.doOnNext(bytes -> BodyWatch.onBytes(end.call, bytes)),
+                    fn.apply(response, ByteBufFlux.fromInbound(body.doOnNext(bytes -> BodyWatch.onBytes(end.call(), bytes)),
                             request.alloc).aggregate())));
         }
 
@@ -83,14 +84,20 @@ public final class ReactorNettyHooks implements ReactorNettyBridge.Hooks {
                                      BiFunction<? super HttpClientResponse, ? super Connection, ? extends Publisher<V>> fn) {
             return GatedExchange.flux(request, end -> receiver(request, end).responseConnection((response, connection) -> {
                 end.handOver(connection);
+                BodyWatch.watchInbound(connection, end.call()); // the application reads the body off the connection
                 return fn.apply(response, connection);
             }));
         }
 
-        /** The prepared client, reporting each response's head to this subscription's call. */
+        /**
+         * The prepared client, holding each request of this subscription on its connection until
+         * the call has a slot, and reporting each response's head to the call.
+         */
         private static HttpClient.ResponseReceiver<?> receiver(PreparedRequest request, CallEnd end) {
-            return (HttpClient.ResponseReceiver<?>) request.client.doOnResponse((response, connection) ->
-                    BodyWatch.onResponse(end.call, response));
+            return (HttpClient.ResponseReceiver<?>) request.client
+                    .doOnRequest((sent, connection) -> HoldUntilGranted.install(connection, end, request.maxBodyBytes,
+                            request.headerName))
+                    .doOnResponse((response, connection) -> BodyWatch.onResponse(end.call(), response));
         }
     }
 }

@@ -34,7 +34,7 @@ final class ReactorRequestView implements RequestView {
         return configured != null ? configured : ExchangeHeaders.current(name);
     }
 
-    /** The body is a publisher that may be one-shot: it is not read here. */
+    /** The body is a publisher that may be one-shot: it is read as it is written ({@link HoldUntilGranted}). */
     @Override
     public byte[] body(int maxBytes) {
         return null;

@@ -1,0 +1,174 @@
+package dev.rtbe.agent.http.reactornetty.impl;
+
+import dev.rtbe.agent.call.Gate;
+import dev.rtbe.agent.scheduler.Permit;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.channels.ClosedChannelException;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import reactor.netty.Connection;
+
+/**
+ * Holds a gated request on its connection until its call has a slot. Reactor Netty writes the
+ * request head and body here however the application sent them ({@code send(publisher)}, a send
+ * callback, Spring's connectors, which write the body and their headers only inside the
+ * exchange); the handler keeps each message as it is (no copy, its reference count untouched),
+ * copies the body's bytes for the classifier up to {@code rtbe.request.max-body-bytes}, and at
+ * the body's end (or past the limit, or at a body it cannot read) starts the call and asks for
+ * the slot without blocking. Once granted, on the connection's event loop, the same messages go
+ * out in order and later ones pass straight through. Each write is accepted at once, so Reactor
+ * Netty goes on writing the body up to its end (it writes the end only when the writes before it
+ * succeeded). Whatever is still held when the exchange ends without a slot, or the connection
+ * closes, is released. Confined to the event loop, so it needs no locks.
+ */
+final class HoldUntilGranted extends ChannelDuplexHandler {
+    static final String NAME = "rtbe.hold-until-granted";
+    private static final String CLIENT = "reactor-netty";
+
+    private final CallEnd end;
+    private final int maxBodyBytes;
+    private final String headerName;
+    /** The classification header as the request head was written, before it is stripped. */
+    private String header;
+    private final ArrayDeque<Object> held = new ArrayDeque<>();
+    private BodyCopy body;
+    /** The call was decided: waiting for its slot, nothing more to read. */
+    private boolean decided;
+    /** Granted: writes go straight on. */
+    private boolean passing;
+    /** Given up (no slot, or the connection went): held messages were released, later ones are dropped. */
+    private boolean released;
+
+    HoldUntilGranted(CallEnd end, int maxBodyBytes, String headerName) {
+        this.end = end;
+        this.maxBodyBytes = maxBodyBytes;
+        this.headerName = headerName;
+    }
+
+    /**
+     * Before the request is written; replaces a handler an earlier exchange left on a pooled
+     * connection. Last of the application's handlers, so it sees the request first, as written
+     * (with the classification header, which {@link HeaderStrip} removes after it).
+     */
+    static void install(Connection connection, CallEnd end, int maxBodyBytes, String headerName) {
+        ChannelPipeline pipeline = connection.channel().pipeline();
+        if (pipeline.get(NAME) != null) {
+            pipeline.remove(NAME);
+        }
+        connection.addHandlerLast(NAME, new HoldUntilGranted(end, maxBodyBytes, headerName));
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (passing) {
+            ctx.write(msg, promise);
+            return;
+        }
+        if (released) {
+            ReferenceCountUtil.release(msg);
+            promise.tryFailure(new ClosedChannelException());
+            return;
+        }
+        held.add(msg);
+        promise.trySuccess(); // accepted: Reactor Netty writes on to the body's end
+        if (!decided) {
+            read(ctx, msg);
+        }
+    }
+
+    /** Looks at one message of the request; decides the call at the body's end or where reading stops. */
+    private void read(ChannelHandlerContext ctx, Object msg) {
+        CompletableFuture<Permit> asked = end.permit();
+        if (asked != null) { // a redirect or a retry of a call already decided
+            await(ctx, asked);
+            return;
+        }
+        if (body == null) {
+            body = new BodyCopy(maxBodyBytes);
+        }
+        if (msg instanceof HttpRequest) {
+            header = ((HttpRequest) msg).headers().get(headerName);
+        }
+        boolean readable;
+        if (msg instanceof ByteBufHolder) {
+            readable = body.add(((ByteBufHolder) msg).content());
+        } else if (msg instanceof ByteBuf) {
+            readable = body.add((ByteBuf) msg);
+        } else {
+            readable = msg instanceof HttpRequest; // a file region or chunked input is not read
+        }
+        if (body.overLimit()) {
+            Gate.bodyOverLimit(CLIENT, body.seen());
+        }
+        if (!readable || msg instanceof LastHttpContent) {
+            byte[] whole = readable ? body.bytes() : null;
+            await(ctx, end.decide(whole, header));
+        }
+    }
+
+    private void await(ChannelHandlerContext ctx, CompletableFuture<Permit> permit) {
+        decided = true;
+        body = null;
+        Gate.whenDecided(permit, ctx.executor(), () -> onDecided(ctx));
+    }
+
+    /** On the event loop: sends what was held once granted; otherwise lets it go. */
+    private void onDecided(ChannelHandlerContext ctx) {
+        if (passing || released) {
+            return;
+        }
+        if (!end.mayGo()) {
+            release(); // refused or ended: the application hears it from the exchange
+            return;
+        }
+        end.call().onSent();
+        passing = true;
+        while (!held.isEmpty()) {
+            ctx.write(held.poll(), ctx.voidPromise());
+        }
+        ctx.flush();
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        if (passing) {
+            ctx.flush();
+        } // else: flushed with the held messages once granted
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
+        release();
+        super.close(ctx, promise);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        release();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        release();
+    }
+
+    private void release() {
+        if (passing) {
+            return;
+        }
+        released = true;
+        Object msg;
+        while ((msg = held.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+}
