@@ -32,9 +32,11 @@ final class Generation {
         this.abortOnDisconnect = abortOnDisconnect;
     }
 
-    /** Runs from slot grant to the end; returns the outcome to record before the slot is released. */
-    Outcome run(SlotScheduler.Ticket ticket) throws InterruptedException {
-        long slotStart = ticket.grantedAt;
+    /**
+     * Runs from {@code slotStart} (the slot's grant, or the end of a hold) to the end; returns the outcome to record
+     * before the slot is released.
+     */
+    Outcome run(SlotScheduler.Ticket ticket, long slotStart) throws InterruptedException {
         int seed = request.textSeed();
         int first = request.firstToken(); // > 0 when this request continues an answer's partial output
         int n = request.outputTokens();

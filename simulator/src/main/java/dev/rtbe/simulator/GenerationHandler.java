@@ -4,8 +4,8 @@ import java.io.IOException;
 
 /**
  * Admission of a generation request, in Ollama's order: validate, resolve the model, attach to its runner (waiting
- * for an eviction and the load if needed), queue for one of that model's slots (503 when the queue is full), then run
- * the {@link Generation} and free the slot.
+ * for an eviction and the load if needed), queue for one of that model's slots (503 when the queue is full), wait at
+ * its gate if it names one ({@link SimHeaders#HOLD}), then run the {@link Generation} and free the slot.
  */
 final class GenerationHandler {
     private final SimulatorConfig config;
@@ -13,14 +13,16 @@ final class GenerationHandler {
     private final ModelRegistry models;
     private final LoadedModels runners;
     private final RequestLog log;
+    private final Gates gates;
 
     GenerationHandler(SimulatorConfig config, TimingModel timing, ModelRegistry models, LoadedModels runners,
-                      RequestLog log) {
+                      RequestLog log, Gates gates) {
         this.config = config;
         this.timing = timing;
         this.models = models;
         this.runners = runners;
         this.log = log;
+        this.gates = gates;
     }
 
     void handle(Exchange ex, Endpoint ep) throws IOException, InterruptedException {
@@ -89,12 +91,17 @@ final class GenerationHandler {
         }
         rec.started(ticket);
         try {
+            if (g.hold() != null && !gates.pass(g.hold(), cancel)) {
+                disconnected(rec, cancel);
+                return;
+            }
+            long workStart = g.hold() == null ? ticket.grantedAt : System.nanoTime(); // a held request starts late
             ResponseSink sink = g.stream()
                     ? ResponseSink.streaming(ex.response(), format)
                     : ResponseSink.buffered(ex.response(), format);
             boolean abort = g.stream() || config.nonStreamingDisconnect() == DisconnectPolicy.ABORT;
             Outcome outcome = new Generation(g, model, promptTokens, timing, lease, sink, cancel, rec, abort)
-                    .run(ticket);
+                    .run(ticket, workStart);
             if (ex.response().committed()) rec.status(200);
             // A completed request's end was taken when its final write began, before Generation freed its slot.
             if (outcome == Outcome.DISCONNECTED) {

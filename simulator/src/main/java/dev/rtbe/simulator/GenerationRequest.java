@@ -19,7 +19,8 @@ record GenerationRequest(
         boolean lengthLimited,
         boolean includeUsage,
         Double prefillOverrideMs,
-        Double genOverrideMs) {
+        Double genOverrideMs,
+        String hold) {
     /** A 400 answer with Ollama's message. */
     static final class Invalid extends Exception {
         private static final long serialVersionUID = 1L;
@@ -104,7 +105,8 @@ record GenerationRequest(
                 : numPredict != null ? numPredict : Math.max(0, cfg.outputTokens() - firstToken);
         boolean lengthLimited = headerTokens == null && numPredict != null;
         return new GenerationRequest((String) model, stream, prompt, loadOnly, seed, firstToken, outputTokens, lengthLimited,
-                includeUsage, headerMs(req, SimHeaders.PREFILL_MS), headerMs(req, SimHeaders.GEN_MS));
+                includeUsage, headerMs(req, SimHeaders.PREFILL_MS), headerMs(req, SimHeaders.GEN_MS),
+                req.header(SimHeaders.HOLD));
     }
 
     private static String join(String system, String prompt) {

@@ -30,6 +30,7 @@ public final class OllamaSimulator implements AutoCloseable {
     private final LoadedModels runners;
     private final ModelRegistry models;
     private final HttpFront front;
+    private final Gates gates = new Gates();
 
     private OllamaSimulator(SimulatorConfig config) throws IOException {
         this.config = config;
@@ -37,7 +38,7 @@ public final class OllamaSimulator implements AutoCloseable {
         TimingModel timing = new TimingModel(config);
         this.runners = new LoadedModels(config, timing, occupancy, log::touch);
         this.models = new ModelRegistry(config);
-        GenerationHandler generation = new GenerationHandler(config, timing, models, runners, log);
+        GenerationHandler generation = new GenerationHandler(config, timing, models, runners, log, gates);
         EmbeddingHandler embedding = new EmbeddingHandler(config, timing, models, runners, log);
         this.front = new HttpFront(config.host(), config.port(), new Router(config, models, runners, generation, embedding));
     }
@@ -137,6 +138,14 @@ public final class OllamaSimulator implements AutoCloseable {
         log.clear();
         for (SlotScheduler s : runners.allSlots()) s.resetStats();
         occupancy.resetMax();
+    }
+
+    /**
+     * Lets the generation requests that wait at this gate ({@link SimHeaders#HOLD}) run, now and from now on.
+     * Gates start closed.
+     */
+    public void openGate(String name) {
+        gates.open(name);
     }
 
     /** Forgets which models are loaded, so the next request for each pays its load time again. */

@@ -11,6 +11,12 @@ public final class SimHeaders {
     public static final String GEN_MS = "X-Sim-Gen-Ms";
     /** Output token count; takes precedence over options.num_predict / max_tokens and the configured default. */
     public static final String OUTPUT_TOKENS = "X-Sim-Output-Tokens";
+    /**
+     * A gate's name: the request, once it has its slot, keeps it and waits until the test calls
+     * {@link OllamaSimulator#openGate(String)} with that name (or the client goes away); then its prefill and
+     * generation run as usual. Lets a test keep slots taken for exactly as long as it needs, on any machine.
+     */
+    public static final String HOLD = "X-Sim-Hold";
 
     private SimHeaders() {}
 }

@@ -84,6 +84,30 @@ class SchedulingTest {
     }
 
     @Test
+    void aHeldRequestKeepsItsSlotUntilItsGateOpensThenRunsItsWholeGeneration() throws Exception {
+        try (OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).build())) {
+            SimClient c = new SimClient(sim);
+            CompletableFuture<HttpResponse<String>> held = c.postAsync("/api/generate", NON_STREAM,
+                    SimHeaders.HOLD, "g", SimHeaders.PREFILL_MS, "0", SimHeaders.GEN_MS, "200");
+            sim.await(() -> sim.running() == 1, WAIT);
+            CompletableFuture<HttpResponse<String>> next = c.postAsync("/api/generate", NON_STREAM, SimHeaders.GEN_MS, "10");
+            long nextArrival = sim.awaitRecords(l -> l.size() == 2, WAIT).get(1).arrivalNanos();
+            sim.await(() -> sim.queued() == 1, WAIT);
+
+            sim.openGate("g");
+            assertEquals(200, held.get().statusCode());
+            assertEquals(200, next.get().statusCode());
+            List<RequestRecord> rs = sim.awaitRecords(l -> l.stream().allMatch(RequestRecord::finished), WAIT);
+            RequestRecord h = rs.get(0);
+            assertTrue(h.firstTokenNanos() > nextArrival, "the held request generated only after its gate opened");
+            assertTrue(h.endNanos() - h.firstTokenNanos() >= Duration.ofMillis(200).toNanos(), "its whole generation ran");
+            assertTrue(rs.get(1).startNanos() >= h.endNanos(), "it kept its slot meanwhile");
+            // an open gate stays open
+            assertEquals(200, c.post("/api/generate", NON_STREAM, SimHeaders.HOLD, "g").statusCode());
+        }
+    }
+
+    @Test
     void disconnectMidStreamFreesTheSlotForTheQueuedRequest() throws Exception {
         try (OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).outputTokens(3).build())) {
             SimClient c = new SimClient(sim);

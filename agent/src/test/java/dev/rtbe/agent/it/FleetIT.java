@@ -31,19 +31,34 @@ class FleetIT {
                 .property("rtbe.telemetry.exporter", "none");
     }
 
+    /**
+     * A and B queue 10 batch calls each; the first N - R to get slots are held at the server (X-Sim-Hold) until
+     * C's real-time calls are done, so the other 17 are still queued in the fleet when they come, however long
+     * C's JVM takes to start.
+     */
     @Test
     void threeJvmsShareTheSlotsTheReservationAndRtOvertakesBatchOfOtherJvms() throws Exception {
+        Path readyA = Files.createTempFile("rtbe-fleet-a", ".ready");
+        Path readyB = Files.createTempFile("rtbe-fleet-b", ".ready");
         try (EmbeddedRedis redis = new EmbeddedRedis();
              OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(12).build())) {
             String url = sim.baseUri().toString();
-            // 20 batch calls of 3 s on 3 slots: ~20 s of queue, so the RT JVM starts while batch calls
-            // still wait even when a loaded machine takes many seconds to start it
-            CompletableFuture<ForkedJvm.Result> a = CompletableFuture.supplyAsync(
-                    () -> member(sim, redis).run(FleetApp.class, url, "be", "10", "3000", "a"));
-            CompletableFuture<ForkedJvm.Result> b = CompletableFuture.supplyAsync(
-                    () -> member(sim, redis).run(FleetApp.class, url, "be", "10", "3000", "b"));
-            sim.await(() -> sim.running() >= N - 1, Duration.ofSeconds(60));
-            ForkedJvm.Result c = member(sim, redis).run(FleetApp.class, url, "rt", "3", "100", "c");
+            String gate = "batch";
+            CompletableFuture<ForkedJvm.Result> a = CompletableFuture.supplyAsync(() -> member(sim, redis)
+                    .timeout(Duration.ofMinutes(3)) // it waits for C
+                    .run(FleetApp.class, url, "be", "10", "1500", "a", readyA.toString(), gate));
+            CompletableFuture<ForkedJvm.Result> b = CompletableFuture.supplyAsync(() -> member(sim, redis)
+                    .timeout(Duration.ofMinutes(3))
+                    .run(FleetApp.class, url, "be", "10", "1500", "b", readyB.toString(), gate));
+            awaitReady(sim, readyA, a);
+            awaitReady(sim, readyB, b);
+            sim.await(() -> sim.running() == N - 1, Duration.ofSeconds(60));
+            ForkedJvm.Result c;
+            try {
+                c = member(sim, redis).run(FleetApp.class, url, "rt", "3", "100", "c");
+            } finally {
+                sim.openGate(gate); // the batch calls finish whether C passed or not
+            }
             for (ForkedJvm.Result r : List.of(a.join(), b.join(), c)) {
                 assertEquals(0, r.exitCode(), r::toString);
                 assertTrue(r.lines("ERROR").isEmpty(), r::toString);
@@ -52,55 +67,68 @@ class FleetIT {
             }
             List<RequestRecord> records = sim.records();
             assertEquals(23, records.size());
-            assertTrue(sim.maxObservedConcurrency() <= N, "the server saw " + sim.maxObservedConcurrency());
+            // N at once (N - R held batch calls and one RT call), never more
+            assertEquals(N, sim.maxObservedConcurrency(), "the server saw " + sim.maxObservedConcurrency());
             List<RequestRecord> batch = records.stream().filter(r -> r.header("X-Test-Id").contains("-be-"))
                     .collect(Collectors.toList());
             assertTrue(maxOverlap(batch) <= N - 1, "batch calls of two JVMs took the reserved slot");
             for (RequestRecord rt : records) {
                 if (rt.header("X-Test-Id").contains("-rt-")) {
                     long overtaken = batch.stream().filter(be -> be.startNanos() > rt.startNanos()).count();
-                    assertTrue(overtaken > 0, "RT call " + rt.header("X-Test-Id") + " overtook no queued batch call");
+                    assertEquals(20 - (N - 1), overtaken,
+                            "RT call " + rt.header("X-Test-Id") + " overtook only " + overtaken + " queued batch calls");
                 }
             }
+        } finally {
+            Files.deleteIfExists(readyA);
+            Files.deleteIfExists(readyB);
         }
     }
 
+    /**
+     * The survivor's calls wait in the fleet before the victim is killed, so the time measured is the
+     * ledger's, not the survivor JVM's start.
+     */
     @Test
     void theSlotsOfAKilledJvmReturnWithinTheSessionTtl() throws Exception {
-        Path pidFile = Files.createTempFile("rtbe-fleet", ".pid");
         Duration ttl = Duration.ofSeconds(2);
+        Path victimReady = Files.createTempFile("rtbe-fleet-victim", ".ready");
+        Path survivorReady = Files.createTempFile("rtbe-fleet-survivor", ".ready");
         try (EmbeddedRedis redis = new EmbeddedRedis();
              OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(12).build())) {
             String url = sim.baseUri().toString();
             // the victim holds every slot BE may take (N - R = 3) with calls that would run for a minute
             CompletableFuture<ForkedJvm.Result> victim = CompletableFuture.supplyAsync(() -> member(sim, redis)
                     .property("rtbe.coordination.session-ttl", "2s")
-                    .run(FleetApp.class, url, "be", "3", "60000", "victim", pidFile.toString()));
+                    .run(FleetApp.class, url, "be", "3", "60000", "victim", victimReady.toString()));
+            awaitReady(sim, victimReady, victim);
             sim.await(() -> sim.running() == N - 1, Duration.ofSeconds(60));
-            // the survivor's three batch calls wait in Redis behind them
             CompletableFuture<ForkedJvm.Result> survivor = CompletableFuture.supplyAsync(() -> member(sim, redis)
                     .property("rtbe.coordination.session-ttl", "2s")
-                    .run(FleetApp.class, url, "be", "3", "100", "survivor"));
-            awaitBatchWaiters(redis, N - 1);
-            long pid = Long.parseLong(Files.readString(pidFile).trim());
-            assertEquals(0, survivorCalls(sim), "a survivor's call reached the server while the victim held every slot");
+                    .run(FleetApp.class, url, "be", "3", "100", "survivor", survivorReady.toString()));
+            awaitReady(sim, survivorReady, survivor); // its 3 calls wait in the fleet: no BE slot is free
+            assertTrue(survivorCalls(sim).isEmpty(), "a survivor call ran while the victim held every BE slot");
+
+            long pid = Long.parseLong(Files.readString(victimReady).trim());
             long killed = System.nanoTime();
             assertTrue(ProcessHandle.of(pid).orElseThrow().destroyForcibly()); // SIGKILL: no release, no goodbye
-            sim.await(() -> survivorCalls(sim) > 0, Duration.ofSeconds(60));
+            // the victim's session (2 s) has to expire first; a heartbeat (every 2/3 s) then frees its slots
+            sim.await(() -> !survivorCalls(sim).isEmpty(), Duration.ofSeconds(30));
             Duration returned = Duration.ofNanos(System.nanoTime() - killed);
             assertTrue(victim.join().exitCode() != 0);
             ForkedJvm.Result s = survivor.join();
             assertEquals(0, s.exitCode(), s::toString);
             assertTrue(s.lines("ERROR").isEmpty(), s::toString);
             assertEquals("redis", s.value("MODE"), s::toString);
-            assertEquals(N - 1, s.lines("DONE").size(), s::toString);
+            assertEquals(3, survivorCalls(sim).size());
             // the victim's session had to expire (its last heartbeat at most TTL/3 before the kill); the
             // survivor's next heartbeat (every TTL/3) then frees the slots; 5 s of slack for a loaded machine
             Duration bound = ttl.plus(ttl.dividedBy(3)).plusSeconds(5);
             assertTrue(returned.compareTo(bound) < 0, "the dead JVM's slots returned after " + returned
                     + ", not within " + bound);
         } finally {
-            Files.deleteIfExists(pidFile);
+            Files.deleteIfExists(victimReady);
+            Files.deleteIfExists(survivorReady);
         }
     }
 
@@ -135,10 +163,6 @@ class FleetIT {
         }
     }
 
-    private static long survivorCalls(OllamaSimulator sim) {
-        return sim.records().stream().filter(r -> r.header("X-Test-Id").startsWith("survivor")).count();
-    }
-
     /** Waits until Redis shows {@code count} batch waiters in the fleet's (only) pool. */
     private static void awaitBatchWaiters(EmbeddedRedis redis, int count) throws InterruptedException {
         long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -152,6 +176,29 @@ class FleetIT {
                 Thread.sleep(10); // polling a condition with a deadline
             }
         }
+    }
+
+    /** Waits until the app wrote its ready file (its pid), failing at once with its output if it ended first. */
+    private static void awaitReady(OllamaSimulator sim, Path ready, CompletableFuture<ForkedJvm.Result> jvm)
+            throws Exception {
+        sim.await(() -> hasContent(ready) || jvm.isDone(), Duration.ofSeconds(90));
+        if (!hasContent(ready)) {
+            throw new AssertionError("the JVM ended before it was ready: " + jvm.join());
+        }
+    }
+
+    private static boolean hasContent(Path file) {
+        try {
+            return Files.size(file) > 0;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** The survivor's calls that got a slot at the server. */
+    private static List<RequestRecord> survivorCalls(OllamaSimulator sim) {
+        return sim.records().stream().filter(r -> r.header("X-Test-Id").startsWith("survivor") && r.started())
+                .collect(Collectors.toList());
     }
 
     /** The most calls of the list that ran at the same moment. */

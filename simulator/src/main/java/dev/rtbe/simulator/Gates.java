@@ -1,0 +1,34 @@
+package dev.rtbe.simulator;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Named gates for {@link SimHeaders#HOLD}: a request holds its slot until a test opens its gate, so the test, not
+ * the machine's speed, decides how long the slots stay taken. A gate starts closed and, once open, stays open.
+ */
+final class Gates {
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> gates = new ConcurrentHashMap<>();
+
+    void open(String name) {
+        gate(name).complete(null);
+    }
+
+    /** Waits until the gate opens (true) or the client goes away (false). */
+    boolean pass(String name, Cancellation cancel) throws InterruptedException {
+        CompletableFuture<Void> gate = gate(name);
+        CompletableFuture<Void> gone = new CompletableFuture<>();
+        cancel.onCancel(() -> gone.complete(null));
+        try {
+            CompletableFuture.anyOf(gate, gone).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e); // neither future ever fails
+        }
+        return !cancel.isCancelled();
+    }
+
+    private CompletableFuture<Void> gate(String name) {
+        return gates.computeIfAbsent(name, n -> new CompletableFuture<>());
+    }
+}
