@@ -41,16 +41,14 @@ final class ClientVariants {
                         .knownFailure("aging", ONE_SHOT)
                         .knownFailure("overtake", PASSED).knownFailure("priority-only", PASSED)
                         .knownFailure("queue-limit", PASSED),
-                ClientVariant.of("restclient", "spring-web-7.")
-                        .knownFailure("early-close", DRAINS).knownFailure("reader-throws", DRAINS),
+                ClientVariant.of("restclient", "spring-web-7."),
                 ClientVariant.of("langchain4j", "langchain4j-ollama-1.18.1")
                         .cannot("reader-throws", "langchain4j catches an exception thrown by the stream handler and reads on"),
                 ClientVariant.of("ollama4j", "ollama4j-1.1.6")
                         .cannot("classify-header", "ollama4j sets no per-request header")
                         .cannot("early-close", "ollama4j has no way to stop a stream but throwing from the handler (reader-throws)")
                         .cannot("redirect", "ollama4j's HttpClient (a new one per call) never follows redirects"),
-                ClientVariant.onJars("spring-ai-jdk", "spring-ai-jdk", SPRING_AI, "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
-                        .knownFailure("early-close", DRAINS).knownFailure("reader-throws", DRAINS),
+                ClientVariant.onJars("spring-ai-jdk", "spring-ai-jdk", SPRING_AI, "spring-ai-ollama-1.1.2.jar spring-web-6.2."),
                 ClientVariant.onJars("spring-ai-reactor-netty", "spring-ai-reactor-netty", SPRING_AI,
                                 "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
                         .cannot("timeout", "Reactor Netty's read timeout starts once the request is sent;"
