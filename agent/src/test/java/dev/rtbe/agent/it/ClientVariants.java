@@ -85,8 +85,7 @@ final class ClientVariants {
                 ClientVariant.onJars("okhttp-5-execute", "okhttp-execute", "client-versions/okhttp5", "okhttp-jvm-5.5.1"),
                 ClientVariant.onJars("okhttp-5-enqueue", "okhttp-enqueue", "client-versions/okhttp5", "okhttp-jvm-5.5.1"),
                 ClientVariant.onJars("apache5-oldest-classic", "apache5-classic", "client-versions/apache5-oldest",
-                        "Apache-HttpClient/5.0.4")
-                        .knownFailure("early-close", DRAINS),
+                        "Apache-HttpClient/5.0.4"),
                 ClientVariant.onJars("apache5-oldest-async", "apache5-async", "client-versions/apache5-oldest",
                         "Apache-HttpClient/5.0.4"),
                 ClientVariant.onJars("reactor-netty-oldest", "reactor-netty", "client-versions/reactor-netty-oldest",
