@@ -70,14 +70,15 @@ final class ClientVariants {
     }
 
     /**
-     * The other request-body kinds of the JDK client, and the oldest and newest versions of the
-     * others (the newest are the main rows': OkHttp 4.12, Apache 5.6, Reactor Netty 1.3).
+     * The other request-body kinds of the JDK client and of Apache's async client, and the oldest
+     * and newest versions of the others (the newest are the main rows': OkHttp 4.12, Apache 5.6, Reactor Netty 1.3).
      */
     static Stream<ClientVariant> versionMatrix() {
         return Stream.of(
                 ClientVariant.of("jdk-send-bytes", "jdk send bytes"),
                 ClientVariant.of("jdk-send-input-stream", "jdk send input-stream"),
                 ClientVariant.of("jdk-sendAsync-publisher", "jdk sendAsync publisher"),
+                ClientVariant.of("apache5-async-entity", "streamed entity Apache-HttpClient"),
                 ClientVariant.onJars("okhttp-3-execute", "okhttp-execute", "client-versions/okhttp3", "okhttp-3.14.9")
                         .cannot("redirect", OKHTTP3_307),
                 ClientVariant.onJars("okhttp-3-enqueue", "okhttp-enqueue", "client-versions/okhttp3", "okhttp-3.14.9")
