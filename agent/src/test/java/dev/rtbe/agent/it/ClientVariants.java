@@ -14,7 +14,6 @@ final class ClientVariants {
     private static final String ONE_SHOT = "one-shot request body: the agent does not read it, so no streaming rule"
             + " and no model on the span (#9: whole-request bodies)";
     private static final String NO_METHOD = "no http.request.method on the span (#9: one gate for every client)";
-    private static final String DRAINS = "closing the response drains the stream instead of aborting it (#9: early close aborts)";
     private static final String PASSED = "with a one-shot request body a waiting stream from an RT thread is passed by"
             + " waiting batch calls, and a stream beside a full batch queue is rejected (#9: whole-request bodies, one gate)";
 
