@@ -14,6 +14,7 @@ import dev.rtbe.agent.http.AdapterClassLoader;
 import dev.rtbe.agent.http.apache5.Apache5Instrumentation;
 import dev.rtbe.agent.http.jdk.JdkClientBridge;
 import dev.rtbe.agent.http.jdk.JdkHttpClientInstrumentation;
+import dev.rtbe.agent.http.spring.SpringJdkInstrumentation;
 import dev.rtbe.agent.http.reactornetty.ReactorNettyInstrumentation;
 import dev.rtbe.agent.http.okhttp.OkHttpInstrumentation;
 import dev.rtbe.agent.http.urlconnection.UrlConnectionInstrumentation;
@@ -109,6 +110,7 @@ public final class AgentStarter {
     static List<ClientInstrumentation> instrumentations() {
         List<ClientInstrumentation> all = new ArrayList<>();
         all.add(new JdkHttpClientInstrumentation());
+        all.add(new SpringJdkInstrumentation());
         all.add(new ReactorNettyInstrumentation());
         all.add(new Apache5Instrumentation());
         all.add(new OkHttpInstrumentation());

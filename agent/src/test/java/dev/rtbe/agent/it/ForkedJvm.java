@@ -110,8 +110,18 @@ final class ForkedJvm {
             Thread outReader = drain(process.getInputStream(), out);
             Thread errReader = drain(process.getErrorStream(), err);
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                // What it was doing, so a hang can be found from one report: its threads and its output so far.
+                String threads = threadDump(process.pid());
                 process.destroyForcibly();
-                throw new AssertionError("forked JVM did not finish in " + timeout + ": " + command);
+                String said;
+                synchronized (out) {
+                    synchronized (err) {
+                        said = "\n--- stdout:\n" + out.toString(StandardCharsets.UTF_8) + "\n--- stderr:\n"
+                                + err.toString(StandardCharsets.UTF_8);
+                    }
+                }
+                throw new AssertionError("forked JVM did not finish in " + timeout + ": " + command + said
+                        + "\n--- threads:\n" + threads);
             }
             outReader.join(10_000);
             errReader.join(10_000);
@@ -126,6 +136,28 @@ final class ForkedJvm {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        }
+    }
+
+    /** The threads of a running JVM, by the JDK's jstack; or why not. */
+    private static String threadDump(long pid) {
+        try {
+            Process jstack = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "jstack").toString(),
+                    "-l", Long.toString(pid)).redirectErrorStream(true).start();
+            ByteArrayOutputStream dump = new ByteArrayOutputStream();
+            Thread reader = drain(jstack.getInputStream(), dump);
+            if (!jstack.waitFor(30, TimeUnit.SECONDS)) {
+                jstack.destroyForcibly();
+            }
+            reader.join(5_000);
+            synchronized (dump) {
+                return dump.toString(StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            return "no thread dump: " + e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "no thread dump: " + e;
         }
     }
 

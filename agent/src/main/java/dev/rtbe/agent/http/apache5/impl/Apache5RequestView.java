@@ -9,15 +9,24 @@ import java.util.concurrent.CancellationException;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
 import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.nio.AsyncRequestProducer;
 
 /** An Apache HttpClient 5 request (classic or async) as the gate sees it; failures as the client reports them. */
 final class Apache5RequestView implements RequestView {
     private final Object target;
     private final HttpRequest request;
+    /** An async request's producer, when its body is written by it; else null. */
+    private final AsyncRequestProducer producer;
+    private AsyncBody asyncBody;
 
     Apache5RequestView(Object target, HttpRequest request) {
+        this(target, request, null);
+    }
+
+    Apache5RequestView(Object target, HttpRequest request, AsyncRequestProducer producer) {
         this.target = target;
         this.request = request;
+        this.producer = producer;
     }
 
     @Override
@@ -41,7 +50,16 @@ final class Apache5RequestView implements RequestView {
         if (inMemory == null && request instanceof ClassicHttpRequest) {
             return ClassicBodies.read((ClassicHttpRequest) request, maxBytes); // the request then carries the copy
         }
+        if (inMemory == null && producer != null) {
+            asyncBody = AsyncBody.read(producer, maxBytes); // sent in place of the producer (producerToSend)
+            return asyncBody.whole();
+        }
         return inMemory;
+    }
+
+    /** The producer the exchange gets: the application's, or the one that sends what was read of it. */
+    AsyncRequestProducer producerToSend(AsyncRequestProducer original) {
+        return asyncBody != null ? asyncBody : original;
     }
 
     @Override

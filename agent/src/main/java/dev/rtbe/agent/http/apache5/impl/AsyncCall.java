@@ -4,6 +4,7 @@ import dev.rtbe.agent.call.AgentRuntime;
 import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
+import dev.rtbe.agent.call.ReentryGuard;
 import dev.rtbe.agent.scheduler.Permit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -54,19 +55,23 @@ final class AsyncCall<T> {
                                AsyncRequestProducer producer, AsyncResponseConsumer<T> consumer,
                                HandlerFactory<AsyncPushConsumer> pushHandlerFactory, HttpContext context,
                                FutureCallback<T> callback) {
-        HttpRequest request;
+        RequestProbe.Seen seen;
         try {
-            request = producer == null || consumer == null ? null : RequestProbe.peek(producer, context);
+            seen = producer == null || consumer == null ? null : RequestProbe.peek(producer, context);
         } catch (RuntimeException | LinkageError agentFault) {
             return null;
         }
-        if (request == null) {
+        if (seen == null) {
             return null;
         }
-        Apache5RequestView view = new Apache5RequestView(target, request);
+        HttpRequest request = seen.request;
+        Apache5RequestView view = new Apache5RequestView(target, request, seen.hasBody ? producer : null);
         GatedCall call = Gate.begin(view);
+        AsyncRequestProducer toSend = view.producerToSend(producer);
         if (call == null) {
-            return null; // not ours, or fail open: the call goes out ungated
+            // Not ours, or fail open: ungated, with what was read of the body if it was.
+            return toSend == producer ? null : ungated(client, target, toSend, consumer, pushHandlerFactory, context,
+                    callback);
         }
         try {
             // The producer hands this very object to the client when the exchange starts.
@@ -74,10 +79,22 @@ final class AsyncCall<T> {
         } catch (RuntimeException agentFault) {
             // the header goes out; the call is gated all the same
         }
-        AsyncCall<T> gated = new AsyncCall<>(client, target, producer, consumer, pushHandlerFactory, context, callback,
+        AsyncCall<T> gated = new AsyncCall<>(client, target, toSend, consumer, pushHandlerFactory, context, callback,
                 call, view);
         Gate.whenDecided(gated.permit, null, gated::send);
         return gated.result;
+    }
+
+    private static <T> Future<T> ungated(CloseableHttpAsyncClient client, HttpHost target, AsyncRequestProducer producer,
+                                         AsyncResponseConsumer<T> consumer,
+                                         HandlerFactory<AsyncPushConsumer> pushHandlerFactory, HttpContext context,
+                                         FutureCallback<T> callback) {
+        ReentryGuard.enter();
+        try {
+            return client.execute(target, producer, consumer, pushHandlerFactory, context, callback);
+        } finally {
+            ReentryGuard.exit();
+        }
     }
 
     private void send() {

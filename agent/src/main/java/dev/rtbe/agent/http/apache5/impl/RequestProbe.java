@@ -28,16 +28,28 @@ final class RequestProbe {
     private RequestProbe() {}
 
     /** The request, or null when the producer is not one we may ask. */
-    static HttpRequest peek(AsyncRequestProducer producer, HttpContext context) {
+    static Seen peek(AsyncRequestProducer producer, HttpContext context) {
         if (!(producer instanceof BasicRequestProducer) || !PLAIN.get(producer.getClass())) {
             return null;
         }
-        HttpRequest[] seen = new HttpRequest[1];
+        Seen[] seen = new Seen[1];
         try {
-            producer.sendRequest((request, entityDetails, ctx) -> seen[0] = request, context);
+            producer.sendRequest((request, entityDetails, ctx) -> seen[0] = new Seen(request, entityDetails != null),
+                    context);
         } catch (Exception e) {
             return null;
         }
-        return seen[0];
+        return seen[0] == null || seen[0].request == null ? null : seen[0];
+    }
+
+    /** What the producer would send: the request, and whether a body follows it. */
+    static final class Seen {
+        final HttpRequest request;
+        final boolean hasBody;
+
+        Seen(HttpRequest request, boolean hasBody) {
+            this.request = request;
+            this.hasBody = hasBody;
+        }
     }
 }

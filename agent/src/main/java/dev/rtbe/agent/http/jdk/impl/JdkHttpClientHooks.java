@@ -40,6 +40,21 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
                 (HttpResponse.PushPromiseHandler<?>) pushHandler);
     }
 
+    @Override
+    public boolean isRunning(Object response) {
+        return response instanceof HttpResponse && OpenBodies.running(((HttpResponse<?>) response).body()) != null;
+    }
+
+    @Override
+    public boolean abortIfRunning(Object response) {
+        if (!(response instanceof HttpResponse)) {
+            return false;
+        }
+        Object body = ((HttpResponse<?>) response).body();
+        GatedBodySubscriber<?> subscriber = OpenBodies.running(body);
+        return subscriber != null && subscriber.abort(body);
+    }
+
     /** Returns null (not ours: run the original) or an {@link AdviceOutcome}. */
     static Object send(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<?> handler) {
         JdkRequests.Prepared prepared = prepare(request);

@@ -14,32 +14,42 @@ import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.nio.AsyncRequestProducer;
+import org.apache.hc.core5.http.nio.entity.StringAsyncEntityProducer;
+import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
 import org.apache.hc.core5.util.VersionInfo;
 
 /**
  * Apache HttpClient 5 async: {@code execute} with a streaming character consumer. The application
- * gives a stream up by cancelling the future; its consumer may throw.
+ * gives a stream up by cancelling the future; its consumer may throw. The request body is a
+ * {@code SimpleHttpRequest}'s bytes, or ({@code streamedEntity}) a {@code StringAsyncEntityProducer}
+ * that the client streams (chunked), as {@code AsyncRequestBuilder} sends a text entity.
  */
 final class Apache5AsyncDriver implements ClientDriver {
     private final CloseableHttpAsyncClient client = HttpAsyncClients.custom().setConnectionManager(
             PoolingAsyncClientConnectionManagerBuilder.create().setMaxConnPerRoute(20).setMaxConnTotal(40).build()).build();
 
-    Apache5AsyncDriver() {
+    private final boolean streamedEntity;
+
+    Apache5AsyncDriver(boolean streamedEntity) {
+        this.streamedEntity = streamedEntity;
         client.start();
     }
 
     @Override
     public String describe() {
-        return "apache5 async " + VersionInfo.getSoftwareInfo("Apache-HttpClient", "org.apache.hc.client5", getClass());
+        return "apache5 async " + (streamedEntity ? "streamed entity " : "") + VersionInfo.getSoftwareInfo("Apache-HttpClient", "org.apache.hc.client5", getClass());
     }
 
     @Override
     public String exchange(Call call, Read read, Canceller canceller) throws Exception {
         // The constructor and setters every 5.x has (5.2's SimpleRequestBuilder builds the same request).
         SimpleHttpRequest request = new SimpleHttpRequest("POST", URI.create(call.chatUrl()));
-        request.setBody(call.json(), ContentType.APPLICATION_JSON);
+        if (!streamedEntity) {
+            request.setBody(call.json(), ContentType.APPLICATION_JSON);
+        }
         if (call.priority() != null) {
             request.addHeader("X-Rtbe-Priority", call.priority());
         }
@@ -47,7 +57,10 @@ final class Apache5AsyncDriver implements ClientDriver {
             request.setConfig(RequestConfig.custom().setConnectionRequestTimeout(Timeout.ofMilliseconds(call.timeoutMs())).build());
         }
         LineConsumer consumer = new LineConsumer(read == Read.THROW_WHILE_READING);
-        Future<String> f = client.execute(SimpleRequestProducer.create(request), consumer, null);
+        AsyncRequestProducer producer = streamedEntity
+                ? new BasicRequestProducer(request, new StringAsyncEntityProducer(call.json(), ContentType.APPLICATION_JSON))
+                : SimpleRequestProducer.create(request);
+        Future<String> f = client.execute(producer, consumer, null);
         canceller.set(() -> f.cancel(true));
         try {
             if (read == Read.FIRST_LINE_THEN_CLOSE) {

@@ -290,10 +290,23 @@ public final class ContractApp {
     }
 
     /** A server on an endpoint port sends half a stream, then resets the connection. */
+    /**
+     * A server that resets the connection after the head and one chunk. Every connection is
+     * served so: when the reset comes before the client has read the head (the kernel drops
+     * what it had not read yet), HttpURLConnection sends a buffered POST once more on a new
+     * connection, which must be reset too (left unanswered, it would wait forever).
+     */
     private void reset() throws Exception {
-        try (ServerSocket server = new ServerSocket(resetPort)) {
-            Thread peer = new Thread(() -> {
-                try (Socket s = server.accept()) {
+        ServerSocket server = new ServerSocket(resetPort);
+        Thread peer = new Thread(() -> {
+            while (true) {
+                Socket s;
+                try {
+                    s = server.accept();
+                } catch (java.io.IOException closed) {
+                    return; // the scenario is over
+                }
+                try (s) {
                     drainRequestHead(s.getInputStream());
                     OutputStream out = s.getOutputStream();
                     out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -303,9 +316,13 @@ public final class ContractApp {
                 } catch (Exception e) {
                     System.out.println("ERROR reset peer " + e);
                 }
-            }, "peer");
-            peer.start();
+            }
+        }, "peer");
+        peer.start();
+        try {
             System.out.println("RESET " + outcome(new Call("http://127.0.0.1:" + resetPort, "reset", true, 1, null, 0)));
+        } finally {
+            server.close();
             peer.join(20_000);
         }
     }

@@ -15,7 +15,8 @@ final class Drivers {
             case "okhttp-execute": return new OkHttpDriver(false);
             case "okhttp-enqueue": return new OkHttpDriver(true);
             case "apache5-classic": return new Apache5ClassicDriver();
-            case "apache5-async": return new Apache5AsyncDriver();
+            case "apache5-async": return new Apache5AsyncDriver(false);
+            case "apache5-async-entity": return new Apache5AsyncDriver(true);
             case "urlconnection": return new UrlConnectionDriver();
             case "reactor-netty": return new ReactorNettyDriver();
             case "webclient": return new WebClientDriver();
