@@ -1,5 +1,6 @@
 package dev.rtbe.agent.http;
 
+import java.util.List;
 import net.bytebuddy.agent.builder.AgentBuilder;
 
 /** One HTTP client's hooks: whether the client is there, and the transformation to install. */
@@ -18,6 +19,13 @@ public interface ClientInstrumentation {
     default String libraryClass() {
         return null;
     }
+
+    /**
+     * Packages (internal form, e.g. {@code okhttp3/}) or class name prefixes that hold every class
+     * this client instruments: the first class loaded under one of them starts the agent's
+     * instrumentation, before any of that code runs.
+     */
+    List<String> classPrefixes();
 
     /** Adds this client's transformations; may load the client's adapter classes. */
     AgentBuilder install(AgentBuilder builder) throws ReflectiveOperationException;

@@ -8,6 +8,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.rtbe.agent.http.AdapterClassLoader;
 import dev.rtbe.agent.http.ClientInstrumentation;
+import java.util.List;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
@@ -30,6 +31,11 @@ public final class ReactorNettyInstrumentation implements ClientInstrumentation 
     @Override
     public String name() {
         return "reactor-netty";
+    }
+
+    @Override
+    public List<String> classPrefixes() {
+        return List.of("reactor/netty/http/client/", EXCHANGE.replace('.', '/'));
     }
 
     /**
