@@ -373,6 +373,7 @@ public final class Apache5ClientApp {
 
     /** A response never read nor closed: max-hold takes the slot back. */
     static void maxHold(String url) throws Exception {
+        awaitInFlight(0); // the agent's JMX view is up before the 1 s max-hold starts counting
         ClassicHttpResponse r = CLASSIC.executeOpen(null, post(url, true, 10, 60_000, null), null);
         System.out.println("HELD " + AppSupport.inFlight());
         awaitInFlight(0);
