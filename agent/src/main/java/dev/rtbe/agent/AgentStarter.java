@@ -14,12 +14,14 @@ import dev.rtbe.agent.http.jdk.JdkHttpClientInstrumentation;
 import dev.rtbe.agent.http.reactornetty.ReactorNettyInstrumentation;
 import dev.rtbe.agent.http.okhttp.OkHttpInstrumentation;
 import dev.rtbe.agent.http.urlconnection.UrlConnectionInstrumentation;
+import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 
 /**
  * Boot-loaded start-up: reads and checks the settings, prints the start-up line, and installs the
@@ -66,10 +68,10 @@ public final class AgentStarter {
             if (client.isPresent()) {
                 clients.add(client);
                 prefixes.addAll(client.classPrefixes());
-                names.add(client.name() + (onClassPath(client) ? "" : " (when loaded)"));
+                names.add(client.name());
             }
         }
-        log.info("rtbe-agent " + version() + " started: endpoints=" + settings.effective().get("rtbe.endpoints")
+        log.info("rtbe-agent " + version(agentJar) + " started: endpoints=" + settings.effective().get("rtbe.endpoints")
                 + " servers=" + String.join(",", servers(settings))
                 + " N=" + (settings.totalSlots() == Settings.AUTO ? "auto(max " + settings.maxSlots() + ")"
                         : String.valueOf(settings.totalSlots()))
@@ -110,11 +112,6 @@ public final class AgentStarter {
         return all;
     }
 
-    private static boolean onClassPath(ClientInstrumentation client) {
-        String type = client.libraryClass();
-        return type == null || ClassLoader.getSystemClassLoader().getResource(type.replace('.', '/') + ".class") != null;
-    }
-
     /** Which calls transparent preemption may abort: only the JDK client's blocking send re-sends. */
     private static String preemptionNote(Settings settings) {
         if (settings.preemption() != PreemptionMode.TRANSPARENT) {
@@ -125,8 +122,17 @@ public final class AgentStarter {
                 + "; other clients' calls are immune)";
     }
 
-    private static String version() {
-        String v = AgentStarter.class.getPackage() == null ? null : AgentStarter.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
+    /**
+     * From the jar's manifest, already open: {@code Package.getImplementationVersion()} would open the
+     * jar (thousands of entries) once more.
+     */
+    private static String version(JarFile agentJar) {
+        try {
+            Manifest manifest = agentJar.getManifest();
+            String v = manifest == null ? null : manifest.getMainAttributes().getValue("Implementation-Version");
+            return v == null ? "dev" : v;
+        } catch (IOException e) {
+            return "dev";
+        }
     }
 }

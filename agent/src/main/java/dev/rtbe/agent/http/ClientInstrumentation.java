@@ -12,15 +12,6 @@ public interface ClientInstrumentation {
     boolean isPresent();
 
     /**
-     * A class of the client library, to tell on the start-up line whether it is on the class path
-     * already; null for clients that are part of the JDK. Libraries that appear later (another
-     * class loader, a nested jar) are gated all the same.
-     */
-    default String libraryClass() {
-        return null;
-    }
-
-    /**
      * Packages (internal form, e.g. {@code okhttp3/}) or class name prefixes that hold every class
      * this client instruments: the first class loaded under one of them starts the agent's
      * instrumentation, before any of that code runs.

@@ -46,11 +46,6 @@ public final class Apache5Instrumentation implements ClientInstrumentation {
     }
 
     @Override
-    public String libraryClass() {
-        return "org.apache.hc.client5.http.impl.classic.CloseableHttpClient";
-    }
-
-    @Override
     public AgentBuilder install(AgentBuilder builder) {
         return builder
                 .type(nameStartsWith("org.apache.hc.client5.").and(not(isInterface())).and(hasSuperType(named(CLASSIC))))

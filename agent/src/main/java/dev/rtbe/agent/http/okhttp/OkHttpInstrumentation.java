@@ -44,11 +44,6 @@ public final class OkHttpInstrumentation implements ClientInstrumentation {
     }
 
     @Override
-    public String libraryClass() {
-        return "okhttp3.OkHttpClient";
-    }
-
-    @Override
     public AgentBuilder install(AgentBuilder builder) {
         return builder
                 .type(named(CALL_3).or(named(CALL_4))).transform((b, type, loader, module, domain) -> b

@@ -48,11 +48,6 @@ public final class ReactorNettyInstrumentation implements ClientInstrumentation 
     }
 
     @Override
-    public String libraryClass() {
-        return "reactor.netty.http.client.HttpClient";
-    }
-
-    @Override
     public AgentBuilder install(AgentBuilder builder) {
         return builder.type(named(FINALIZER)).transform((b, type, loader, module, domain) -> b
                 .visit(Advice.to(ReceiveAdvice.class, AdapterClassLoader.adviceLocator())
