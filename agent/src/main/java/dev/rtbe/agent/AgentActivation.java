@@ -30,8 +30,8 @@ final class AgentActivation {
     private AgentActivation() {}
 
     /**
-     * Starts everything; {@code trigger} names what started it, for the log. Returns the installed
-     * instrumentation. A failure leaves the agent off and is thrown.
+     * Starts everything; {@code trigger} says what started it, for the log ("on the first load of
+     * ..."). Returns the installed instrumentation. A failure leaves the agent off and is thrown.
      */
     static ClassFileTransformer activate(Settings settings, Instrumentation inst, List<ClientInstrumentation> clients,
                                          String trigger, AgentLog log) {
@@ -44,7 +44,7 @@ final class AgentActivation {
             ClassFileTransformer transformer = install(inst, clients, found, log);
             runtime.installTelemetry(AgentTelemetry.create(settings, runtime.clock(), runtime.pools()::pools,
                     jdkSenderLoader(), log::warn));
-            log.info("instrumented " + String.join(",", found) + " on the first load of " + trigger + " in "
+            log.info("instrumented " + String.join(",", found) + " " + trigger + " in "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin) + " ms");
             return transformer;
         } catch (RuntimeException | LinkageError e) {

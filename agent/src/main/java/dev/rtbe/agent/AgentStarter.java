@@ -82,14 +82,15 @@ public final class AgentStarter {
         if (settings.strict()) {
             // rtbe.strict=true: everything starts now, so that a failure can still stop the JVM.
             try {
-                AgentActivation.activate(settings, inst, clients, "premain (rtbe.strict=true)", log);
+                AgentActivation.activate(settings, inst, clients, "at premain (rtbe.strict=true)", log);
             } catch (RuntimeException | LinkageError e) {
                 throw new StrictModeFailure("rtbe-agent failed to start: " + e);
             }
             return;
         }
         ClientWatch watch = new ClientWatch(prefixes,
-                trigger -> AgentActivation.activate(settings, inst, clients, trigger, log), log::warn);
+                trigger -> AgentActivation.activate(settings, inst, clients, "on the first load of " + trigger, log),
+                log::warn);
         watch.install(inst);
     }
 
