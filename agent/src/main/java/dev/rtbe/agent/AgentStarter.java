@@ -1,9 +1,7 @@
 package dev.rtbe.agent;
 
-import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
-
 import dev.rtbe.agent.call.AgentLog;
-import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.config.Endpoint;
 import dev.rtbe.agent.config.InvalidSettingsException;
 import dev.rtbe.agent.config.PreemptionMode;
 import dev.rtbe.agent.config.SettingProblem;
@@ -12,26 +10,26 @@ import dev.rtbe.agent.config.SettingsLoader;
 import dev.rtbe.agent.http.ClientInstrumentation;
 import dev.rtbe.agent.http.AdapterClassLoader;
 import dev.rtbe.agent.http.apache5.Apache5Instrumentation;
-import dev.rtbe.agent.http.jdk.JdkClientBridge;
 import dev.rtbe.agent.http.jdk.JdkHttpClientInstrumentation;
 import dev.rtbe.agent.http.spring.SpringJdkInstrumentation;
 import dev.rtbe.agent.http.reactornetty.ReactorNettyInstrumentation;
 import dev.rtbe.agent.http.okhttp.OkHttpInstrumentation;
 import dev.rtbe.agent.http.urlconnection.UrlConnectionInstrumentation;
-import dev.rtbe.agent.jmx.SchedulerMBeanRegistrar;
-import dev.rtbe.agent.scheduler.SchedulerClock;
-import dev.rtbe.agent.telemetry.AgentTelemetry;
+import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.jar.JarFile;
-import net.bytebuddy.ByteBuddy;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import java.util.jar.Manifest;
 
 /**
- * Boot-loaded start-up: settings, runtime, JMX, and the client instrumentations. Fail-open:
- * a problem is printed and the application runs without the agent, unless {@code rtbe.strict}.
+ * Boot-loaded start-up: reads and checks the settings, prints the start-up line, and installs the
+ * {@link ClientWatch}; the rest ({@link AgentActivation}: runtime, JMX, Byte Buddy, telemetry)
+ * waits for the first class of an HTTP client, so a JVM that never calls an LLM does not pay for
+ * it. Fail-open: a problem is printed and the application runs without the agent, unless
+ * {@code rtbe.strict}, which also starts everything at once so that a failure can stop the JVM.
  */
 public final class AgentStarter {
     private AgentStarter() {}
@@ -64,47 +62,46 @@ public final class AgentStarter {
             log.info("rtbe.enabled=false: the agent is off");
             return;
         }
-        try {
-            AgentRuntime runtime = new AgentRuntime(settings, SchedulerClock.system(), log);
-            AgentRuntime.install(runtime);
-            registerJmxInBackground(runtime, log);
-            List<String> found = install(inst, log);
-            runtime.installTelemetry(AgentTelemetry.create(settings, runtime.clock(), runtime.pools()::pools,
-                    runtime.ledgers(), jdkSenderLoader(), log::warn));
-            log.info("rtbe-agent " + version() + " started: endpoints=" + settings.effective().get("rtbe.endpoints")
-                    + " servers=" + String.join(",", runtime.pools().servers())
-                    + " N=" + (settings.totalSlots() == Settings.AUTO ? "auto(max " + settings.maxSlots() + ")"
-                            : String.valueOf(settings.totalSlots()))
-                    + " R=" + settings.rtReservedSlots() + " per pool (server, model)"
-                    + (settings.poolOverrides().isEmpty() ? "" : " overrides: " + settings.poolOverrides().describe())
-                    + " clients=" + String.join(",", found) + preemptionNote(settings));
-        } catch (RuntimeException | LinkageError e) {
-            AgentRuntime.install(null);
-            if (settings.strict()) {
+        List<ClientInstrumentation> clients = new ArrayList<>();
+        List<String> prefixes = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (ClientInstrumentation client : instrumentations()) {
+            if (client.isPresent()) {
+                clients.add(client);
+                prefixes.addAll(client.classPrefixes());
+                names.add(client.name());
+            }
+        }
+        log.info("rtbe-agent " + version(agentJar) + " started: endpoints=" + settings.effective().get("rtbe.endpoints")
+                + " servers=" + String.join(",", servers(settings))
+                + " N=" + (settings.totalSlots() == Settings.AUTO ? "auto(max " + settings.maxSlots() + ")"
+                        : String.valueOf(settings.totalSlots()))
+                + " R=" + settings.rtReservedSlots() + " per pool (server, model)"
+                + (settings.poolOverrides().isEmpty() ? "" : " overrides: " + settings.poolOverrides().describe())
+                + " clients=" + String.join(",", names) + preemptionNote(settings)
+                + (settings.strict() ? "" : "; instrumented when a client's first class loads"));
+        if (settings.strict()) {
+            // rtbe.strict=true: everything starts now, so that a failure can still stop the JVM.
+            try {
+                AgentActivation.activate(settings, inst, clients, "at premain (rtbe.strict=true)", log);
+            } catch (RuntimeException | LinkageError e) {
                 throw new StrictModeFailure("rtbe-agent failed to start: " + e);
             }
-            log.warn("the agent failed to start and is off: " + e);
+            return;
         }
+        ClientWatch watch = new ClientWatch(prefixes,
+                trigger -> AgentActivation.activate(settings, inst, clients, "on the first load of " + trigger, log),
+                log::warn);
+        watch.install(inst);
     }
 
-    /**
-     * The platform MBean server costs about 150 classes and a good part of our start-up; nothing
-     * needs the view before the application runs, so it is registered off the start-up path.
-     */
-    private static void registerJmxInBackground(AgentRuntime runtime, AgentLog log) {
-        Thread t = new Thread(() -> SchedulerMBeanRegistrar.register(runtime, log), "rtbe-jmx-register");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    /**
-     * The OTLP exporter's JDK sender uses {@code java.net.http}, which the boot loader (home of
-     * the rest of the shaded SDK) cannot see: its package is defined by a loader beside the platform loader.
-     */
-    private static ClassLoader jdkSenderLoader() {
-        String pkg = String.join(".", "dev", "rtbe", "shaded", "io", "opentelemetry", "exporter", "sender", "jdk",
-                "internal");
-        return AdapterClassLoader.childFirst("rtbe-otlp-sender", ClassLoader.getPlatformClassLoader(), pkg);
+    /** The servers of rtbe.endpoints, in order, as the pools will name them. */
+    private static List<String> servers(Settings settings) {
+        Set<String> servers = new LinkedHashSet<>();
+        for (Endpoint e : settings.endpoints()) {
+            servers.add(e.server());
+        }
+        return new ArrayList<>(servers);
     }
 
     static List<ClientInstrumentation> instrumentations() {
@@ -118,39 +115,6 @@ public final class AgentStarter {
         return all;
     }
 
-    private static List<String> install(Instrumentation inst, AgentLog log) {
-        // Type validation only checks what we generate, and we generate nothing but inlined advice.
-        AgentBuilder builder = new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
-                .disableClassFormatChanges()
-                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                .with(AgentBuilder.TypeStrategy.Default.DECORATE)
-                // Inlined advice needs no type initializers, so skip Byte Buddy's initializer injection.
-                .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
-                // The JDK clients live in named modules: let them read the agent's (unnamed) module.
-                .assureReadEdgeTo(inst, JdkClientBridge.class)
-                .ignore(nameStartsWith("dev.rtbe.").or(nameStartsWith("net.bytebuddy.")))
-                .with(new InstallListener(log));
-        List<String> found = new ArrayList<>();
-        for (ClientInstrumentation client : instrumentations()) {
-            if (!client.isPresent()) {
-                continue;
-            }
-            try {
-                builder = client.install(builder);
-                found.add(client.name() + (onClassPath(client) ? "" : " (when loaded)"));
-            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-                log.warn(client.name() + " stays ungated: its adapter failed to load: " + e);
-            }
-        }
-        builder.installOn(inst);
-        return found;
-    }
-
-    private static boolean onClassPath(ClientInstrumentation client) {
-        String type = client.libraryClass();
-        return type == null || ClassLoader.getSystemClassLoader().getResource(type.replace('.', '/') + ".class") != null;
-    }
-
     /** Which calls transparent preemption may abort: only the JDK client's blocking send re-sends. */
     private static String preemptionNote(Settings settings) {
         if (settings.preemption() != PreemptionMode.TRANSPARENT) {
@@ -162,23 +126,17 @@ public final class AgentStarter {
                 + ")";
     }
 
-    private static String version() {
-        String v = AgentStarter.class.getPackage() == null ? null : AgentStarter.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
-    }
-
-    /** Reports a transformation that failed, so a client that stays ungated is not a silent surprise. */
-    private static final class InstallListener extends AgentBuilder.Listener.Adapter {
-        private final AgentLog log;
-
-        InstallListener(AgentLog log) {
-            this.log = log;
-        }
-
-        @Override
-        public void onError(String typeName, ClassLoader classLoader, net.bytebuddy.utility.JavaModule module,
-                            boolean loaded, Throwable throwable) {
-            log.warn("could not instrument " + typeName + ": " + throwable);
+    /**
+     * From the jar's manifest, already open: {@code Package.getImplementationVersion()} would open the
+     * jar (thousands of entries) once more.
+     */
+    private static String version(JarFile agentJar) {
+        try {
+            Manifest manifest = agentJar.getManifest();
+            String v = manifest == null ? null : manifest.getMainAttributes().getValue("Implementation-Version");
+            return v == null ? "dev" : v;
+        } catch (IOException e) {
+            return "dev";
         }
     }
 }

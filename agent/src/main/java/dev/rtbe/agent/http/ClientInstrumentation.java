@@ -1,5 +1,6 @@
 package dev.rtbe.agent.http;
 
+import java.util.List;
 import net.bytebuddy.agent.builder.AgentBuilder;
 
 /** One HTTP client's hooks: whether the client is there, and the transformation to install. */
@@ -11,13 +12,11 @@ public interface ClientInstrumentation {
     boolean isPresent();
 
     /**
-     * A class of the client library, to tell on the start-up line whether it is on the class path
-     * already; null for clients that are part of the JDK. Libraries that appear later (another
-     * class loader, a nested jar) are gated all the same.
+     * Packages (internal form, e.g. {@code okhttp3/}) or class name prefixes that hold every class
+     * this client instruments: the first class loaded under one of them starts the agent's
+     * instrumentation, before any of that code runs.
      */
-    default String libraryClass() {
-        return null;
-    }
+    List<String> classPrefixes();
 
     /** Adds this client's transformations; may load the client's adapter classes. */
     AgentBuilder install(AgentBuilder builder) throws ReflectiveOperationException;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rtbe.agent.it.apps.JdkClientApp;
+import dev.rtbe.agent.it.apps.NoClientApp;
 import dev.rtbe.simulator.OllamaSimulator;
 import dev.rtbe.simulator.RequestRecord;
 import dev.rtbe.simulator.SimulatorConfig;
@@ -194,6 +195,29 @@ class JdkHttpClientIT {
         assertTrue(r.stderr().contains("rtbe.rt.order = \"random\""), r::toString);
         assertEquals("agent-off", r.value("STATE"));
         assertEquals(2, sim.records().size());
+    }
+
+    @Test
+    void theAgentStartsAtTheFirstClientClassAndNotAtAllInAJvmWithoutOne() {
+        ForkedJvm.Result idle = app(1).jvmArg("-Xlog:class+load=info:stdout").run(NoClientApp.class);
+        assertEquals(0, idle.exitCode(), idle::toString);
+        assertEquals("false", idle.value("AGENT-RUNNING"), idle::toString);
+        assertTrue(idle.stderr().contains("started: endpoints="), idle::toString);
+        assertTrue(idle.stdout().lines().noneMatch(l -> l.contains("dev.rtbe.shaded.net.bytebuddy.")), idle::toString);
+        assertTrue(idle.stdout().lines().anyMatch(l -> l.contains("dev.rtbe.agent.ClientWatch ")), idle::toString);
+
+        ForkedJvm.Result r = run(app(1), "concurrent", "3");
+        assertTrue(r.stderr().contains("on the first load of jdk.internal.net.http."), r::toString);
+        assertEquals(1, sim.maxObservedConcurrency(), r::toString);
+        assertIdle(r);
+    }
+
+    @Test
+    void strictModeStartsEverythingAtPremain() {
+        ForkedJvm.Result r = run(app(1).property("rtbe.strict", true), "concurrent", "3");
+        assertTrue(r.stderr().contains(" at premain (rtbe.strict=true) in "), r::toString);
+        assertEquals(1, sim.maxObservedConcurrency(), r::toString);
+        assertIdle(r);
     }
 
     @Test

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -13,15 +14,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
 
 /**
  * Agent on versus off, side by side in one run: the same client workload in forked JVMs against
  * a local keep-alive server that answers at once, alternating on/off rounds so machine noise hits
- * both alike; then JVM start-up with and without the agent, alternating too. Reports medians and
- * p99, and the differences.
+ * both alike; then JVM start-up with and without the agent, alternating too: a JVM that only
+ * prints "ok" ({@link Noop}) and one that makes a single gated call ({@link OneCall}), each with
+ * its wall time, CPU time (user + system, from the children's times in /proc/self/stat) and peak
+ * resident memory. Reports medians (and p99 per call), and the differences. Several agent jars,
+ * comma-separated, are measured side by side (e.g. a build before and after a change).
  *
  * <p>Usage: {@code java -cp benchmarks/target/benchmarks.jar dev.rtbe.bench.overhead.AgentOverhead
- * [agentJar] [rounds] [callsPerRound] [warmupCalls] [extraAgentSettings]}
+ * [agentJar[,agentJar...]] [rounds] [callsPerRound] [warmupCalls] [extraAgentSettings]};
+ * {@code callsPerRound} 0 measures start-up only.
  */
 public final class AgentOverhead {
     private static final String BODY = "{\"model\":\"m\",\"created_at\":\"2026-01-01T00:00:00Z\",\"response\":\"hi\","
@@ -29,11 +35,29 @@ public final class AgentOverhead {
 
     /** Only the workload classes: benchmarks.jar embeds the agent's classes for the JMH benchmarks. */
     private static final String FORK_CLASS_PATH = System.getProperty("rtbe.bench.classes", "benchmarks/target/classes");
+    /** Linux's USER_HZ: the unit of the times in /proc/self/stat. */
+    private static final double TICKS_PER_SECOND = 100;
 
     private AgentOverhead() {}
 
+    /** One forked start-up: wall and CPU in nanoseconds, peak memory in KiB (-1 if unknown). */
+    private static final class Start {
+        final long wall;
+        final long cpu;
+        final long peakKb;
+
+        Start(long wall, long cpu, long peakKb) {
+            this.wall = wall;
+            this.cpu = cpu;
+            this.peakKb = peakKb;
+        }
+    }
+
     public static void main(String[] args) throws Exception {
-        Path agent = Paths.get(args.length > 0 ? args[0] : "agent/target/rtbe-agent.jar").toAbsolutePath();
+        List<Path> agents = new ArrayList<>();
+        for (String jar : (args.length > 0 ? args[0] : "agent/target/rtbe-agent.jar").split(",")) {
+            agents.add(Paths.get(jar).toAbsolutePath());
+        }
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
         int calls = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
         int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 5000;
@@ -58,33 +82,73 @@ public final class AgentOverhead {
         }));
         server.start();
         String url = "http://127.0.0.1:" + server.getAddress().getPort();
-        String agentArg = "-javaagent:" + agent + "=endpoints=127.0.0.1:" + server.getAddress().getPort()
-                + ",slots.total=4" + extraSettings;
+        String settings = "endpoints=127.0.0.1:" + server.getAddress().getPort() + ",slots.total=4" + extraSettings;
+        List<String> agentArgs = new ArrayList<>();
+        for (Path agent : agents) {
+            agentArgs.add("-javaagent:" + agent + "=" + settings);
+        }
         try {
-            List<Long> off = new ArrayList<>();
-            List<Long> on = new ArrayList<>();
-            for (int round = 0; round < rounds; round++) {
-                off.addAll(runClient(null, url, warmup, calls));
-                on.addAll(runClient(agentArg, url, warmup, calls));
+            if (calls > 0) {
+                perCall(agents, agentArgs, settings, url, rounds, warmup, calls);
             }
-            System.out.printf(Locale.ROOT, "per call (%d calls each, %d alternating rounds, after %d warm-up calls per JVM;"
-                    + " agent settings %s)%n", off.size(), rounds, warmup, agentArg.substring(agentArg.indexOf('=') + 1));
-            System.out.printf(Locale.ROOT, "  agent off: median %.1f us, p99 %.1f us%n", pct(off, 50), pct(off, 99));
-            System.out.printf(Locale.ROOT, "  agent on:  median %.1f us, p99 %.1f us%n", pct(on, 50), pct(on, 99));
-            System.out.printf(Locale.ROOT, "  added:     median %.1f us, p99 %.1f us (ratio on/off median %.3f)%n",
-                    pct(on, 50) - pct(off, 50), pct(on, 99) - pct(off, 99), pct(on, 50) / pct(off, 50));
+            startUp(agents, agentArgs, url, rounds);
         } finally {
             server.stop(0);
         }
-        List<Long> startOff = new ArrayList<>();
-        List<Long> startOn = new ArrayList<>();
-        for (int i = 0; i < 2 * rounds; i++) {
-            startOff.add(startup(null));
-            startOn.add(startup("-javaagent:" + agent));
+    }
+
+    private static void perCall(List<Path> agents, List<String> agentArgs, String settings, String url, int rounds,
+                                int warmup, int calls) throws IOException, InterruptedException {
+        List<Long> off = new ArrayList<>();
+        List<List<Long>> on = new ArrayList<>();
+        for (int a = 0; a < agents.size(); a++) {
+            on.add(new ArrayList<>());
         }
-        System.out.printf(Locale.ROOT, "JVM start-up (%d alternating runs each): off median %.0f ms, on median %.0f ms,"
-                        + " added %.0f ms (ratio %.2f)%n", startOff.size(), ms(median(startOff)), ms(median(startOn)),
-                ms(median(startOn) - median(startOff)), (double) median(startOn) / median(startOff));
+        for (int round = 0; round < rounds; round++) {
+            off.addAll(runClient(null, url, warmup, calls));
+            for (int a = 0; a < agents.size(); a++) {
+                on.get(a).addAll(runClient(agentArgs.get(a), url, warmup, calls));
+            }
+        }
+        System.out.printf(Locale.ROOT, "per call (%d calls each, %d alternating rounds, after %d warm-up calls per JVM;"
+                + " agent settings %s)%n", off.size(), rounds, warmup, settings);
+        System.out.printf(Locale.ROOT, "  agent off: median %.1f us, p99 %.1f us%n", pct(off, 50), pct(off, 99));
+        for (int a = 0; a < agents.size(); a++) {
+            List<Long> o = on.get(a);
+            System.out.printf(Locale.ROOT, "  %s: median %.1f us, p99 %.1f us; added median %.1f us, p99 %.1f us"
+                            + " (ratio on/off median %.3f)%n", agents.get(a).getFileName(), pct(o, 50), pct(o, 99),
+                    pct(o, 50) - pct(off, 50), pct(o, 99) - pct(off, 99), pct(o, 50) / pct(off, 50));
+        }
+    }
+
+    private static void startUp(List<Path> agents, List<String> agentArgs, String url, int rounds)
+            throws IOException, InterruptedException {
+        for (Class<?> main : List.of(Noop.class, OneCall.class)) {
+            String[] mainArgs = main == OneCall.class ? new String[] {url} : new String[0];
+            List<Start> off = new ArrayList<>();
+            List<List<Start>> on = new ArrayList<>();
+            for (int a = 0; a < agents.size(); a++) {
+                on.add(new ArrayList<>());
+            }
+            for (int i = 0; i < 2 * rounds; i++) {
+                off.add(startup(null, main, mainArgs));
+                for (int a = 0; a < agents.size(); a++) {
+                    on.get(a).add(startup(agentArgs.get(a), main, mainArgs));
+                }
+            }
+            System.out.printf(Locale.ROOT, "JVM start-up, %s (%d alternating runs each; medians):%n",
+                    main == Noop.class ? "prints \"ok\" only" : "one gated call", off.size());
+            System.out.printf(Locale.ROOT, "  agent off: wall %.0f ms, cpu %.0f ms, peak rss %.1f MiB%n",
+                    ms(median(off, s -> s.wall)), ms(median(off, s -> s.cpu)), mib(median(off, s -> s.peakKb)));
+            for (int a = 0; a < agents.size(); a++) {
+                List<Start> o = on.get(a);
+                System.out.printf(Locale.ROOT, "  %s: wall %.0f ms (+%.0f), cpu %.0f ms (+%.0f),"
+                                + " peak rss %.1f MiB (+%.1f)%n", agents.get(a).getFileName(),
+                        ms(median(o, s -> s.wall)), ms(median(o, s -> s.wall) - median(off, s -> s.wall)),
+                        ms(median(o, s -> s.cpu)), ms(median(o, s -> s.cpu) - median(off, s -> s.cpu)),
+                        mib(median(o, s -> s.peakKb)), mib(median(o, s -> s.peakKb) - median(off, s -> s.peakKb)));
+            }
+        }
     }
 
     private static List<Long> runClient(String agentArg, String url, int warmup, int calls)
@@ -99,10 +163,34 @@ public final class AgentOverhead {
         return latencies;
     }
 
-    private static long startup(String agentArg) throws IOException, InterruptedException {
+    private static Start startup(String agentArg, Class<?> main, String... args)
+            throws IOException, InterruptedException {
+        long cpuBefore = childrenCpuNanos();
         long start = System.nanoTime();
-        fork(agentArg, Noop.class);
-        return System.nanoTime() - start;
+        String out = fork(agentArg, main, args);
+        long wall = System.nanoTime() - start;
+        long peak = -1;
+        for (String line : out.split("\n")) {
+            if (line.startsWith(PeakMemory.KEY + " ")) {
+                peak = Long.parseLong(line.substring(PeakMemory.KEY.length() + 1).trim());
+            }
+        }
+        return new Start(wall, childrenCpuNanos() - cpuBefore, peak);
+    }
+
+    /**
+     * User + system time of this JVM's finished children (fields 16 and 17 of /proc/self/stat):
+     * the difference around one fork is that JVM's CPU time, start-up and exit included.
+     */
+    private static long childrenCpuNanos() throws IOException {
+        Path stat = Paths.get("/proc/self/stat");
+        if (!Files.exists(stat)) {
+            return 0;
+        }
+        String s = Files.readString(stat);
+        String[] fields = s.substring(s.lastIndexOf(')') + 2).split(" "); // fields from the 3rd on
+        long ticks = Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
+        return (long) (ticks / TICKS_PER_SECOND * 1e9);
     }
 
     private static String fork(String agentArg, Class<?> main, String... args) throws IOException, InterruptedException {
@@ -130,9 +218,13 @@ public final class AgentOverhead {
         return sorted[Math.max(0, index)] / 1000.0;
     }
 
-    private static long median(List<Long> values) {
-        long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
+    private static long median(List<Start> values, ToLongFunction<Start> field) {
+        long[] sorted = values.stream().mapToLong(field).sorted().toArray();
         return sorted[sorted.length / 2];
+    }
+
+    private static double mib(long kib) {
+        return kib / 1024.0;
     }
 
     private static double ms(long nanos) {

@@ -6,5 +6,6 @@ public final class Noop {
 
     public static void main(String[] args) {
         System.out.println("ok");
+        PeakMemory.print();
     }
 }

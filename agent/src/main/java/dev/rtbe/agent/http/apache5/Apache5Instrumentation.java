@@ -11,6 +11,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.rtbe.agent.http.AdapterClassLoader;
 import dev.rtbe.agent.http.ClientInstrumentation;
+import java.util.List;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
@@ -33,15 +34,15 @@ public final class Apache5Instrumentation implements ClientInstrumentation {
         return "apache-httpclient5";
     }
 
+    @Override
+    public List<String> classPrefixes() {
+        return List.of("org/apache/hc/client5/");
+    }
+
     /** The library may be loaded later, by any loader: the type matchers find it if it comes. */
     @Override
     public boolean isPresent() {
         return true;
-    }
-
-    @Override
-    public String libraryClass() {
-        return "org.apache.hc.client5.http.impl.classic.CloseableHttpClient";
     }
 
     @Override

@@ -8,6 +8,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import dev.rtbe.agent.http.AdapterClassLoader;
 import dev.rtbe.agent.http.AdviceOutcome;
 import dev.rtbe.agent.http.ClientInstrumentation;
+import java.util.List;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
@@ -25,6 +26,11 @@ public final class JdkHttpClientInstrumentation implements ClientInstrumentation
     @Override
     public String name() {
         return "jdk-httpclient";
+    }
+
+    @Override
+    public List<String> classPrefixes() {
+        return List.of("jdk/internal/net/http/");
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.rtbe.agent.call.ReentryGuard;
 import dev.rtbe.agent.http.AdapterClassLoader;
 import dev.rtbe.agent.http.AdviceOutcome;
 import dev.rtbe.agent.http.ClientInstrumentation;
+import java.util.List;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
@@ -31,15 +32,15 @@ public final class OkHttpInstrumentation implements ClientInstrumentation {
         return "okhttp";
     }
 
+    @Override
+    public List<String> classPrefixes() {
+        return List.of("okhttp3/");
+    }
+
     /** OkHttp may sit in any application class loader, so it is looked for as classes load. */
     @Override
     public boolean isPresent() {
         return true;
-    }
-
-    @Override
-    public String libraryClass() {
-        return "okhttp3.OkHttpClient";
     }
 
     @Override

@@ -8,6 +8,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.rtbe.agent.http.AdapterClassLoader;
 import dev.rtbe.agent.http.ClientInstrumentation;
+import java.util.List;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
@@ -32,6 +33,11 @@ public final class ReactorNettyInstrumentation implements ClientInstrumentation 
         return "reactor-netty";
     }
 
+    @Override
+    public List<String> classPrefixes() {
+        return List.of("reactor/netty/http/client/", EXCHANGE.replace('.', '/'));
+    }
+
     /**
      * Always: the library may live in any application loader (a Spring Boot jar's, a container's),
      * which is not known at start-up; matching by name costs nothing when it never loads.
@@ -39,11 +45,6 @@ public final class ReactorNettyInstrumentation implements ClientInstrumentation 
     @Override
     public boolean isPresent() {
         return true;
-    }
-
-    @Override
-    public String libraryClass() {
-        return "reactor.netty.http.client.HttpClient";
     }
 
     @Override

@@ -7,6 +7,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.rtbe.agent.http.AdapterClassLoader;
 import dev.rtbe.agent.http.ClientInstrumentation;
+import java.util.List;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
@@ -34,9 +35,10 @@ public final class SpringJdkInstrumentation implements ClientInstrumentation {
         return ModuleLayer.boot().findModule("java.net.http").isPresent();
     }
 
+    /** Both responses: the JDK client's classes load first, so these are seldom the trigger. */
     @Override
-    public String libraryClass() {
-        return RESPONSE;
+    public List<String> classPrefixes() {
+        return List.of(RESPONSE.replace('.', '/'), REACTIVE_RESPONSE.replace('.', '/'));
     }
 
     @Override

@@ -7,6 +7,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import dev.rtbe.agent.http.AdapterClassLoader;
 import dev.rtbe.agent.http.ClientInstrumentation;
 import java.lang.invoke.MethodHandles;
+import java.util.List;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
@@ -24,6 +25,11 @@ public final class UrlConnectionInstrumentation implements ClientInstrumentation
     @Override
     public String name() {
         return "http-urlconnection";
+    }
+
+    @Override
+    public List<String> classPrefixes() {
+        return List.of("sun/net/www/protocol/http/");
     }
 
     @Override

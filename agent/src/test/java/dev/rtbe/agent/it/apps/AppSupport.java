@@ -24,15 +24,38 @@ final class AppSupport {
                 .POST(HttpRequest.BodyPublishers.ofString(generateBody(stream)));
     }
 
+    /**
+     * An attribute of the agent's scheduler view. The agent registers its views on a thread of its
+     * own once the first HTTP client class loads, so a view may come a moment after the first call:
+     * it is waited for.
+     */
     static Object mbean(String attribute) throws Exception {
-        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        return server.getAttribute(new ObjectName("dev.rtbe:type=Scheduler"), attribute);
+        return view("dev.rtbe:type=Scheduler", attribute);
     }
 
     /** The agent's coordination mode (local, redis, fallback), from its JMX view. */
     static Object coordinationMode() throws Exception {
-        return ManagementFactory.getPlatformMBeanServer().getAttribute(new ObjectName("dev.rtbe:type=Coordination"),
-                "Mode");
+        return view("dev.rtbe:type=Coordination", "Mode");
+    }
+
+    private static Object view(String name, String attribute) throws Exception {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName view = new ObjectName(name);
+        awaitCondition(() -> server.isRegistered(view), "the agent's JMX view " + name);
+        return server.getAttribute(view, attribute);
+    }
+
+    /**
+     * Whether the agent runs here: its runtime, installed as the first HTTP client class loads,
+     * read from the boot class path the agent put its jar on.
+     */
+    static boolean agentRunning() throws Exception {
+        try {
+            return Class.forName("dev.rtbe.agent.call.AgentRuntime", false, null).getMethod("current").invoke(null)
+                    != null;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
     }
 
     static int inFlight() throws Exception {
@@ -45,7 +68,7 @@ final class AppSupport {
 
     /** Waits until the agent holds no slot and queues nobody; prints the state either way. */
     static void awaitIdleAndReport() throws Exception {
-        if (!ManagementFactory.getPlatformMBeanServer().isRegistered(new ObjectName("dev.rtbe:type=Scheduler"))) {
+        if (!agentRunning()) {
             System.out.println("STATE agent-off");
             return;
         }

@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
 import java.net.HttpURLConnection;
 import java.net.SocketTimeoutException;
 import java.net.URL;
@@ -21,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import javax.management.ObjectName;
 
 /**
  * A plain application using {@code new URL(...).openConnection()}; it knows nothing of the agent.
@@ -30,7 +28,7 @@ import javax.management.ObjectName;
 public final class UrlConnectionApp {
     public static void main(String[] args) throws Exception {
         String url = args[1];
-        warmUpJmx();
+        warmUpJmx(url);
         switch (args[0]) {
             case "hold-stream": holdStream(url); break;
             case "early-close": earlyClose(url); break;
@@ -49,10 +47,13 @@ public final class UrlConnectionApp {
 
     /**
      * The first poll of the agent's state (JMX, lambdas, class loading) can take longer than a short
-     * call on a busy machine: done once first, so that polling never misses a call in flight.
+     * call on a busy machine: done once first, so that polling never misses a call in flight. The
+     * agent starts (and registers its view) when the client's first class loads: opening a
+     * connection, which sends nothing, does that.
      */
-    private static void warmUpJmx() throws Exception {
-        if (ManagementFactory.getPlatformMBeanServer().isRegistered(new ObjectName("dev.rtbe:type=Scheduler"))) {
+    private static void warmUpJmx(String url) throws Exception {
+        new URL(url).openConnection();
+        if (AppSupport.agentRunning()) {
             awaitInFlight(0);
             awaitQueued(0);
         }

@@ -9,13 +9,15 @@ import javax.management.ObjectName;
 final class AgentState {
     private AgentState() {}
 
+    /** Registered by the agent on a thread of its own once the first client class loads: waited for. */
     static Object mbean(String attribute) throws Exception {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        return server.getAttribute(new ObjectName("dev.rtbe:type=Scheduler"), attribute);
-    }
-
-    static boolean present() throws Exception {
-        return ManagementFactory.getPlatformMBeanServer().isRegistered(new ObjectName("dev.rtbe:type=Scheduler"));
+        ObjectName scheduler = new ObjectName("dev.rtbe:type=Scheduler");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!server.isRegistered(scheduler) && System.nanoTime() < deadline) {
+            Thread.sleep(2); // polling a condition with a deadline, not a fixed delay
+        }
+        return server.getAttribute(scheduler, attribute);
     }
 
     static int inFlight() throws Exception {
