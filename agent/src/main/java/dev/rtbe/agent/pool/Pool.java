@@ -26,6 +26,8 @@ import java.util.function.Consumer;
 public final class Pool implements PoolView {
     /** A hidden wait up to this long counts as none: the server's own bookkeeping between timings. */
     static final long QUIET_NANOS = Duration.ofMillis(50).toNanos();
+    /** A batch call probing N + 1 is sent this long after an RT call at the earliest: it must not overtake it. */
+    static final Duration PROBE_SPACING = Duration.ofMillis(250);
 
     private final PoolKey key;
     private final PoolConfig config;
@@ -60,7 +62,8 @@ public final class Pool implements PoolView {
                 .maxQueueLength(Priority.RT, config.rtQueueMaxLength())
                 .maxQueueLength(Priority.BE, config.beQueueMaxLength())
                 .maxWait(Priority.RT, config.rtQueueMaxWait().orElse(null))
-                .maxWait(Priority.BE, config.beQueueMaxWait().orElse(null));
+                .maxWait(Priority.BE, config.beQueueMaxWait().orElse(null))
+                .probeSpacing(PROBE_SPACING);
         if (config.preemption() == PreemptionMode.TRANSPARENT) {
             b.preemption(preemptionGrace, preemptionMaxPerCall);
         }
@@ -156,8 +159,9 @@ public final class Pool implements PoolView {
         starts.incrementAndGet();
         int n = running.incrementAndGet();
         if (learner != null) {
-            // A probe above the learned N is one call: once it is out, N is back until its result.
-            apply(learner.onCallStart(n));
+            // A probe above the learned N is one call: once it is out, it is closed until its result.
+            learner.onCallStart(n);
+            apply();
         }
         return n;
     }
@@ -191,7 +195,8 @@ public final class Pool implements PoolView {
                     + " was the pool's only call: calls from outside this JVM detected");
         }
         if (learner != null) {
-            apply(learner.onCallEnd(runningAtStart, overlapping, hiddenWaitNanos, prefillNanos));
+            learner.onCallEnd(runningAtStart, overlapping, hiddenWaitNanos, prefillNanos);
+            apply();
         } else if (waited && overlapping > 1 && waitedAtFixedN.compareAndSet(false, true)) {
             log.accept("pool " + key + ": a call waited " + seconds(hiddenWaitNanos) + " inside the server with "
                     + overlapping + " of N=" + limit() + " running: N may be set above the server's slots");
@@ -199,14 +204,13 @@ public final class Pool implements PoolView {
     }
 
     /**
-     * Gives the scheduler the learner's limit (which is one above the learned N while a probe is
-     * allowed) and logs a change of the learned N; probes themselves are not logged.
+     * Gives the scheduler the learned N and whether one call may go above it (a probe: batch calls
+     * only where batch calls run, see HybridScheduler), and logs a change of the learned N; probes
+     * themselves are not logged.
      */
-    private void apply(int next) {
+    private void apply() {
         int learned = learner.confirmedLimit();
-        // R as for the learned N: a probe's extra slot is open to batch calls too. (A no-op when
-        // neither changed.)
-        local.setTotalSlots(next, learned - 1);
+        local.setTotalSlots(learned, learner.probeOpen()); // a no-op when neither changed
         int before = confirmedLimit.getAndSet(learned);
         if (before != learned) {
             log.accept("pool " + key + ": N " + before + " -> " + learned + " (learned)");
