@@ -174,4 +174,32 @@ class HybridSchedulerProbeTest {
         probe.release();
         Invariants.check(s, 0, 0, "drained");
     }
+
+    @Test
+    void aBatchProbeWaitsTheSpacingAfterAnRtStartSoItCannotOvertakeItOnTheWayToTheServer() {
+        HybridScheduler s = new HybridScheduler(SchedulerPolicy.builder(8).rtReservedSlots(1).promotionAfter(null)
+                .probeSpacing(Duration.ofMillis(250)).build(), clock);
+        s.setTotalSlots(2, true);
+        Permit be = s.tryAcquire(BE);
+        CompletableFuture<Permit> probe = s.acquireAsync(BE, null);
+        Permit rt = s.tryAcquire(RT);
+        assertNotNull(rt);
+        assertFalse(probe.isDone(), "the RT call has just been sent: the probe is held back");
+        clock.advance(Duration.ofMillis(249));
+        assertFalse(probe.isDone());
+        clock.advance(Duration.ofMillis(1));
+        granted(probe); // the spacing's timer lets it go
+        probe.join().release();
+        rt.release();
+        s.setTotalSlots(2, false);
+        Permit rt2 = s.tryAcquire(RT);
+        s.setTotalSlots(2, true); // a probe opened just after an RT start waits the rest of the spacing
+        CompletableFuture<Permit> late = s.acquireAsync(BE, null);
+        clock.advance(Duration.ofMillis(100));
+        assertFalse(late.isDone());
+        clock.advance(Duration.ofMillis(150));
+        granted(late).release();
+        rt2.release();
+        be.release();
+    }
 }
