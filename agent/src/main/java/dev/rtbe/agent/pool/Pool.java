@@ -1,6 +1,7 @@
 package dev.rtbe.agent.pool;
 
 import dev.rtbe.agent.calibrate.CapacityLearner;
+import dev.rtbe.agent.calibrate.LlamaCppSlots;
 import dev.rtbe.agent.config.PoolConfig;
 import dev.rtbe.agent.config.PreemptionMode;
 import dev.rtbe.agent.ledger.LedgerFactory;
@@ -36,6 +37,10 @@ public final class Pool implements PoolView {
     /** The same ledger when it is in-process: only then can auto N change it. */
     private final HybridScheduler local;
     private final CapacityLearner learner; // null: N is fixed
+    /** With auto N: the slots its server publishes (llama.cpp), read once in the background; else null. */
+    private final ServerSlots serverSlots;
+    /** N as the server published it (auto N then stops learning); 0 while not known. */
+    private volatile int publishedN;
     private final Consumer<String> log;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicLong starts = new AtomicLong();
@@ -49,7 +54,7 @@ public final class Pool implements PoolView {
 
     Pool(PoolKey key, PoolConfig config, boolean embedding, LedgerFactory ledgers, Duration promotionAfter,
          dev.rtbe.agent.scheduler.RtOrder rtOrder, Duration preemptionGrace, int preemptionMaxPerCall,
-         Consumer<String> log) {
+         ServerSlots serverSlots, Consumer<String> log) {
         this.key = key;
         this.config = config;
         this.embedding = embedding;
@@ -76,6 +81,10 @@ public final class Pool implements PoolView {
         }
         this.learner = learn ? new CapacityLearner(config.maxSlots(), QUIET_NANOS, scheduler.clock()::nanoTime) : null;
         this.confirmedLimit = new AtomicInteger(start);
+        this.serverSlots = learn ? serverSlots : null;
+        if (this.serverSlots != null) {
+            this.serverSlots.whenRead(this::usePublishedSlots);
+        }
     }
 
     /**
@@ -95,6 +104,7 @@ public final class Pool implements PoolView {
                 .promotionAfter(null).build(), clock);
         this.scheduler = local;
         this.learner = null;
+        this.serverSlots = null;
         this.confirmedLimit = new AtomicInteger(Integer.MAX_VALUE);
     }
 
@@ -158,7 +168,8 @@ public final class Pool implements PoolView {
     public int callStarted() {
         starts.incrementAndGet();
         int n = running.incrementAndGet();
-        if (learner != null) {
+        if (learning()) {
+            serverSlots.startOnce(); // a server that publishes its slots needs no learning
             // A probe above the learned N is one call: once it is out, it is closed until its result.
             learner.onCallStart(n);
             apply();
@@ -194,7 +205,7 @@ public final class Pool implements PoolView {
             log.accept("pool " + key + ": a call waited " + seconds(hiddenWaitNanos) + " inside the server while it"
                     + " was the pool's only call: calls from outside this JVM detected");
         }
-        if (learner != null) {
+        if (learning()) {
             learner.onCallEnd(runningAtStart, overlapping, hiddenWaitNanos, prefillNanos);
             apply();
         } else if (waited && overlapping > 1 && waitedAtFixedN.compareAndSet(false, true)) {
@@ -212,9 +223,38 @@ public final class Pool implements PoolView {
         int learned = learner.confirmedLimit();
         local.setTotalSlots(learned, learner.probeOpen()); // a no-op when neither changed
         int before = confirmedLimit.getAndSet(learned);
-        if (before != learned) {
+        if (publishedN > 0) { // the server's answer came in meanwhile: it wins
+            local.setTotalSlots(publishedN);
+            confirmedLimit.set(publishedN);
+        } else if (before != learned) {
             log.accept("pool " + key + ": N " + before + " -> " + learned + " (learned)");
         }
+    }
+
+    /** The server's published slots this pool waits for (auto N, in-process); null otherwise. */
+    ServerSlots serverSlots() {
+        return serverSlots;
+    }
+
+    /** True while auto N is learned from the server's timings (not fixed, not published by the server). */
+    private boolean learning() {
+        return learner != null && publishedN == 0;
+    }
+
+    /**
+     * The server published its slots (llama.cpp): N is that, at most rtbe.slots.max, and learning
+     * stops; the wait inside the server is still measured. An unknown answer changes nothing.
+     */
+    private void usePublishedSlots(LlamaCppSlots slots) {
+        if (!slots.known()) {
+            return;
+        }
+        int n = Math.min(slots.total(), config.maxSlots());
+        publishedN = n;
+        local.setTotalSlots(n);
+        int before = confirmedLimit.getAndSet(n);
+        log.accept("pool " + key + ": N " + before + " -> " + n + " (the server publishes " + slots
+                + (n < slots.total() ? "; rtbe.slots.max=" + config.maxSlots() : "") + ")");
     }
 
     /** The last call's wait inside the server (ns), or -1 before any. */
@@ -239,7 +279,7 @@ public final class Pool implements PoolView {
             return key + " (never gated)";
         }
         return key + " N=" + (learner == null ? String.valueOf(limit()) : "auto(" + limit() + " of max "
-                + config.maxSlots() + ")") + " R=" + scheduler.policy().rtReservedSlots()
+                + config.maxSlots() + (publishedN > 0 ? ", published by the server" : "") + ")") + " R=" + scheduler.policy().rtReservedSlots()
                 + (embedding ? " (embedding)" : "") + " [" + config.totalSlotsSource() + "]";
     }
 

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rtbe.agent.calibrate.LlamaCppSlots;
 import dev.rtbe.agent.config.Settings;
 import dev.rtbe.agent.config.SettingsLoader;
+import dev.rtbe.agent.ledger.LedgerFactory;
 import dev.rtbe.agent.scheduler.Permit;
 import dev.rtbe.agent.scheduler.Priority;
 import dev.rtbe.agent.scheduler.VirtualClock;
@@ -35,7 +37,8 @@ class PoolRegistryTest {
         Settings s = new SettingsLoader(props, "", Map.of(), path -> {
             throw new NoSuchFileException(path);
         }).load();
-        return new PoolRegistry(s, clock, log::add);
+        // No server publishes its slots here: auto N is learned.
+        return new PoolRegistry(s, clock, log::add, LedgerFactory.local(clock), uri -> LlamaCppSlots.unknown());
     }
 
     private static List<String> names(List<Pool> pools) {
