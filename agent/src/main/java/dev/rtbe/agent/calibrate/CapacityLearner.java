@@ -34,7 +34,7 @@ import java.util.function.LongSupplier;
  * <p>Convergence: climbing one level costs {@link #PROBE_AFTER} quiet calls (a successful probe is
  * the first at its level) plus the probe's own run, so with a closed loop of batch callers N = 2 is
  * reached after 3 or 4 call ends and N = 4 after 11 to 19; beside a reader's RT calls with R = 1,
- * where a batch call can probe only while the reader holds its reserved slot, after 12 to 20
+ * where a batch call can probe only while the reader holds its reserved slot, after 12 to 21
  * (CapacityLearnerTest's simulated server, 25 seeds; the target is 20). Afterwards only probes wait
  * inside the server: one call per back-off period.
  *

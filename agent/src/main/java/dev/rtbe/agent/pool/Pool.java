@@ -27,8 +27,8 @@ import java.util.function.Consumer;
 public final class Pool implements PoolView {
     /** A hidden wait up to this long counts as none: the server's own bookkeeping between timings. */
     static final long QUIET_NANOS = Duration.ofMillis(50).toNanos();
-    /** A batch call probing N + 1 is sent this long after an RT call at the earliest: it must not overtake it. */
-    static final Duration PROBE_SPACING = Duration.ofMillis(250);
+    /** No probe of N + 1 starts this soon after a grant: that call may still be on its way to the server. */
+    static final Duration PROBE_SPACING = Duration.ofMillis(20);
 
     private final PoolKey key;
     private final PoolConfig config;

@@ -64,7 +64,9 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
     private final List<Permit> preemptible = new ArrayList<>();
     private long preemptions;
     private long preemptedSlotNanos;
-    /** A BE probe starts no earlier than this: the probe spacing after the last RT start. */
+    /** RT calls granted whose first token has not come yet ({@link Permit#running()}). */
+    private int rtNotRunning;
+    /** No probe starts before this: the policy's probe spacing after the last grant. */
     private long probeNotBefore = Long.MIN_VALUE;
 
     public HybridScheduler(SchedulerPolicy policy, SchedulerClock clock) {
@@ -105,9 +107,9 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
      * may start above N, so that a pool learning its N can see whether the server runs N + 1 (R
      * stays that of N):
      * <ul>
-     *   <li>a BE call, once all N slots are busy, RT holds at least its R of them and no RT call
-     *       waits: the probe is then the (N+1)-th call, never the slot an RT call is promised, and
-     *       never ahead of an RT call that waits for a slot within N;
+     *   <li>a BE call, once all N slots are busy, RT holds at least its R of them, every running
+     *       RT call has had its first token and no RT call waits: the probe is then the (N+1)-th
+     *       call, never the slot an RT call is promised, and never ahead of an RT call;
      *   <li>an RT call only while no BE call runs or waits: a probe that finds no slot in the server
      *       then waits there behind RT calls only, as it would have waited in this queue (without
      *       this a pool that runs only RT calls could never learn an N above 1).
@@ -115,8 +117,10 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
      * No second call goes above N: with N + 1 running neither rule admits anyone. An RT call is
      * thus never sent while a failed probe waits inside the server for the first slot to free: it
      * needs the running calls to fall below N, which is one more call ending. And a BE probe starts
-     * no earlier than the policy's probe spacing after an RT call started, so it does not overtake
-     * that call on its way to the server.
+     * only once every running RT call has had its first token ({@link Permit#running()}): it cannot
+     * overtake one on its way to the server. Nor does a probe start within the policy's probe spacing
+     * after any grant: a batch call granted at the same moment could be overtaken and wait, which
+     * would make the probe look quiet.
      */
     public void setTotalSlots(int n, boolean probe) {
         if (n < 1) {
@@ -132,7 +136,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
                 long now = clock.nanoTime();
                 delivery = settle(now);
                 if (opens && now < probeNotBefore) {
-                    clock.schedule(probeNotBefore, this::onTimer); // an RT call started just now
+                    clock.schedule(probeNotBefore, this::onGraceOver); // a call was granted just now
                 }
             }
         } finally {
@@ -246,28 +250,16 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
     @Override
     public Permit tryAcquire(Priority priority) {
         long now = clock.nanoTime();
-        Delivery delivery = null;
         lock.lock();
         try {
             promoteDue(now);
             if (!mayStartNow(priority, now)) {
                 return null;
             }
-            Permit permit = newPermit(priority, now, now, false, 0, 0);
-            delivery = afterRtStart(priority, now);
-            return permit;
+            return newPermit(priority, now, now, false, 0, 0);
         } finally {
             lock.unlock();
-            deliver(delivery);
         }
-    }
-
-    /**
-     * An RT call that fills the last of N may let a waiting BE call be a probe: grant it now,
-     * as every event does. Without a probe a start frees nothing: null.
-     */
-    private Delivery afterRtStart(Priority started, long now) {
-        return started == Priority.RT && policy.probe() && !beQueue.isEmpty() ? settle(now) : null;
     }
 
     @Override
@@ -300,9 +292,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
                 return requeue(preempted, timeout, now);
             }
             if (mayStartNow(priority, now)) {
-                Permit permit = newPermit(priority, now, now, false, 0, 0);
-                delivery = afterRtStart(priority, now);
-                return permit;
+                return newPermit(priority, now, now, false, 0, 0);
             }
             WaitQueue queue = queue(priority);
             int maxLength = policy.maxQueueLength(priority);
@@ -320,7 +310,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
                 if (policy.preemptionGraceNanos() == 0) {
                     delivery = settle(now);
                 } else {
-                    waiter.grace = clock.schedule(now + policy.preemptionGraceNanos(), this::onTimer);
+                    waiter.grace = clock.schedule(now + policy.preemptionGraceNanos(), this::onGraceOver);
                 }
             }
             return waiter;
@@ -406,8 +396,27 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         }
     }
 
+    /** Called by {@link Permit#running()}: an RT call's first token may let a BE probe start. */
+    @Override
+    public void onRunning(Permit permit) {
+        Delivery delivery = null;
+        lock.lock();
+        try {
+            if (permit.running || permit.isReleased() || permit.isPreempted()) {
+                return;
+            }
+            permit.running = true;
+            if (permit.priority() == Priority.RT && --rtNotRunning == 0 && policy.probe()) {
+                delivery = settle(clock.nanoTime());
+            }
+        } finally {
+            lock.unlock();
+            deliver(delivery);
+        }
+    }
+
     /** An RT waiter's grace ended (a preemption may now be due), or a probe's spacing. */
-    private void onTimer() {
+    private void onGraceOver() {
         Delivery delivery;
         lock.lock();
         try {
@@ -426,6 +435,9 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         try {
             if (permit.priority() == Priority.RT) {
                 rtInFlight--;
+                if (!permit.running) {
+                    rtNotRunning--;
+                }
             } else {
                 beInFlight--;
             }
@@ -667,28 +679,29 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
     private boolean rtMayStart() {
         int inFlight = rtInFlight + beInFlight;
         return inFlight < policy.totalSlots()
-                || (policy.probe() && inFlight == policy.totalSlots() && beInFlight == 0 && beQueue.isEmpty());
+                || (policy.probe() && inFlight == policy.totalSlots() && beInFlight == 0 && beQueue.isEmpty()
+                        && clock.nanoTime() >= probeNotBefore);
     }
 
     private boolean beMayStart(long now) {
         return beInFlight + Math.max(policy.rtReservedSlots(), rtInFlight) < policy.totalSlots()
                 || (policy.probe() && rtInFlight + beInFlight == policy.totalSlots()
-                        && rtInFlight >= policy.rtReservedSlots() && rtQueue.isEmpty() && now >= probeNotBefore);
+                        && rtInFlight >= policy.rtReservedSlots() && rtQueue.isEmpty() && rtNotRunning == 0
+                        && now >= probeNotBefore);
     }
 
     /**
-     * A BE probe sent right after an RT call may reach the server first and leave the RT call
-     * waiting there: it waits the policy's probe spacing after every RT start, and a timer lets it
-     * go then if nothing else has.
+     * A call granted just now may still be on its way to the server, and a probe granted right
+     * after it could get there first and make it wait: no probe starts within the policy's probe
+     * spacing after a grant, and a timer lets it go then if nothing else has.
      */
-    private void spaceProbeAfterRtStart(long now) {
+    private void spaceTheProbe(long now) {
         long spacing = policy.probeSpacingNanos();
-        if (spacing == 0) {
-            return;
-        }
-        probeNotBefore = now + spacing;
-        if (policy.probe()) {
-            clock.schedule(probeNotBefore, this::onTimer);
+        if (spacing > 0) {
+            probeNotBefore = now + spacing;
+            if (policy.probe()) {
+                clock.schedule(probeNotBefore, this::onGraceOver);
+            }
         }
     }
 
@@ -696,11 +709,12 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
                              int preemptionsBefore) {
         if (priority == Priority.RT) {
             rtInFlight++;
-            spaceProbeAfterRtStart(now);
+            rtNotRunning++;
         } else {
             beInFlight++;
         }
         granted[priority.ordinal()]++;
+        spaceTheProbe(now);
         return new Permit(this, priority, arrival, now, promoted, position, preemptionsBefore);
     }
 

@@ -109,7 +109,7 @@ public final class SchedulerPolicy {
         return probe;
     }
 
-    /** How long after an RT call starts no BE probe starts, so that the RT call reaches the server first. */
+    /** How long after any grant no probe starts (see {@link HybridScheduler#setTotalSlots(int, boolean)}). */
     public long probeSpacingNanos() {
         return probeSpacingNanos;
     }
@@ -255,10 +255,7 @@ public final class SchedulerPolicy {
             return this;
         }
 
-        /**
-         * While a probe is open (N learned at run time), a BE probe starts no earlier than this after
-         * an RT call started: the RT call's request then reaches the server first (default 0).
-         */
+        /** No probe starts within this after any grant (default 0: a learned N's pool sets it). */
         public Builder probeSpacing(Duration spacing) {
             this.probeSpacingNanos = toNanos(java.util.Objects.requireNonNull(spacing, "spacing"));
             return this;

@@ -44,6 +44,8 @@ class HybridSchedulerProbeTest {
         assertNull(s.tryAcquire(BE), "one slot free, and it is RT's reserve: a probe never takes it");
         Permit rt = s.tryAcquire(RT);
         assertNotNull(rt, "RT takes its reserved slot");
+        assertNull(s.tryAcquire(BE), "the RT call has no first token yet: it may not be in the server");
+        rt.running();
         Permit probe = s.tryAcquire(BE);
         assertNotNull(probe, "both slots busy, RT holds its reserve: one batch call may go above N");
         assertEquals(3, s.snapshot().inFlight());
@@ -78,6 +80,8 @@ class HybridSchedulerProbeTest {
         assertFalse(waiting.isDone(), "the free slot is RT's reserve");
         Permit rt = s.tryAcquire(RT);
         assertNotNull(rt);
+        assertFalse(waiting.isDone());
+        rt.running(); // its first token
         granted(waiting);
         assertEquals(3, s.snapshot().inFlight(), "the waiting batch call went above N as the probe");
         be.release();
@@ -92,6 +96,7 @@ class HybridSchedulerProbeTest {
         s.setTotalSlots(2, true);
         Permit be = s.tryAcquire(BE);
         Permit reader = s.tryAcquire(RT);
+        reader.running();
         Permit probe = s.tryAcquire(BE);
         assertNotNull(probe);
         s.setTotalSlots(2, false); // the pool closes the probe once it is out
@@ -129,7 +134,9 @@ class HybridSchedulerProbeTest {
         assertFalse(rt.isDone(), "a batch call waits: RT is not the probe");
         running.release();
         granted(rt);
-        granted(be); // N busy with RT, nobody waits: the batch call is the probe
+        assertFalse(be.isDone(), "the RT call just granted has no first token yet");
+        rt.join().running();
+        granted(be); // N busy with a running RT call, nobody waits: the batch call is the probe
         assertEquals(2, s.snapshot().inFlight());
         rt.join().release();
         be.join().release();
@@ -139,6 +146,7 @@ class HybridSchedulerProbeTest {
     void aWaiterLeavingLetsTheOtherClassProbe() {
         HybridScheduler s = scheduler(1, 0);
         Permit running = s.tryAcquire(RT);
+        running.running();
         CompletableFuture<Permit> rt = s.acquireAsync(RT, Duration.ofSeconds(1));
         CompletableFuture<Permit> be = s.acquireAsync(BE, null);
         s.setTotalSlots(1, true);
@@ -160,6 +168,7 @@ class HybridSchedulerProbeTest {
                 .promotionAfter(Duration.ofSeconds(10)).build(), clock);
         Permit be = s.tryAcquire(BE);
         Permit rt = s.tryAcquire(RT);
+        rt.running();
         CompletableFuture<Permit> old = s.acquireAsync(BE, null);
         clock.advance(Duration.ofSeconds(20));
         assertFalse(old.isDone(), "a promoted batch call still needs a slot BE may take; no probe is open");
@@ -176,30 +185,48 @@ class HybridSchedulerProbeTest {
     }
 
     @Test
-    void aBatchProbeWaitsTheSpacingAfterAnRtStartSoItCannotOvertakeItOnTheWayToTheServer() {
-        HybridScheduler s = new HybridScheduler(SchedulerPolicy.builder(8).rtReservedSlots(1).promotionAfter(null)
-                .probeSpacing(Duration.ofMillis(250)).build(), clock);
+    void aBatchProbeWaitsUntilEveryRunningRtCallHadItsFirstToken() {
+        HybridScheduler s = scheduler(2, 0);
         s.setTotalSlots(2, true);
-        Permit be = s.tryAcquire(BE);
+        Permit rt1 = s.tryAcquire(RT);
+        Permit rt2 = s.tryAcquire(RT);
         CompletableFuture<Permit> probe = s.acquireAsync(BE, null);
-        Permit rt = s.tryAcquire(RT);
-        assertNotNull(rt);
-        assertFalse(probe.isDone(), "the RT call has just been sent: the probe is held back");
-        clock.advance(Duration.ofMillis(249));
+        rt1.running();
+        assertFalse(probe.isDone(), "an RT call just sent may still be on its way: a probe could overtake it");
+        rt2.running();
+        granted(probe); // both RT calls run in the server: the batch call probes N + 1
+        rt1.release();
+        rt2.release();
+        probe.join().release();
+        Permit late = s.tryAcquire(RT);
+        late.release(); // released before its first token: it counts no more
+        late.running(); // after the release: changes nothing
+        Permit a = s.tryAcquire(RT);
+        Permit b = s.tryAcquire(RT);
+        a.running();
+        b.running();
+        assertNotNull(s.tryAcquire(BE), "nothing left unconfirmed: the probe goes");
+        a.release();
+        b.release();
+    }
+
+    @Test
+    void noProbeStartsWithinTheSpacingAfterAGrantSoNoCallGrantedWithItIsOvertaken() {
+        HybridScheduler s = new HybridScheduler(SchedulerPolicy.builder(8).rtReservedSlots(0).promotionAfter(null)
+                .probeSpacing(Duration.ofMillis(20)).build(), clock);
+        s.setTotalSlots(1);
+        Permit first = s.tryAcquire(BE);
+        CompletableFuture<Permit> plain = s.acquireAsync(BE, null);
+        CompletableFuture<Permit> probe = s.acquireAsync(BE, null);
+        first.release(); // grants the next batch call
+        granted(plain);
+        s.setTotalSlots(1, true);
+        assertFalse(probe.isDone(), "a call was granted just now: a probe could reach the server before it");
+        clock.advance(Duration.ofMillis(19));
         assertFalse(probe.isDone());
         clock.advance(Duration.ofMillis(1));
         granted(probe); // the spacing's timer lets it go
+        plain.join().release();
         probe.join().release();
-        rt.release();
-        s.setTotalSlots(2, false);
-        Permit rt2 = s.tryAcquire(RT);
-        s.setTotalSlots(2, true); // a probe opened just after an RT start waits the rest of the spacing
-        CompletableFuture<Permit> late = s.acquireAsync(BE, null);
-        clock.advance(Duration.ofMillis(100));
-        assertFalse(late.isDone());
-        clock.advance(Duration.ofMillis(150));
-        granted(late).release();
-        rt2.release();
-        be.release();
     }
 }
