@@ -1,7 +1,9 @@
 package dev.rtbe.simulator;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Maps method and path to a handler; only the generation and embedding endpoints are recorded. */
@@ -46,10 +48,46 @@ final class Router implements HttpFront.Handler {
             json(ex, Map.of("models", models.tags()));
         } else if (get && path.equals("/api/ps")) {
             json(ex, Map.of("models", models.ps(runners.loaded())));
+        } else if (get && config.llamaCppStatus() && path.equals("/props")) {
+            json(ex, llamaCppProps());
+        } else if (get && config.llamaCppStatus() && path.equals("/slots")) {
+            ex.response().sendFixed(200, Frames.JSON, Frames.json(llamaCppSlots()), false);
         } else {
             // gin's default for unknown routes and wrong methods alike
             ex.response().sendText(404, "text/plain", "404 page not found");
         }
+    }
+
+    /** The model a llama-server would serve: the first one configured. */
+    private String llamaCppModel() {
+        return ModelRegistry.normalize(config.models().isEmpty() ? "model" : config.models().get(0));
+    }
+
+    /** The fields of llama-server's {@code GET /props} that a client reads for its slots. */
+    private Map<String, Object> llamaCppProps() {
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put("default_generation_settings", Map.of("n_ctx", 4096));
+        props.put("total_slots", config.slotsFor(llamaCppModel()));
+        props.put("model_alias", llamaCppModel());
+        props.put("model_path", "/models/" + llamaCppModel() + ".gguf");
+        props.put("endpoint_slots", true);
+        props.put("build_info", "rtbe-simulator-" + config.version());
+        return props;
+    }
+
+    /** llama-server's {@code GET /slots}: one entry per slot, the first {@code running} of them busy. */
+    private List<Object> llamaCppSlots() {
+        SlotScheduler slots = runners.slots(llamaCppModel());
+        int busy = slots == null ? 0 : slots.running();
+        List<Object> all = new ArrayList<>();
+        for (int id = 0; id < config.slotsFor(llamaCppModel()); id++) {
+            Map<String, Object> slot = new LinkedHashMap<>();
+            slot.put("id", id);
+            slot.put("n_ctx", 4096);
+            slot.put("is_processing", id < busy);
+            all.add(slot);
+        }
+        return all;
     }
 
     private static void json(Exchange ex, Map<String, Object> body) throws IOException {

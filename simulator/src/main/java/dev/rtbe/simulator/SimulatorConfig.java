@@ -36,6 +36,7 @@ public final class SimulatorConfig {
     private final Map<String, Duration> modelLoadTimes;
     private final Set<String> embeddingModels;
     private final int maxLoadedModels;
+    private final boolean llamaCppStatus;
 
     private SimulatorConfig(Builder b) {
         host = b.host;
@@ -58,6 +59,7 @@ public final class SimulatorConfig {
         modelLoadTimes = Collections.unmodifiableMap(new LinkedHashMap<>(b.modelLoadTimes));
         embeddingModels = b.embeddingModels == null ? null : Collections.unmodifiableSet(new LinkedHashSet<>(b.embeddingModels));
         maxLoadedModels = b.maxLoadedModels;
+        llamaCppStatus = b.llamaCppStatus;
     }
 
     public static Builder builder() {
@@ -90,6 +92,7 @@ public final class SimulatorConfig {
         b.modelLoadTimes = new LinkedHashMap<>(modelLoadTimes);
         b.embeddingModels = embeddingModels == null ? null : new LinkedHashSet<>(embeddingModels);
         b.maxLoadedModels = maxLoadedModels;
+        b.llamaCppStatus = llamaCppStatus;
         return b;
     }
 
@@ -116,6 +119,8 @@ public final class SimulatorConfig {
     /** The embedding models named explicitly, or null for the default rule (the name contains "embed"). */
     public Set<String> embeddingModels() { return embeddingModels; }
     public int maxLoadedModels() { return maxLoadedModels; }
+    /** Whether the server also answers llama.cpp's {@code GET /props} and {@code GET /slots}. */
+    public boolean llamaCppStatus() { return llamaCppStatus; }
 
     /** Whether a (normalized) model name is an embedding model: it embeds only, with one slot. */
     public boolean isEmbeddingModel(String model) {
@@ -143,7 +148,8 @@ public final class SimulatorConfig {
                 + nonStreamingDisconnect + (modelSlots.isEmpty() ? "" : ", modelSlots=" + modelSlots)
                 + (modelLoadTimes.isEmpty() ? "" : ", modelLoadTimes=" + modelLoadTimes)
                 + ", embeddingModels=" + (embeddingModels == null ? "*embed*" : embeddingModels)
-                + ", maxLoadedModels=" + (maxLoadedModels == 0 ? "unlimited" : maxLoadedModels) + "}";
+                + ", maxLoadedModels=" + (maxLoadedModels == 0 ? "unlimited" : maxLoadedModels)
+                + (llamaCppStatus ? ", llama.cpp /props and /slots" : "") + "}";
     }
 
     public static final class Builder {
@@ -167,8 +173,19 @@ public final class SimulatorConfig {
         private Map<String, Duration> modelLoadTimes = new LinkedHashMap<>();
         private Set<String> embeddingModels;
         private int maxLoadedModels = 0;
+        private boolean llamaCppStatus = false;
 
         private Builder() {}
+
+        /**
+         * Also answer llama.cpp's status routes, as a llama-server does (default off, as Ollama answers 404):
+         * {@code GET /props} with {@code total_slots} = the first model's slots, and {@code GET /slots} with one
+         * entry per slot of it ({@code is_processing} for the slots running a request).
+         */
+        public Builder llamaCppStatus(boolean on) {
+            this.llamaCppStatus = on;
+            return this;
+        }
 
         /** Bind address; default 127.0.0.1. */
         public Builder host(String host) {

@@ -32,6 +32,7 @@ public final class SimulatorMain {
             "  --any-model            serve any model name",
             "  --keep-computing       non-streaming requests keep their slot after a disconnect",
             "  --omit-zero-metrics    leave zero metrics out of final chunks, like Ollama's omitempty",
+            "  --llama-cpp-status     also answer llama.cpp's GET /props (total_slots) and GET /slots",
             "Per-request headers (unscaled ms): " + SimHeaders.PREFILL_MS + ", " + SimHeaders.GEN_MS + "; and "
                     + SimHeaders.OUTPUT_TOKENS + ".");
 
@@ -70,6 +71,7 @@ public final class SimulatorMain {
                 case "--any-model": b.acceptAnyModel(true); continue;
                 case "--keep-computing": b.nonStreamingDisconnect(DisconnectPolicy.KEEP_COMPUTING); continue;
                 case "--omit-zero-metrics": b.omitZeroMetrics(true); continue;
+                case "--llama-cpp-status": b.llamaCppStatus(true); continue;
                 default: break;
             }
             if (i + 1 >= args.length) throw new IllegalArgumentException("missing value for " + a);

@@ -178,4 +178,26 @@ class ModelSlotsTest {
             assertEquals(4, tags.size(), "every known model, loaded or not: " + tags);
         }
     }
+
+    @Test
+    void aLlamaCppStatusModeAnswersPropsAndSlotsAsALlamaServer() throws Exception {
+        SimulatorConfig cfg = SimulatorConfig.builder().slots(3).models("llama3.2").llamaCppStatus(true).build();
+        try (OllamaSimulator sim = OllamaSimulator.start(cfg)) {
+            SimClient c = new SimClient(sim);
+            HttpResponse<String> props = c.get("/props");
+            assertEquals(200, props.statusCode());
+            assertEquals(3, num(obj(props.body()), "total_slots"));
+            HttpResponse<InputStream> running = longStream(c, "llama3.2");
+            List<Object> slots = list(Json.parse(c.get("/slots").body()));
+            assertEquals(3, slots.size());
+            assertEquals(List.of(true, false, false),
+                    slots.stream().map(s -> map(s).get("is_processing")).collect(java.util.stream.Collectors.toList()));
+            running.body().close();
+        }
+        try (OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(3).build())) {
+            SimClient c = new SimClient(sim);
+            assertEquals(404, c.get("/props").statusCode(), "Ollama has no /props");
+            assertEquals(404, c.get("/slots").statusCode());
+        }
+    }
 }

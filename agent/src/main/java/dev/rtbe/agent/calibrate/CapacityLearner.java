@@ -17,7 +17,7 @@ import java.util.function.LongSupplier;
  *       ({@link #onCallStart}) the limit goes back to L until that call's result is known, so a
  *       failed probe makes exactly one call wait inside, for the first slot to free, and the
  *       calls already running are never made to wait. If the probe ran quiet, L+1 becomes the
- *       limit, unless one of our own calls ended before the probe could have started in the
+ *       limit (the probe its first quiet call), unless one of our own calls ended before the probe could have started in the
  *       server (its send plus its wait plus the quiet threshold): then the probe may just have
  *       taken that call's slot, proves nothing, and is sent again.
  *   <li>Back off: a call that waited at k sets the limit to at most k-1 (never below 1), and k
@@ -31,10 +31,12 @@ import java.util.function.LongSupplier;
  * reports a few ms of untimed work (templating, tokenizing, the runner's HTTP hop), and that work
  * grows with the prompt, as the prefill does.
  *
- * <p>Convergence: climbing one level costs {@link #PROBE_AFTER} quiet calls plus the probe's own
- * run, so with a closed loop of callers N = 2 is reached after 3 or 4 call ends and N = 4 after 13
- * to 18 (CapacityLearnerTest's simulated server, 25 seeds; the target is 20). Afterwards only
- * probes wait inside the server: one call per back-off period.
+ * <p>Convergence: climbing one level costs {@link #PROBE_AFTER} quiet calls (a successful probe is
+ * the first at its level) plus the probe's own run, so with a closed loop of batch callers N = 2 is
+ * reached after 3 or 4 call ends and N = 4 after 11 to 19; beside a reader's RT calls with R = 1,
+ * where a batch call can probe only while the reader holds its reserved slot, after 12 to 21
+ * (CapacityLearnerTest's simulated server, 25 seeds; the target is 20). Afterwards only probes wait
+ * inside the server: one call per back-off period.
  *
  * <p>Other clients: when a call waits at a level the server had already shown it can run (a
  * call there ran quiet; every server runs one), someone else holds slots ({@link #outsideCallsDetected()}); the limit
@@ -42,12 +44,13 @@ import java.util.function.LongSupplier;
  *
  * <p>Without {@link #onCallStart} calls, every call sent while the limit is L+1 runs at L+1 until
  * the first of them ends, so a failed probe costs more than one waiting call; the learner still
- * converges. The probe is whichever call is sent next, of either class. A failed RT probe waits
- * inside the server for the first slot to free, as it would have waited in the agent's queue with
- * every slot busy. A failed BE probe takes the first slot to free instead, so for one call's run
- * the pool has one slot less and an RT call may wait for the next one. Thread-safe; every method is short and never waits. A pool applies the result
- * with {@code scheduler.setTotalSlots(learner.limit())} after each {@code onCallStart}/{@code
- * onCallEnd}; two threads may apply in either order, and the next event corrects a stale value.
+ * converges. Which call may be the probe is the scheduler's rule, not the learner's: a pool gives
+ * its scheduler the confirmed limit and {@link #probeOpen()} ({@code HybridScheduler.setTotalSlots(n,
+ * probe)}), which lets a batch call be the probe, and an RT call only where no batch call runs or
+ * waits, so an RT call never waits inside the server behind a batch call for a probe. Thread-safe;
+ * every method is short and never waits. A pool applies the result after each
+ * {@code onCallStart}/{@code onCallEnd}; two threads may apply in either order, and the next event
+ * corrects a stale value.
  */
 public final class CapacityLearner {
     /** Quiet calls at the current limit before one call is allowed above it. */
@@ -142,6 +145,11 @@ public final class CapacityLearner {
     /** True while one call above the confirmed limit is allowed or out. */
     public synchronized boolean probing() {
         return probeLevel > 0;
+    }
+
+    /** True while one call above the confirmed limit is allowed and not yet sent. */
+    public synchronized boolean probeOpen() {
+        return probeLevel > 0 && !probeSent;
     }
 
     public int ceiling() {
@@ -246,6 +254,7 @@ public final class CapacityLearner {
             return;
         }
         limit = level;
+        quietAtLimit = 1; // the probe itself ran quiet at the new limit
         provenLevel = Math.max(provenLevel, level);
         if (level >= badLevel) {
             badLevel = Integer.MAX_VALUE;

@@ -1,22 +1,25 @@
 package dev.rtbe.agent.calibrate;
 
 import dev.rtbe.agent.call.ReentryGuard;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.URL;
+import java.net.URLConnection;
 import java.time.Duration;
 
 /**
  * Asks a llama.cpp server how many slots it has: {@code GET <base>/props}, then
  * {@code GET <base>/slots} if that says nothing. Any failure (refused, timeout, an HTTP error such
  * as 401 or 501 for a disabled endpoint, a body that is not llama.cpp's) reads as unknown; nothing
- * is thrown. Blocking, bounded by the timeout: call it from the agent's own threads, never from an
- * application or event-loop thread.
+ * is thrown. Blocking, bounded by the timeout per request (connect, and the whole answer): call it
+ * from the agent's own threads, never from an application or event-loop thread.
  *
- * <p>The agent instruments {@link HttpClient}; its own calls are sent under the
+ * <p>It uses {@link HttpURLConnection}, which the boot class loader (home of the agent) can see,
+ * unlike {@code java.net.http}; no proxy, no redirects, no cache. Its requests are sent under the
  * {@link ReentryGuard}, which the instrumentation lets pass ungated, so a probe never waits for a
  * slot nor counts as an LLM call.
  */
@@ -24,19 +27,12 @@ public final class LlamaCppSlotsProbe {
     /** A status body larger than this is not llama.cpp's. */
     static final int MAX_BODY_BYTES = 256 * 1024;
 
-    private final HttpClient client;
     private final Duration timeout;
 
     public LlamaCppSlotsProbe(Duration timeout) {
-        this(HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build(),
-                timeout);
-    }
-
-    public LlamaCppSlotsProbe(HttpClient client, Duration timeout) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("probe timeout must be positive, was " + timeout);
         }
-        this.client = client;
         this.timeout = timeout;
     }
 
@@ -48,31 +44,55 @@ public final class LlamaCppSlotsProbe {
 
     /** The body of a 200 answer to {@code GET <base>/<path>}, or null. */
     private byte[] get(URI base, String path) {
-        HttpRequest request;
+        URL url;
         try {
             String root = base.toString();
-            request = HttpRequest.newBuilder(URI.create((root.endsWith("/") ? root : root + "/") + path))
-                    .timeout(timeout).header("Accept", "application/json").GET().build();
-        } catch (IllegalArgumentException badUri) {
+            url = URI.create((root.endsWith("/") ? root : root + "/") + path).toURL();
+        } catch (IllegalArgumentException | IOException badUri) {
             return null;
         }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        HttpURLConnection http = null;
         ReentryGuard.enter();
         try {
-            HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = response.body()) {
-                if (response.statusCode() != 200) {
-                    return null;
-                }
-                byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-                return body.length > MAX_BODY_BYTES ? null : body;
+            URLConnection c = url.openConnection(Proxy.NO_PROXY);
+            if (!(c instanceof HttpURLConnection)) {
+                return null;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // unknown; the caller sees the interrupt
-            return null;
+            http = (HttpURLConnection) c;
+            http.setConnectTimeout(millis);
+            http.setReadTimeout(millis);
+            http.setInstanceFollowRedirects(false);
+            http.setUseCaches(false);
+            http.setRequestProperty("Accept", "application/json");
+            if (http.getResponseCode() != 200) {
+                return null;
+            }
+            try (InputStream in = http.getInputStream()) {
+                return readBounded(in, deadline);
+            }
         } catch (IOException | RuntimeException e) {
             return null;
         } finally {
             ReentryGuard.exit();
+            if (http != null) {
+                http.disconnect();
+            }
         }
+    }
+
+    /** The body, or null when it is too large or still coming at the deadline (a read blocks at most the timeout). */
+    private static byte[] readBounded(InputStream in, long deadline) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+            body.write(buffer, 0, n);
+            if (body.size() > MAX_BODY_BYTES || System.nanoTime() - deadline > 0) {
+                return null;
+            }
+        }
+        return body.toByteArray();
     }
 }

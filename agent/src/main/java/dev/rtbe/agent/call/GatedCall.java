@@ -328,13 +328,15 @@ public final class GatedCall implements StreamListener {
         if (guard != null) {
             guard.cancel();
         }
-        Permit p = permit;
-        if (p != null) {
-            p.release();
-        }
+        // Uncount before the release: the release may start a waiter at once, which must not count
+        // this call as still running beside it (auto N would judge it at a level it never ran at).
         boolean wasCounted = counted.compareAndSet(true, false);
         if (wasCounted) {
             pool.callEnded();
+        }
+        Permit p = permit;
+        if (p != null) {
+            p.release();
         }
         LlmResult r = result;
         long hiddenWait = how == Outcome.COMPLETED ? ServerWait.hiddenWaitNanos(r) : -1;
@@ -411,6 +413,10 @@ public final class GatedCall implements StreamListener {
     public void onFirstToken() {
         firstTokenNanos = pool.scheduler().clock().nanoTime();
         startsAtFirstToken = pool.startsSoFar();
+        Permit p = permit;
+        if (p != null) {
+            p.running(); // the server runs it: a batch call may now probe N + 1 beside it
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.rtbe.agent.pool;
 
 import dev.rtbe.agent.calibrate.CapacityLearner;
+import dev.rtbe.agent.calibrate.LlamaCppSlots;
 import dev.rtbe.agent.config.PoolConfig;
 import dev.rtbe.agent.config.PreemptionMode;
 import dev.rtbe.agent.ledger.LedgerFactory;
@@ -26,6 +27,8 @@ import java.util.function.Consumer;
 public final class Pool implements PoolView {
     /** A hidden wait up to this long counts as none: the server's own bookkeeping between timings. */
     static final long QUIET_NANOS = Duration.ofMillis(50).toNanos();
+    /** No probe of N + 1 starts this soon after a grant: that call may still be on its way to the server. */
+    static final Duration PROBE_SPACING = Duration.ofMillis(20);
 
     private final PoolKey key;
     private final PoolConfig config;
@@ -34,6 +37,10 @@ public final class Pool implements PoolView {
     /** The same ledger when it is in-process: only then can auto N change it. */
     private final HybridScheduler local;
     private final CapacityLearner learner; // null: N is fixed
+    /** With auto N: the slots its server publishes (llama.cpp), read once in the background; else null. */
+    private final ServerSlots serverSlots;
+    /** N as the server published it (auto N then stops learning); 0 while not known. */
+    private volatile int publishedN;
     private final Consumer<String> log;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicLong starts = new AtomicLong();
@@ -47,7 +54,7 @@ public final class Pool implements PoolView {
 
     Pool(PoolKey key, PoolConfig config, boolean embedding, LedgerFactory ledgers, Duration promotionAfter,
          dev.rtbe.agent.scheduler.RtOrder rtOrder, Duration preemptionGrace, int preemptionMaxPerCall,
-         Consumer<String> log) {
+         ServerSlots serverSlots, Consumer<String> log) {
         this.key = key;
         this.config = config;
         this.embedding = embedding;
@@ -60,7 +67,8 @@ public final class Pool implements PoolView {
                 .maxQueueLength(Priority.RT, config.rtQueueMaxLength())
                 .maxQueueLength(Priority.BE, config.beQueueMaxLength())
                 .maxWait(Priority.RT, config.rtQueueMaxWait().orElse(null))
-                .maxWait(Priority.BE, config.beQueueMaxWait().orElse(null));
+                .maxWait(Priority.BE, config.beQueueMaxWait().orElse(null))
+                .probeSpacing(PROBE_SPACING);
         if (config.preemption() == PreemptionMode.TRANSPARENT) {
             b.preemption(preemptionGrace, preemptionMaxPerCall);
         }
@@ -73,6 +81,10 @@ public final class Pool implements PoolView {
         }
         this.learner = learn ? new CapacityLearner(config.maxSlots(), QUIET_NANOS, scheduler.clock()::nanoTime) : null;
         this.confirmedLimit = new AtomicInteger(start);
+        this.serverSlots = learn ? serverSlots : null;
+        if (this.serverSlots != null) {
+            this.serverSlots.whenRead(this::usePublishedSlots);
+        }
     }
 
     /**
@@ -92,6 +104,7 @@ public final class Pool implements PoolView {
                 .promotionAfter(null).build(), clock);
         this.scheduler = local;
         this.learner = null;
+        this.serverSlots = null;
         this.confirmedLimit = new AtomicInteger(Integer.MAX_VALUE);
     }
 
@@ -155,9 +168,11 @@ public final class Pool implements PoolView {
     public int callStarted() {
         starts.incrementAndGet();
         int n = running.incrementAndGet();
-        if (learner != null) {
-            // A probe above the learned N is one call: once it is out, N is back until its result.
-            apply(learner.onCallStart(n));
+        if (learning()) {
+            serverSlots.startOnce(); // a server that publishes its slots needs no learning
+            // A probe above the learned N is one call: once it is out, it is closed until its result.
+            learner.onCallStart(n);
+            apply();
         }
         return n;
     }
@@ -190,8 +205,9 @@ public final class Pool implements PoolView {
             log.accept("pool " + key + ": a call waited " + seconds(hiddenWaitNanos) + " inside the server while it"
                     + " was the pool's only call: calls from outside this JVM detected");
         }
-        if (learner != null) {
-            apply(learner.onCallEnd(runningAtStart, overlapping, hiddenWaitNanos, prefillNanos));
+        if (learning()) {
+            learner.onCallEnd(runningAtStart, overlapping, hiddenWaitNanos, prefillNanos);
+            apply();
         } else if (waited && overlapping > 1 && waitedAtFixedN.compareAndSet(false, true)) {
             log.accept("pool " + key + ": a call waited " + seconds(hiddenWaitNanos) + " inside the server with "
                     + overlapping + " of N=" + limit() + " running: N may be set above the server's slots");
@@ -199,18 +215,46 @@ public final class Pool implements PoolView {
     }
 
     /**
-     * Gives the scheduler the learner's limit (which is one above the learned N while a probe is
-     * allowed) and logs a change of the learned N; probes themselves are not logged.
+     * Gives the scheduler the learned N and whether one call may go above it (a probe: batch calls
+     * only where batch calls run, see HybridScheduler), and logs a change of the learned N; probes
+     * themselves are not logged.
      */
-    private void apply(int next) {
+    private void apply() {
         int learned = learner.confirmedLimit();
-        // R as for the learned N: a probe's extra slot is open to batch calls too. (A no-op when
-        // neither changed.)
-        local.setTotalSlots(next, learned - 1);
+        local.setTotalSlots(learned, learner.probeOpen()); // a no-op when neither changed
         int before = confirmedLimit.getAndSet(learned);
-        if (before != learned) {
+        if (publishedN > 0) { // the server's answer came in meanwhile: it wins
+            local.setTotalSlots(publishedN);
+            confirmedLimit.set(publishedN);
+        } else if (before != learned) {
             log.accept("pool " + key + ": N " + before + " -> " + learned + " (learned)");
         }
+    }
+
+    /** The server's published slots this pool waits for (auto N, in-process); null otherwise. */
+    ServerSlots serverSlots() {
+        return serverSlots;
+    }
+
+    /** True while auto N is learned from the server's timings (not fixed, not published by the server). */
+    private boolean learning() {
+        return learner != null && publishedN == 0;
+    }
+
+    /**
+     * The server published its slots (llama.cpp): N is that, at most rtbe.slots.max, and learning
+     * stops; the wait inside the server is still measured. An unknown answer changes nothing.
+     */
+    private void usePublishedSlots(LlamaCppSlots slots) {
+        if (!slots.known()) {
+            return;
+        }
+        int n = Math.min(slots.total(), config.maxSlots());
+        publishedN = n;
+        local.setTotalSlots(n);
+        int before = confirmedLimit.getAndSet(n);
+        log.accept("pool " + key + ": N " + before + " -> " + n + " (the server publishes " + slots
+                + (n < slots.total() ? "; rtbe.slots.max=" + config.maxSlots() : "") + ")");
     }
 
     /** The last call's wait inside the server (ns), or -1 before any. */
@@ -235,7 +279,7 @@ public final class Pool implements PoolView {
             return key + " (never gated)";
         }
         return key + " N=" + (learner == null ? String.valueOf(limit()) : "auto(" + limit() + " of max "
-                + config.maxSlots() + ")") + " R=" + scheduler.policy().rtReservedSlots()
+                + config.maxSlots() + (publishedN > 0 ? ", published by the server" : "") + ")") + " R=" + scheduler.policy().rtReservedSlots()
                 + (embedding ? " (embedding)" : "") + " [" + config.totalSlotsSource() + "]";
     }
 

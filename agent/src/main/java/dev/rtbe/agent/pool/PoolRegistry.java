@@ -1,11 +1,15 @@
 package dev.rtbe.agent.pool;
 
+import dev.rtbe.agent.calibrate.LlamaCppSlots;
+import dev.rtbe.agent.calibrate.LlamaCppSlotsProbe;
 import dev.rtbe.agent.ledger.LedgerFactory;
 import dev.rtbe.agent.config.Endpoint;
 import dev.rtbe.agent.config.PoolConfig;
 import dev.rtbe.agent.config.PoolOverrides;
 import dev.rtbe.agent.config.Settings;
 import dev.rtbe.agent.scheduler.SchedulerClock;
+import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -15,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Every pool, by server and model. Each server of {@code rtbe.endpoints} has a default pool from
@@ -34,10 +39,14 @@ public final class PoolRegistry {
     private final Consumer<String> log;
     private final Map<String, ServerPools> servers; // fixed at start: the servers of rtbe.endpoints
     private final List<Consumer<Pool>> listeners = new CopyOnWriteArrayList<>();
+    private final Function<URI, LlamaCppSlots> slotsReader;
+    /** Each of a server's two status requests gives up after this. */
+    static final Duration SLOTS_PROBE_TIMEOUT = Duration.ofSeconds(2);
 
     /** One server's pools. */
     private final class ServerPools {
         final String server;
+        final ServerSlots slots;
         final Pool defaultPool;
         final Pool ungated;
         /** By normalised model name; at most the cap. */
@@ -46,9 +55,10 @@ public final class PoolRegistry {
         final ConcurrentHashMap<String, Pool> byName = new ConcurrentHashMap<>();
         final AtomicBoolean overflowLogged = new AtomicBoolean();
 
-        ServerPools(String server) {
+        ServerPools(String server, Endpoint first) {
             this.server = server;
-            this.defaultPool = newPool(new PoolKey(server, PoolKey.DEFAULT_MODEL), null, false);
+            this.slots = new ServerSlots(server, ServerSlots.baseOf(first), slotsReader);
+            this.defaultPool = newPool(this, new PoolKey(server, PoolKey.DEFAULT_MODEL), null, false);
             this.ungated = Pool.ungated(server, clock, log);
         }
     }
@@ -60,7 +70,17 @@ public final class PoolRegistry {
 
     /** Pools whose ledgers {@code ledgers} makes: in-process, or shared by a fleet through Redis. */
     public PoolRegistry(Settings settings, SchedulerClock clock, Consumer<String> log, LedgerFactory ledgers) {
+        this(settings, clock, log, ledgers, new LlamaCppSlotsProbe(SLOTS_PROBE_TIMEOUT)::probe);
+    }
+
+    /**
+     * As above; {@code slotsReader} reads the slots a server publishes (llama.cpp's /props or /slots)
+     * for its auto-N pools, once per server on a thread of its own; unknown means: learn N.
+     */
+    public PoolRegistry(Settings settings, SchedulerClock clock, Consumer<String> log, LedgerFactory ledgers,
+                        Function<URI, LlamaCppSlots> slotsReader) {
         this.settings = settings;
+        this.slotsReader = slotsReader;
         this.ledgers = ledgers;
         this.byModel = settings.poolsByModel();
         this.globals = PoolOverrides.Globals.of(settings);
@@ -68,7 +88,7 @@ public final class PoolRegistry {
         this.log = log;
         Map<String, ServerPools> map = new LinkedHashMap<>();
         for (Endpoint e : settings.endpoints()) {
-            map.computeIfAbsent(e.server(), ServerPools::new);
+            map.computeIfAbsent(e.server(), server -> new ServerPools(server, e));
         }
         this.servers = Collections.unmodifiableMap(map);
     }
@@ -133,7 +153,7 @@ public final class PoolRegistry {
                 }
                 return s.defaultPool;
             }
-            Pool made = newPool(new PoolKey(s.server, model), model, embedding);
+            Pool made = newPool(s, new PoolKey(s.server, model), model, embedding);
             p = s.byModel.putIfAbsent(model, made);
             if (p == null) {
                 p = made;
@@ -151,7 +171,7 @@ public final class PoolRegistry {
      * generation pool. Calls already in the old pool finish there.
      */
     private Pool upgrade(ServerPools s, String model, Pool old) {
-        Pool made = newPool(new PoolKey(s.server, model), model, false);
+        Pool made = newPool(s, new PoolKey(s.server, model), model, false);
         if (!s.byModel.replace(model, old, made)) {
             return s.byModel.get(model);
         }
@@ -173,10 +193,10 @@ public final class PoolRegistry {
         }
     }
 
-    private Pool newPool(PoolKey key, String model, boolean embedding) {
+    private Pool newPool(ServerPools s, PoolKey key, String model, boolean embedding) {
         PoolConfig config = settings.poolOverrides().resolve(globals, key.server(), model, embedding);
         return new Pool(key, config, embedding, ledgers, settings.promotionAfter().orElse(null), settings.rtOrder(),
-                settings.preemptionGrace(), settings.preemptionMaxPerCall(), log);
+                settings.preemptionGrace(), settings.preemptionMaxPerCall(), s.slots, log);
     }
 
     /** Each server's pass-through for routes that run no model (not pools: they never make a call wait). */

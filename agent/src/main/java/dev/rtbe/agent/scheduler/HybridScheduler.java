@@ -35,7 +35,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * arrival time for aging. A call preempted {@code maxPreemptionsPerCall} times is immune, so
  * every batch call finishes.
  *
- * <p>N may change at run time ({@link #setTotalSlots}), when it is learned from the server.
+ * <p>N may change at run time ({@link #setTotalSlots}), when it is learned from the server; while
+ * it is learned, one batch call may be let above N to probe N + 1 ({@link #setTotalSlots(int, boolean)}).
  */
 public final class HybridScheduler implements SlotLedger, Permit.Owner {
     /** Replaced (never mutated) under the lock by {@link #setTotalSlots}; read freely. */
@@ -64,6 +65,10 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
     private final List<Permit> preemptible = new ArrayList<>();
     private long preemptions;
     private long preemptedSlotNanos;
+    /** RT calls granted whose first token has not come yet ({@link Permit#running()}). */
+    private int rtNotRunning;
+    /** No probe starts before this: the policy's probe spacing after the last grant. */
+    private long probeNotBefore = Long.MIN_VALUE;
 
     public HybridScheduler(SchedulerPolicy policy, SchedulerClock clock) {
         this.policy = policy;
@@ -86,7 +91,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
      * Changes N at run time. R becomes the configured R clamped to {@code n - 1} (0 when n = 1);
      * the configured R comes back when N grows again. Growing grants waiters at once. Shrinking
      * revokes nothing: calls running keep their slots, so slots in use may exceed N until they end,
-     * and nobody new starts until the admission rule allows it under the new N.
+     * and nobody new starts until the admission rule allows it under the new N. Closes a probe.
      *
      * <p>To start a pool at N = 1 while keeping its configured R for later, build the policy with
      * the largest N (the ceiling) and the configured R, and call {@code setTotalSlots(1)} before the
@@ -95,25 +100,45 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
      * @throws IllegalArgumentException if {@code n < 1}
      */
     public void setTotalSlots(int n) {
-        setTotalSlots(n, Integer.MAX_VALUE);
+        setTotalSlots(n, false);
     }
 
     /**
-     * As {@link #setTotalSlots(int)}, with R also at most {@code rtReservedCap}. A pool probing the
-     * server with one call above its learned N keeps the learned N's R, so the extra slot is open to
-     * batch calls as well (with R = N - 1 at the probe level, only an RT call could ever probe).
+     * As {@link #setTotalSlots(int)}, with a probe open or closed. While a probe is open one call
+     * may start above N, so that a pool learning its N can see whether the server runs N + 1 (R
+     * stays that of N):
+     * <ul>
+     *   <li>a BE call, once all N slots are busy, RT holds at least its R of them, every running
+     *       RT call has had its first token and no RT call waits: the probe is then the (N+1)-th
+     *       call, never the slot an RT call is promised, and never ahead of an RT call;
+     *   <li>an RT call only while no BE call runs or waits: a probe that finds no slot in the server
+     *       then waits there behind RT calls only, as it would have waited in this queue (without
+     *       this a pool that runs only RT calls could never learn an N above 1).
+     * </ul>
+     * No second call goes above N: with N + 1 running neither rule admits anyone. An RT call is
+     * thus never sent while a failed probe waits inside the server for the first slot to free: it
+     * needs the running calls to fall below N, which is one more call ending. And a BE probe starts
+     * only once every running RT call has had its first token ({@link Permit#running()}): it cannot
+     * overtake one on its way to the server. Nor does a probe start within the policy's probe spacing
+     * after any grant: a batch call granted at the same moment could be overtaken and wait, which
+     * would make the probe look quiet.
      */
-    public void setTotalSlots(int n, int rtReservedCap) {
+    public void setTotalSlots(int n, boolean probe) {
         if (n < 1) {
             throw new IllegalArgumentException("total slots must be >= 1, was " + n);
         }
-        int r = Math.max(0, Math.min(Math.min(configuredRtReserved, n - 1), rtReservedCap));
+        int r = Math.max(0, Math.min(configuredRtReserved, n - 1));
         Delivery delivery = null;
         lock.lock();
         try {
-            if (n != policy.totalSlots() || r != policy.rtReservedSlots()) {
-                policy = policy.withTotalSlots(n, r);
-                delivery = settle(clock.nanoTime());
+            if (n != policy.totalSlots() || r != policy.rtReservedSlots() || probe != policy.probe()) {
+                boolean opens = probe && !policy.probe();
+                policy = policy.withTotalSlots(n, r, probe);
+                long now = clock.nanoTime();
+                delivery = settle(now);
+                if (opens && now < probeNotBefore) {
+                    clock.schedule(probeNotBefore, this::onGraceOver); // a call was granted just now
+                }
             }
         } finally {
             lock.unlock();
@@ -214,7 +239,10 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         lock.lock();
         try {
             promoteDue(now);
-            return mayStartNow(priority) ? newPermit(priority, now, now, false, 0, 0) : null;
+            if (!mayStartNow(priority, now)) {
+                return null;
+            }
+            return newPermit(priority, now, now, false, 0, 0);
         } finally {
             lock.unlock();
         }
@@ -249,7 +277,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
             if (preempted != null) {
                 return requeue(preempted, timeout, now);
             }
-            if (mayStartNow(priority)) {
+            if (mayStartNow(priority, now)) {
                 return newPermit(priority, now, now, false, 0, 0);
             }
             WaitQueue queue = queue(priority);
@@ -289,7 +317,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         int times = preempted.preemptions() + 1;
         boolean due = isDue(arrival, now);
         Waiter older = beQueue.first();
-        if (rtQueue.isEmpty() && beMayStart() && (older == null || older.arrivalNanos > arrival)) {
+        if (rtQueue.isEmpty() && beMayStart(now) && (older == null || older.arrivalNanos > arrival)) {
             if (due) {
                 promotions++; // promoted as it restarts, as it would have been in the queue
             }
@@ -364,7 +392,26 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         }
     }
 
-    /** An RT waiter's grace ended: a preemption may now be due. */
+    /** Called by {@link Permit#running()}: an RT call's first token may let a BE probe start. */
+    @Override
+    public void onRunning(Permit permit) {
+        Delivery delivery = null;
+        lock.lock();
+        try {
+            if (permit.running || permit.isReleased() || permit.isPreempted()) {
+                return;
+            }
+            permit.running = true;
+            if (permit.priority() == Priority.RT && --rtNotRunning == 0 && policy.probe()) {
+                delivery = settle(clock.nanoTime());
+            }
+        } finally {
+            lock.unlock();
+            deliver(delivery);
+        }
+    }
+
+    /** An RT waiter's grace ended (a preemption may now be due), or a probe's spacing. */
     private void onGraceOver() {
         Delivery delivery;
         lock.lock();
@@ -384,6 +431,9 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         try {
             if (permit.priority() == Priority.RT) {
                 rtInFlight--;
+                if (!permit.running) {
+                    rtNotRunning--;
+                }
             } else {
                 beInFlight--;
             }
@@ -401,6 +451,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
 
     /** The waiter's future was cancelled or failed from outside: take it out of the queue. */
     void abandon(Waiter waiter) {
+        Delivery delivery = null;
         lock.lock();
         try {
             if (waiter.state != Waiter.State.QUEUED) {
@@ -408,13 +459,24 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
             }
             leaveQueue(waiter);
             cancelled[waiter.priority.ordinal()]++;
+            delivery = afterLeaving();
         } finally {
             lock.unlock();
+            deliver(delivery);
         }
+    }
+
+    /**
+     * A waiter left without a slot. Without a probe that frees nothing; with one, the other class
+     * may be the probe once this class has nobody waiting.
+     */
+    private Delivery afterLeaving() {
+        return policy.probe() ? settle(clock.nanoTime()) : null;
     }
 
     private void expire(Waiter waiter, long limitNanos, boolean callTimeout) {
         long now = clock.nanoTime();
+        Delivery delivery = null;
         lock.lock();
         try {
             if (waiter.state != Waiter.State.QUEUED) {
@@ -422,8 +484,10 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
             }
             leaveQueue(waiter);
             (callTimeout ? rejectedCallTimeout : rejectedMaxWait)[waiter.priority.ordinal()]++;
+            delivery = afterLeaving();
         } finally {
             lock.unlock();
+            deliver(delivery);
         }
         waiter.failFromLedger(
                 new QueueTimeoutException(waiter.priority, now - waiter.arrivalNanos, limitNanos, callTimeout));
@@ -580,11 +644,11 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
             Waiter be = beQueue.first();
             Waiter rt = policy.rtOrder() == RtOrder.FIFO ? rtQueue.first() : rtQueue.last();
             Waiter chosen;
-            if (be != null && be.promoted && beMayStart()) {
+            if (be != null && be.promoted && beMayStart(now)) {
                 chosen = be; // promoted BE beats RT for a slot BE may take
             } else if (rt != null && rtMayStart()) {
                 chosen = rt;
-            } else if (be != null && beMayStart()) {
+            } else if (be != null && beMayStart(now)) {
                 chosen = be;
             } else {
                 return head;
@@ -617,29 +681,52 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
     }
 
     /** True when a new call of this class may start now without passing anyone. */
-    private boolean mayStartNow(Priority priority) {
+    private boolean mayStartNow(Priority priority, long now) {
         if (priority == Priority.RT) {
             return rtQueue.isEmpty() && rtMayStart();
         }
-        return beQueue.isEmpty() && rtQueue.isEmpty() && beMayStart();
+        return beQueue.isEmpty() && rtQueue.isEmpty() && beMayStart(now);
     }
 
     private boolean rtMayStart() {
-        return rtInFlight + beInFlight < policy.totalSlots();
+        int inFlight = rtInFlight + beInFlight;
+        return inFlight < policy.totalSlots()
+                || (policy.probe() && inFlight == policy.totalSlots() && beInFlight == 0 && beQueue.isEmpty()
+                        && clock.nanoTime() >= probeNotBefore);
     }
 
-    private boolean beMayStart() {
-        return beInFlight + Math.max(policy.rtReservedSlots(), rtInFlight) < policy.totalSlots();
+    private boolean beMayStart(long now) {
+        return beInFlight + Math.max(policy.rtReservedSlots(), rtInFlight) < policy.totalSlots()
+                || (policy.probe() && rtInFlight + beInFlight == policy.totalSlots()
+                        && rtInFlight >= policy.rtReservedSlots() && rtQueue.isEmpty() && rtNotRunning == 0
+                        && now >= probeNotBefore);
+    }
+
+    /**
+     * A call granted just now may still be on its way to the server, and a probe granted right
+     * after it could get there first and make it wait: no probe starts within the policy's probe
+     * spacing after a grant, and a timer lets it go then if nothing else has.
+     */
+    private void spaceTheProbe(long now) {
+        long spacing = policy.probeSpacingNanos();
+        if (spacing > 0) {
+            probeNotBefore = now + spacing;
+            if (policy.probe()) {
+                clock.schedule(probeNotBefore, this::onGraceOver);
+            }
+        }
     }
 
     private Permit newPermit(Priority priority, long arrival, long now, boolean promoted, int position,
                              int preemptionsBefore) {
         if (priority == Priority.RT) {
             rtInFlight++;
+            rtNotRunning++;
         } else {
             beInFlight++;
         }
         granted[priority.ordinal()]++;
+        spaceTheProbe(now);
         return new Permit(this, priority, arrival, now, promoted, position, preemptionsBefore);
     }
 

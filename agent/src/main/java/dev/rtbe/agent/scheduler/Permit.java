@@ -36,6 +36,10 @@ public final class Permit {
         /** Called by {@link Permit#keptAfterPreemption}; an owner that counts thrown-away slot time subtracts it. */
         default void onKeptAfterPreemption(Permit permit, long keptNanos) {
         }
+
+        /** Called by {@link Permit#running()}; a ledger that does not probe has nothing to do. */
+        default void onRunning(Permit permit) {
+        }
     }
 
     private final Owner scheduler;
@@ -58,6 +62,8 @@ public final class Permit {
     Runnable abort;
     /** Set when the preempted call asked again with this permit: a second re-acquire is refused. */
     boolean requeued;
+    /** Set when the holder said the server runs the call (its first token came). */
+    boolean running;
 
     static final long NOT_PREEMPTED = Long.MIN_VALUE;
 
@@ -147,6 +153,15 @@ public final class Permit {
      * Returns false when the call may not be preempted (RT, immune after too many preemptions,
      * preemption off, or already over).
      */
+    /**
+     * The server runs this call: its first token came. Until every running RT call has said so, no
+     * batch call probes the server above N (it could reach the server first and leave the RT call
+     * waiting there). Cheap; a second call and a call after the release change nothing.
+     */
+    public void running() {
+        scheduler.onRunning(this);
+    }
+
     public boolean offerPreemption(Runnable abort) {
         return scheduler.offerPreemption(this, abort);
     }

@@ -22,6 +22,8 @@ public final class SchedulerPolicy {
     private final boolean preemption;
     private final long preemptionGraceNanos;
     private final int maxPreemptionsPerCall;
+    private final boolean probe;
+    private final long probeSpacingNanos;
 
     private SchedulerPolicy(Builder b) {
         checkSlots(b.totalSlots, b.rtReservedSlots);
@@ -43,17 +45,21 @@ public final class SchedulerPolicy {
         this.preemption = b.preemption;
         this.preemptionGraceNanos = b.preemptionGraceNanos;
         this.maxPreemptionsPerCall = b.maxPreemptionsPerCall;
+        this.probe = false;
+        this.probeSpacingNanos = b.probeSpacingNanos;
     }
 
-    /** This policy with another N and R (used when N changes at run time). */
-    SchedulerPolicy withTotalSlots(int totalSlots, int rtReservedSlots) {
-        return new SchedulerPolicy(this, totalSlots, rtReservedSlots);
+    /** This policy with another N and R, and a probe open or not (used when N changes at run time). */
+    SchedulerPolicy withTotalSlots(int totalSlots, int rtReservedSlots, boolean probe) {
+        return new SchedulerPolicy(this, totalSlots, rtReservedSlots, probe);
     }
 
-    private SchedulerPolicy(SchedulerPolicy base, int totalSlots, int rtReservedSlots) {
+    private SchedulerPolicy(SchedulerPolicy base, int totalSlots, int rtReservedSlots, boolean probe) {
         checkSlots(totalSlots, rtReservedSlots);
         this.totalSlots = totalSlots;
         this.rtReservedSlots = rtReservedSlots;
+        this.probe = probe;
+        this.probeSpacingNanos = base.probeSpacingNanos;
         this.rtReservedTarget = base.rtReservedTarget;
         this.rtOrder = base.rtOrder;
         this.promotionAfterNanos = base.promotionAfterNanos;
@@ -95,6 +101,19 @@ public final class SchedulerPolicy {
         return rtReservedSlots;
     }
 
+    /**
+     * True while one call may start above N: a probe of N + 1, sent to learn whether the server runs
+     * it (see {@link HybridScheduler#setTotalSlots(int, boolean)}).
+     */
+    public boolean probe() {
+        return probe;
+    }
+
+    /** How long after any grant no probe starts (see {@link HybridScheduler#setTotalSlots(int, boolean)}). */
+    public long probeSpacingNanos() {
+        return probeSpacingNanos;
+    }
+
     public RtOrder rtOrder() {
         return rtOrder;
     }
@@ -133,7 +152,7 @@ public final class SchedulerPolicy {
 
     @Override
     public String toString() {
-        return "N=" + totalSlots + " R=" + rtReservedSlots + " rt-order=" + rtOrder
+        return "N=" + totalSlots + (probe ? " (+1 probe)" : "") + " R=" + rtReservedSlots + " rt-order=" + rtOrder
                 + " promotion=" + nanosText(promotionAfterNanos)
                 + " max-length rt/be=" + rtMaxQueueLength + "/" + beMaxQueueLength
                 + " max-wait rt/be=" + nanosText(rtMaxWaitNanos) + "/" + nanosText(beMaxWaitNanos)
@@ -175,6 +194,7 @@ public final class SchedulerPolicy {
         private boolean preemption;
         private long preemptionGraceNanos;
         private int maxPreemptionsPerCall = 1;
+        private long probeSpacingNanos;
 
         private Builder(int totalSlots) {
             this.totalSlots = totalSlots;
@@ -232,6 +252,12 @@ public final class SchedulerPolicy {
             this.preemption = true;
             this.preemptionGraceNanos = g;
             this.maxPreemptionsPerCall = maxPerCall;
+            return this;
+        }
+
+        /** No probe starts within this after any grant (default 0: a learned N's pool sets it). */
+        public Builder probeSpacing(Duration spacing) {
+            this.probeSpacingNanos = toNanos(java.util.Objects.requireNonNull(spacing, "spacing"));
             return this;
         }
 

@@ -6,31 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.rtbe.agent.call.ReentryGuard;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.Authenticator;
-import java.net.CookieHandler;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ProxySelector;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -201,56 +189,7 @@ class LlamaCppSlotsTest {
     }
 
     @Test
-    void probeCallsAreSentUnderTheReentryGuardSoTheAgentLetsThemPass() {
-        routes.put("/props", new Object[] {200, PROPS});
-        GuardRecordingClient client = new GuardRecordingClient(HttpClient.newHttpClient());
-        assertFalse(ReentryGuard.isActive());
-        assertEquals(4, new LlamaCppSlotsProbe(client, Duration.ofSeconds(5)).probe(base()).total());
-        assertEquals(List.of(true), client.guardActiveAtSend);
-        assertFalse(ReentryGuard.isActive(), "the guard is left as it was");
-    }
-
-    @Test
     void aNonPositiveTimeoutIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> new LlamaCppSlotsProbe(Duration.ZERO));
-    }
-
-    /** Delegates to a real client and notes whether the reentry guard was on when send was called. */
-    static final class GuardRecordingClient extends HttpClient {
-        final HttpClient delegate;
-        final List<Boolean> guardActiveAtSend = new CopyOnWriteArrayList<>();
-
-        GuardRecordingClient(HttpClient delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
-                throws IOException, InterruptedException {
-            guardActiveAtSend.add(ReentryGuard.isActive());
-            return delegate.send(request, handler);
-        }
-
-        @Override
-        public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
-                                                                HttpResponse.BodyHandler<T> handler) {
-            throw new AssertionError("the probe sends blocking");
-        }
-
-        @Override
-        public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
-                                                                HttpResponse.PushPromiseHandler<T> push) {
-            throw new AssertionError("the probe sends blocking");
-        }
-
-        @Override public Optional<CookieHandler> cookieHandler() { return delegate.cookieHandler(); }
-        @Override public Optional<Duration> connectTimeout() { return delegate.connectTimeout(); }
-        @Override public Redirect followRedirects() { return delegate.followRedirects(); }
-        @Override public Optional<ProxySelector> proxy() { return delegate.proxy(); }
-        @Override public SSLContext sslContext() { return delegate.sslContext(); }
-        @Override public SSLParameters sslParameters() { return delegate.sslParameters(); }
-        @Override public Optional<Authenticator> authenticator() { return delegate.authenticator(); }
-        @Override public Version version() { return delegate.version(); }
-        @Override public Optional<Executor> executor() { return delegate.executor(); }
     }
 }

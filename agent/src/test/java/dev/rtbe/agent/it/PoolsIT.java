@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rtbe.agent.it.apps.PoolsApp;
+import dev.rtbe.agent.it.apps.PublishedSlotsApp;
 import dev.rtbe.simulator.OllamaSimulator;
 import dev.rtbe.simulator.RequestRecord;
 import dev.rtbe.simulator.SimulatorConfig;
@@ -85,5 +86,25 @@ class PoolsIT {
         assertTrue(pools.contains("POOL " + localServer + "/_default N=1 mode=fixed"), r::toString);
         assertTrue(r.stderr().contains("servers=" + localServer + ",gpu"), r::toString);
         assertEquals("inFlight=0 queued=0", r.value("STATE"), r::toString);
+    }
+
+    /**
+     * auto N against a llama.cpp-style server: the agent (boot-loaded, so on HttpURLConnection) reads
+     * {@code GET /props} once, in the background, and takes its total_slots as N.
+     */
+    @Test
+    void autoTakesTheSlotsALlamaCppServerPublishes() {
+        try (OllamaSimulator llama = OllamaSimulator.start(SimulatorConfig.builder().slots(3).llamaCppStatus(true).build())) {
+            ForkedJvm.Result r = new ForkedJvm()
+                    .property("rtbe.endpoints", "127.0.0.1:" + llama.port())
+                    .property("rtbe.slots.total", "auto")
+                    .property("rtbe.telemetry.exporter", "none")
+                    .run(PublishedSlotsApp.class, llama.baseUri().toString(), "3");
+            assertEquals(0, r.exitCode(), r::toString);
+            assertEquals("200", r.value("CALL"), r::toString);
+            assertEquals("3 mode=auto", r.value("N"), r::toString);
+            assertTrue(r.stderr().contains("N 1 -> 3 (the server publishes 3 slots (/props))"), r::toString);
+            assertEquals(1, llama.records().size(), "the read is no LLM call: " + llama.records());
+        }
     }
 }

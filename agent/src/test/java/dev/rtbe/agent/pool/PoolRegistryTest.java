@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rtbe.agent.calibrate.LlamaCppSlots;
 import dev.rtbe.agent.config.Settings;
 import dev.rtbe.agent.config.SettingsLoader;
+import dev.rtbe.agent.ledger.LedgerFactory;
 import dev.rtbe.agent.scheduler.Permit;
 import dev.rtbe.agent.scheduler.Priority;
 import dev.rtbe.agent.scheduler.VirtualClock;
@@ -35,7 +37,8 @@ class PoolRegistryTest {
         Settings s = new SettingsLoader(props, "", Map.of(), path -> {
             throw new NoSuchFileException(path);
         }).load();
-        return new PoolRegistry(s, clock, log::add);
+        // No server publishes its slots here: auto N is learned.
+        return new PoolRegistry(s, clock, log::add, LedgerFactory.local(clock), uri -> LlamaCppSlots.unknown());
     }
 
     private static List<String> names(List<Pool> pools) {
@@ -143,12 +146,15 @@ class PoolRegistryTest {
 
         quietCall(p);
         quietCall(p); // two quiet calls at N 1: one call above N may probe the server
-        assertEquals(2, p.scheduler().policy().totalSlots(), "the scheduler lets one probe call in");
+        assertTrue(p.scheduler().policy().probe(), "the scheduler lets one probe call in above N");
+        assertEquals(1, p.scheduler().policy().totalSlots(), "RT stays within the learned N");
         assertEquals(1, p.limit(), "a probe is not a learned N");
-        assertEquals(0, p.scheduler().policy().rtReservedSlots(), "the probe's slot is open to batch calls");
+        assertEquals(0, p.scheduler().policy().rtReservedSlots());
         assertEquals(1, p.callStarted());
+        assertTrue(p.scheduler().policy().probe(), "a call within N is not the probe");
         assertEquals(2, p.callStarted()); // the probe
-        assertEquals(1, p.scheduler().policy().totalSlots(), "the probe is out: N is back until its result");
+        assertFalse(p.scheduler().policy().probe(), "the probe is out: closed until its result");
+        assertEquals(1, p.scheduler().policy().totalSlots());
         p.onCallEnd(2, 2, 0, 1_000_000); // the probe did not wait inside the server
         p.callEnded();
         assertEquals(2, p.limit());

@@ -51,7 +51,8 @@ class RandomizedSchedulerTest {
 
     /**
      * The same runs with N changed at run time ({@link HybridScheduler#setTotalSlots}) between 1 and
-     * {@code maxN}: growing grants at once, shrinking revokes nothing, R follows the configured R.
+     * {@code maxN}, a probe open one time in three: growing grants at once, shrinking revokes
+     * nothing, R follows the configured R, a probe lets one call above N by its own rule.
      */
     @ParameterizedTest(name = "N=1..{0} R={1} {2} promotion={3}s maxLen={4}: {5} seeds")
     @CsvSource({
@@ -87,6 +88,8 @@ class RandomizedSchedulerTest {
         String expected;
         /** Checked once in a final state; later checks would only repeat it. */
         boolean settled;
+        /** Its permit said the server runs it. */
+        boolean reported;
 
         Call(int id, ReferenceModel.Entry entry, CompletableFuture<Permit> future) {
             this.id = id;
@@ -150,6 +153,7 @@ class RandomizedSchedulerTest {
             call.expected = model.arrive(entry, now);
             calls.add(call);
             byId.put(id, call);
+            markGranted(model.dispatch(now)); // an RT start may let a BE waiter be the probe
             return "arrive " + p + " #" + id + (timeout == null ? "" : " timeout " + timeout);
         }
 
@@ -186,6 +190,7 @@ class RandomizedSchedulerTest {
                 assertTrue(cancelled, "a queued call can be cancelled");
                 c.expected = "cancelled";
                 model.remove(c.entry);
+                markGranted(model.dispatch(clock.nanoTime())); // with a probe, the other class may go
             } else {
                 assertFalse(cancelled && !c.expected.equals("cancelled"), "cancelled a finished call #" + c.id);
             }
@@ -201,6 +206,7 @@ class RandomizedSchedulerTest {
             assertTrue(c.future.completeExceptionally(new IllegalStateException("caller gave up")));
             c.expected = "cancelled";
             model.remove(c.entry);
+            markGranted(model.dispatch(clock.nanoTime()));
             return "fail from outside #" + c.id;
         }
 
@@ -220,30 +226,39 @@ class RandomizedSchedulerTest {
                 call.expected = "granted";
                 calls.add(call);
                 byId.put(id, call);
+                markGranted(model.dispatch(now));
             }
             return "tryAcquire " + p + " -> " + (permit != null);
         }
 
         String resize() {
             int n = 1 + random.nextInt(maxN);
-            scheduler.setTotalSlots(n);
-            model.setTotalSlots(n);
+            boolean probe = random.nextInt(3) == 0;
+            scheduler.setTotalSlots(n, probe);
+            model.setTotalSlots(n, probe);
             markGranted(model.dispatch(clock.nanoTime()));
-            return "N=" + n;
+            return "N=" + n + (probe ? " +probe" : "");
         }
 
         String advance() {
             long nanos = random.nextInt(3) == 0 ? Duration.ofSeconds(random.nextInt(60)).toNanos()
                     : Duration.ofMillis(random.nextInt(3000)).toNanos();
             clock.advanceNanos(nanos);
-            for (ReferenceModel.Entry gone : model.expire(clock.nanoTime())) {
+            ReferenceModel.Entry gone;
+            while ((gone = model.expireNext(clock.nanoTime())) != null) {
                 byId.get(gone.id).expected = "expired";
+                markGranted(model.dispatch(gone.deadline));
             }
             return "advance " + nanos / 1_000_000 + "ms";
         }
 
         void drain() {
-            // Cancel every waiter, release every holder: the scheduler must end empty and idle.
+            // Cancel every waiter, release every holder: the scheduler must end empty and idle. A probe
+            // is closed first: with one open a waiter leaving may let a waiter of the other class go.
+            if (model.probe) {
+                scheduler.setTotalSlots(model.n, false);
+                model.setTotalSlots(model.n, false);
+            }
             for (Call c : calls) {
                 if (c.expected.equals("queued")) {
                     c.future.cancel(false);
@@ -275,6 +290,24 @@ class RandomizedSchedulerTest {
         void markGranted(List<Integer> ids) {
             for (int id : ids) {
                 byId.get(id).expected = "granted";
+            }
+            reportRunning();
+        }
+
+        /**
+         * Every RT call granted says at once that the server runs it (its first token), so a probe
+         * may start as the model, which knows no first tokens, lets it.
+         */
+        void reportRunning() {
+            for (Call c : calls) {
+                if (c.reported || !c.future.isDone() || c.future.isCompletedExceptionally()) {
+                    continue;
+                }
+                Permit p = c.future.join();
+                if (p.priority() == Priority.RT) {
+                    c.reported = true;
+                    p.running();
+                }
             }
         }
 

@@ -25,6 +25,7 @@ final class ReferenceModel {
 
     int n;
     int r;
+    boolean probe;
     private final int configuredR;
     private final RtOrder order;
     private final long promotionAfter;
@@ -46,9 +47,10 @@ final class ReferenceModel {
     }
 
     /** N changes: R is the configured R, at most N - 1; nothing running is revoked. */
-    void setTotalSlots(int newN) {
+    void setTotalSlots(int newN, boolean newProbe) {
         n = newN;
         r = Math.min(configuredR, newN - 1);
+        probe = newProbe;
     }
 
     /** More runs than N and R admit: left over from a shrink (nothing is revoked). */
@@ -56,12 +58,20 @@ final class ReferenceModel {
         return rtIn + beIn > n || beIn + Math.max(r, rtIn) > n;
     }
 
+    /** With a probe, RT may be the (N+1)-th call only when the pool has no BE call at all. */
     boolean rtMayStart() {
-        return rtIn + beIn < n;
+        if (rtIn + beIn < n) {
+            return true;
+        }
+        return probe && rtIn + beIn == n && beIn == 0 && beQueue.isEmpty();
     }
 
+    /** With a probe, BE may be the (N+1)-th call when N are busy, RT holds R of them and none waits. */
     boolean beMayStart() {
-        return beIn + Math.max(r, rtIn) < n;
+        if (beIn + Math.max(r, rtIn) < n) {
+            return true;
+        }
+        return probe && rtIn + beIn == n && rtIn >= r && rtQueue.isEmpty();
     }
 
     boolean promoted(Entry e, long now) {
@@ -130,18 +140,24 @@ final class ReferenceModel {
         return (e.priority == Priority.RT ? rtQueue : beQueue).remove(e);
     }
 
-    /** Waiters whose deadline has passed at {@code now}, removed. */
-    List<Entry> expire(long now) {
-        List<Entry> gone = new ArrayList<>();
+    /**
+     * The waiter whose deadline passes first at or before {@code now} (ties: the earlier arrival),
+     * removed; null if none. One at a time: with a probe open, a waiter leaving may let another go.
+     */
+    Entry expireNext(long now) {
+        Entry first = null;
         for (List<Entry> q : List.of(rtQueue, beQueue)) {
-            for (Entry e : new ArrayList<>(q)) {
-                if (e.deadline <= now) {
-                    q.remove(e);
-                    gone.add(e);
+            for (Entry e : q) {
+                if (e.deadline <= now && (first == null || e.deadline < first.deadline
+                        || e.deadline == first.deadline && e.id < first.id)) {
+                    first = e;
                 }
             }
         }
-        return gone;
+        if (first != null) {
+            remove(first);
+        }
+        return first;
     }
 
     private void take(Priority p) {

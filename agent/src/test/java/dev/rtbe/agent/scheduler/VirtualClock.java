@@ -52,6 +52,12 @@ public final class VirtualClock implements SchedulerClock {
         }
     }
 
+    /** When the next scheduled task is due, or Long.MAX_VALUE when none is. */
+    public synchronized long nextDeadline() {
+        Task due = tasks.peek();
+        return due == null ? Long.MAX_VALUE : due.deadline;
+    }
+
     public synchronized int pendingTasks() {
         return tasks.size();
     }

@@ -257,6 +257,8 @@ class PoolCallsTest {
         third.acquire(null);
         GatedCall probe = call(LOCAL, "/api/chat", generate("llama3.2"), "be");
         CompletableFuture<Permit> probeGrant = probe.acquireAsync(null);
+        assertFalse(probeGrant.isDone(), "the third call was granted just now: it may still be on its way");
+        clock.advance(java.time.Duration.ofMillis(20));
         assertTrue(probeGrant.isDone(), "one call above N 1: the probe");
         GatedCall fifth = call(LOCAL, "/api/chat", generate("llama3.2"), "be");
         CompletableFuture<Permit> fifthGrant = fifth.acquireAsync(null);
