@@ -13,7 +13,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
@@ -22,6 +25,17 @@ import redis.clients.jedis.Jedis;
  * than the fleet's N=4 (R=1): every limit the simulator sees comes from the shared ledger.
  */
 class FleetIT {
+    /**
+     * Runs the forked JVMs side by side. Not the common pool: with 2 cores its parallelism is 1, and
+     * on JDK 25 (seen in CI) the second JVM then started only after the first had ended.
+     */
+    private final ExecutorService jvms = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stopWaiting() {
+        jvms.shutdownNow();
+    }
+
     private static final int N = 4;
 
     private static ForkedJvm member(OllamaSimulator sim, EmbeddedRedis redis) {
@@ -46,10 +60,10 @@ class FleetIT {
             String gate = "batch";
             CompletableFuture<ForkedJvm.Result> a = CompletableFuture.supplyAsync(() -> member(sim, redis)
                     .timeout(Duration.ofMinutes(3)) // it waits for C
-                    .run(FleetApp.class, url, "be", "10", "1500", "a", readyA.toString(), gate));
+                    .run(FleetApp.class, url, "be", "10", "1500", "a", readyA.toString(), gate), jvms);
             CompletableFuture<ForkedJvm.Result> b = CompletableFuture.supplyAsync(() -> member(sim, redis)
                     .timeout(Duration.ofMinutes(3))
-                    .run(FleetApp.class, url, "be", "10", "1500", "b", readyB.toString(), gate));
+                    .run(FleetApp.class, url, "be", "10", "1500", "b", readyB.toString(), gate), jvms);
             awaitReady(sim, readyA, a);
             awaitReady(sim, readyB, b);
             sim.await(() -> sim.running() == N - 1, Duration.ofSeconds(60));
@@ -100,12 +114,12 @@ class FleetIT {
             // the victim holds every slot BE may take (N - R = 3) with calls that would run for a minute
             CompletableFuture<ForkedJvm.Result> victim = CompletableFuture.supplyAsync(() -> member(sim, redis)
                     .property("rtbe.coordination.session-ttl", "2s")
-                    .run(FleetApp.class, url, "be", "3", "60000", "victim", victimReady.toString()));
+                    .run(FleetApp.class, url, "be", "3", "60000", "victim", victimReady.toString()), jvms);
             awaitReady(sim, victimReady, victim);
             sim.await(() -> sim.running() == N - 1, Duration.ofSeconds(60));
             CompletableFuture<ForkedJvm.Result> survivor = CompletableFuture.supplyAsync(() -> member(sim, redis)
                     .property("rtbe.coordination.session-ttl", "2s")
-                    .run(FleetApp.class, url, "be", "3", "100", "survivor", survivorReady.toString()));
+                    .run(FleetApp.class, url, "be", "3", "100", "survivor", survivorReady.toString()), jvms);
             awaitReady(sim, survivorReady, survivor); // its 3 calls wait in the fleet: no BE slot is free
             assertTrue(survivorCalls(sim).isEmpty(), "a survivor call ran while the victim held every BE slot");
 
@@ -140,7 +154,7 @@ class FleetIT {
             // 8 batch calls: 3 run (N - R), 5 wait in Redis
             CompletableFuture<ForkedJvm.Result> app = CompletableFuture.supplyAsync(() -> member(sim, redis)
                     .property("rtbe.coordination.session-ttl", "2s")
-                    .run(FleetApp.class, url, "be", "8", "4000", "app"));
+                    .run(FleetApp.class, url, "be", "8", "4000", "app"), jvms);
             sim.await(() -> sim.running() == N - 1, Duration.ofSeconds(60));
             awaitBatchWaiters(redis, 5);
             redis.stop();
