@@ -251,6 +251,37 @@ public final class GatedCall implements StreamListener {
      * over, as with {@link #acquire}.
      */
     public Permit reacquireAfterPreemption(Duration timeout) throws InterruptedException, SchedulerRejectedException {
+        Permit lost = forgetLostAttempt();
+        try {
+            Permit next = pool.scheduler().reacquire(lost, timeout);
+            onGranted(next);
+            return next;
+        } catch (InterruptedException | SchedulerRejectedException e) {
+            finish(Outcome.REJECTED, e);
+            throw e;
+        }
+    }
+
+    /**
+     * As {@link #reacquireAfterPreemption}, without blocking (for clients that must not block their
+     * thread): the future completes with the new permit, or exceptionally when the call was refused
+     * (it is then over). Cancelling the future leaves the queue.
+     */
+    public CompletableFuture<Permit> reacquireAfterPreemptionAsync(Duration timeout) {
+        Permit lost = forgetLostAttempt();
+        CompletableFuture<Permit> f = pool.scheduler().reacquireAsync(lost, timeout);
+        f.whenComplete((p, error) -> {
+            if (p != null) {
+                onGranted(p);
+            } else {
+                finish(Outcome.REJECTED, error);
+            }
+        });
+        return f;
+    }
+
+    /** Remembers the lost attempt (for its span) and resets what the next attempt measures anew. */
+    private Permit forgetLostAttempt() {
         Permit lost = permit;
         if (lost == null || !lost.isPreempted()) {
             throw new IllegalStateException("the call was not preempted");
@@ -275,14 +306,7 @@ public final class GatedCall implements StreamListener {
         startsAtFirstToken = NONE;
         result = null;
         streamError = null;
-        try {
-            Permit next = pool.scheduler().reacquire(lost, timeout);
-            onGranted(next);
-            return next;
-        } catch (InterruptedException | SchedulerRejectedException e) {
-            finish(Outcome.REJECTED, e);
-            throw e;
-        }
+        return lost;
     }
 
     /** The response headers arrived: from here on the body's bytes are watched. */
