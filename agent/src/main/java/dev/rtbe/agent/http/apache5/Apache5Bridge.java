@@ -16,8 +16,9 @@ public final class Apache5Bridge {
     /** Implemented by {@code dev.rtbe.agent.http.apache5.impl.Apache5Hooks}. */
     public interface Hooks {
         /**
-         * Before a classic {@code doExecute}: null (not ours, run the original), a {@link Throwable}
-         * to throw instead of running it, or a {@link ClassicGate} to hand to the exit advice.
+         * Before a classic {@code doExecute}: null (not ours, run the original), an
+         * {@link dev.rtbe.agent.http.AdviceOutcome} to return or throw instead of running it, or a
+         * {@link ClassicGate} to hand to the exit advice.
          */
         Object beforeClassic(Object client, Object target, Object request, Object context);
 

@@ -10,6 +10,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.rtbe.agent.http.AdapterClassLoader;
+import dev.rtbe.agent.http.AdviceOutcome;
 import dev.rtbe.agent.http.ClientInstrumentation;
 import java.util.List;
 import net.bytebuddy.agent.builder.AgentBuilder;
@@ -63,12 +64,13 @@ public final class Apache5Instrumentation implements ClientInstrumentation {
     /**
      * Inlined into a classic {@code doExecute(HttpHost, ClassicHttpRequest, HttpContext)}: the slot
      * is acquired (blocking, as the classic API is) on entry; the exit hands back the response
-     * with a body that releases the slot at its end or close.
+     * with a body that releases the slot at its end or close. A preemptible call is sent by the
+     * agent on entry (attempt after attempt) and the original is skipped.
      */
     public static final class ClassicAdvice {
         private ClassicAdvice() {}
 
-        @Advice.OnMethodEnter(skipOn = Throwable.class, suppress = Throwable.class)
+        @Advice.OnMethodEnter(skipOn = AdviceOutcome.class, suppress = Throwable.class)
         public static Object enter(@Advice.This Object client, @Advice.Argument(0) Object target,
                                    @Advice.Argument(1) Object request, @Advice.Argument(2) Object context) {
             return Apache5Bridge.beforeClassic(client, target, request, context);
@@ -78,8 +80,10 @@ public final class Apache5Instrumentation implements ClientInstrumentation {
         public static void exit(@Advice.Enter Object gate,
                                 @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object response,
                                 @Advice.Thrown(readOnly = false) Throwable thrown) {
-            if (gate instanceof Throwable) {
-                thrown = (Throwable) gate; // rejected or interrupted while waiting: the original never ran
+            if (gate instanceof AdviceOutcome) {
+                // Refused while waiting, or sent by the agent (a preemptible call): the original never ran.
+                response = ((AdviceOutcome) gate).value;
+                thrown = ((AdviceOutcome) gate).error;
             } else if (gate != null) {
                 response = Apache5Bridge.afterClassic(gate, response, thrown);
             }

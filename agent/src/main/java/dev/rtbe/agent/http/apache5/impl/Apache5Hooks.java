@@ -26,7 +26,7 @@ public final class Apache5Hooks implements Apache5Bridge.Hooks {
         if (runtime == null || !(request instanceof ClassicHttpRequest) || (target != null && !(target instanceof HttpHost))) {
             return null;
         }
-        return ClassicCall.open(runtime, target, (ClassicHttpRequest) request);
+        return ClassicCall.open(runtime, client, target, (ClassicHttpRequest) request, context);
     }
 
     @Override

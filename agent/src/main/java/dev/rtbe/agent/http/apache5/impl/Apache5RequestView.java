@@ -18,6 +18,8 @@ final class Apache5RequestView implements RequestView {
     /** An async request's producer, when its body is written by it; else null. */
     private final AsyncRequestProducer producer;
     private AsyncBody asyncBody;
+    /** The body as the gate read it (whole, within the limit), or null. */
+    private byte[] bodyRead;
 
     Apache5RequestView(Object target, HttpRequest request) {
         this(target, request, null);
@@ -46,6 +48,11 @@ final class Apache5RequestView implements RequestView {
 
     @Override
     public byte[] body(int maxBytes) {
+        bodyRead = readBody(maxBytes);
+        return bodyRead;
+    }
+
+    private byte[] readBody(int maxBytes) {
         byte[] inMemory = Apache5Requests.bodyOf(request, maxBytes);
         if (inMemory == null && request instanceof ClassicHttpRequest) {
             return ClassicBodies.read((ClassicHttpRequest) request, maxBytes); // the request then carries the copy
@@ -55,6 +62,16 @@ final class Apache5RequestView implements RequestView {
             return asyncBody.whole();
         }
         return inMemory;
+    }
+
+    /** The whole body the gate read to classify the call, or null (none, not read, or over the limit). */
+    byte[] bodyRead() {
+        return bodyRead;
+    }
+
+    /** The async body read from the application's producer, or null when none was read. */
+    AsyncBody asyncBody() {
+        return asyncBody;
     }
 
     /** The producer the exchange gets: the application's, or the one that sends what was read of it. */

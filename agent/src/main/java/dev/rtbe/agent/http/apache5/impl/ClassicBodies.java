@@ -85,7 +85,8 @@ final class ClassicBodies {
         return whole;
     }
 
-    private static HttpEntity copy(byte[] bytes, HttpEntity original) {
+    /** {@code bytes} as an in-memory entity with the original's type, encoding and framing. */
+    static HttpEntity copy(byte[] bytes, HttpEntity original) {
         return new ByteArrayEntity(bytes, contentType(original), original.getContentEncoding(),
                 original.isChunked() || original.getContentLength() < 0);
     }

@@ -73,7 +73,14 @@ final class ClassicResponses {
      * connection in every 5.x ({@code EofSensorInputStream.abort}). Never the graceful close, which
      * would read the body to its end.
      */
+    static void abort(CloseableHttpResponse response) {
+        abort(response, response.getEntity());
+    }
+
     private static void abort(CloseableHttpResponse response, HttpEntity entity) {
+        if (entity == null) {
+            return;
+        }
         if (MODAL_CLOSE) {
             response.close(CloseMode.IMMEDIATE);
             return;
