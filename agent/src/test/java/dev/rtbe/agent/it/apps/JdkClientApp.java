@@ -152,16 +152,22 @@ public final class JdkClientApp {
     }
 
     public static HttpRequest.Builder resumableChat(String baseUrl, String route, String model) {
-        String messages = "\"messages\":[{\"role\":\"system\",\"content\":\"You summarise news.\"},"
-                + "{\"role\":\"user\",\"content\":\"Summarise today's batch of articles.\"}]";
         boolean chat = route.equals("chat");
-        String body = "{\"model\":\"" + model + "\"," + messages + (chat ? ",\"stream\":false,\"options\":{\"temperature\":0}}" : "}");
+        String body = resumableBody(route, model);
         return HttpRequest.newBuilder(URI.create(baseUrl + (chat ? "/api/chat" : "/v1/chat/completions")))
                 .header("Content-Type", "application/json")
                 .header("X-Sim-Prefill-Ms", "50")
                 .header("X-Sim-Gen-Ms", "2000")
                 .header("X-Sim-Output-Tokens", Integer.toString(RESUMABLE_TOKENS))
                 .POST(HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    /** The body of {@link #resumableChat}. */
+    public static String resumableBody(String route, String model) {
+        String messages = "\"messages\":[{\"role\":\"system\",\"content\":\"You summarise news.\"},"
+                + "{\"role\":\"user\",\"content\":\"Summarise today's batch of articles.\"}]";
+        boolean chat = route.equals("chat");
+        return "{\"model\":\"" + model + "\"," + messages + (chat ? ",\"stream\":false,\"options\":{\"temperature\":0}}" : "}");
     }
 
     /** The length of a batch request's body, as the server should see it. */

@@ -68,6 +68,15 @@ final class AsyncBody implements AsyncRequestProducer {
         return channel.ended && channel.failure == null ? kept : null;
     }
 
+    /**
+     * Whether the body can go out again after an attempt was cut: from the copy when it was read
+     * whole within {@code maxBytes}, or by the application's producer when it is repeatable.
+     */
+    boolean canSendAgain(int maxBytes) {
+        byte[] w = whole();
+        return (w != null && w.length <= maxBytes) || producer.isRepeatable();
+    }
+
     /** Whether the bytes kept are all of the body (so they can be sent again from the copy). */
     private boolean keptAll() {
         return channel.ended || channel.failure != null;

@@ -21,7 +21,8 @@ import org.apache.hc.core5.http.protocol.HttpContext;
 /**
  * One gated async {@code execute}: classified on the caller's thread, queued without blocking
  * anyone, and sent - by invoking the client's {@code execute} again under the reentry guard, with
- * the consumer and callback wrapped - once its slot is granted.
+ * the consumer and callback wrapped - once its slot is granted. A batch call that can be sent
+ * again is preemptible ({@link PreemptibleAsync}).
  */
 final class AsyncCall<T> {
     private final CloseableHttpAsyncClient client;
@@ -34,6 +35,8 @@ final class AsyncCall<T> {
     private final Apache5RequestView view;
     private final CompletableFuture<Permit> permit;
     private final GatedFuture<T> result;
+    /** Null: the call is sent once (it is not preemptible). */
+    private PreemptibleAsync<T> preemptible;
 
     private AsyncCall(CloseableHttpAsyncClient client, HttpHost target, AsyncRequestProducer producer,
                       AsyncResponseConsumer<T> consumer, HandlerFactory<AsyncPushConsumer> pushHandlerFactory,
@@ -81,6 +84,12 @@ final class AsyncCall<T> {
         }
         AsyncCall<T> gated = new AsyncCall<>(client, target, toSend, consumer, pushHandlerFactory, context, callback,
                 call, view);
+        try {
+            gated.preemptible = PreemptibleAsync.of(runtime, client, target, seen, toSend, consumer, pushHandlerFactory,
+                    context, call, view, gated.result);
+        } catch (RuntimeException | LinkageError agentFault) {
+            gated.preemptible = null; // sent once, immune
+        }
         Gate.whenDecided(gated.permit, null, gated::send);
         return gated.result;
     }
@@ -106,6 +115,10 @@ final class AsyncCall<T> {
         }
         if (result.isDone()) {
             call.finish(Outcome.CANCELLED, null);
+            return;
+        }
+        if (preemptible != null) {
+            preemptible.send();
             return;
         }
         Future<T> exchange;

@@ -15,8 +15,8 @@ import org.apache.hc.core5.concurrent.FutureCallback;
  */
 final class GatedFuture<T> extends BasicFuture<T> {
     private final GatedCall call;
-    private final CompletableFuture<Permit> permit;
-    private volatile Future<T> exchange;
+    private volatile CompletableFuture<Permit> permit;
+    private volatile Future<?> exchange;
 
     GatedFuture(FutureCallback<T> callback, GatedCall call, CompletableFuture<Permit> permit) {
         super(callback);
@@ -24,10 +24,18 @@ final class GatedFuture<T> extends BasicFuture<T> {
         this.permit = permit;
     }
 
-    void exchangeStarted(Future<T> started) {
+    void exchangeStarted(Future<?> started) {
         exchange = started;
         if (isCancelled()) {
             started.cancel(true);
+        }
+    }
+
+    /** A preempted call waits for a slot again: a cancel now leaves that wait. */
+    void waiting(CompletableFuture<Permit> again) {
+        permit = again;
+        if (isCancelled()) {
+            again.cancel(false);
         }
     }
 
@@ -37,7 +45,7 @@ final class GatedFuture<T> extends BasicFuture<T> {
         if (cancelled) {
             call.finish(Outcome.CANCELLED, null); // first: a slot granted meanwhile is handed straight back
             permit.cancel(false);
-            Future<T> running = exchange;
+            Future<?> running = exchange;
             if (running != null) {
                 running.cancel(mayInterruptIfRunning);
             }

@@ -34,7 +34,8 @@ final class RequestProbe {
         }
         Seen[] seen = new Seen[1];
         try {
-            producer.sendRequest((request, entityDetails, ctx) -> seen[0] = new Seen(request, entityDetails != null),
+            producer.sendRequest((request, entityDetails, ctx) -> seen[0] = new Seen(request, entityDetails != null,
+                    entityDetails != null ? entityDetails.getContentType() : null),
                     context);
         } catch (Exception e) {
             return null;
@@ -46,10 +47,13 @@ final class RequestProbe {
     static final class Seen {
         final HttpRequest request;
         final boolean hasBody;
+        /** The body's type as the producer declares it, or null. */
+        final String contentType;
 
-        Seen(HttpRequest request, boolean hasBody) {
+        Seen(HttpRequest request, boolean hasBody, String contentType) {
             this.request = request;
             this.hasBody = hasBody;
+            this.contentType = contentType;
         }
     }
 }
