@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import dev.rtbe.agent.it.ResumablePreemptionIT.SimJson;
 import dev.rtbe.agent.it.apps.Apache5PreemptionApp;
+import dev.rtbe.agent.it.apps.ChildFirstLauncher;
 import dev.rtbe.agent.it.apps.JdkClientApp;
 import dev.rtbe.simulator.OllamaSimulator;
 import dev.rtbe.simulator.Outcome;
@@ -16,6 +17,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -34,9 +37,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * preempts a long non-streaming batch chat call, which is continued (or, with
  * {@code rtbe.preemption.resume=restart}, sent again) once it gets a slot again; the application
  * gets the uninterrupted answer and no error, and the stream got its slot at once. A call given up
- * while it waits to get its slot back leaves the queue and is never sent again.
+ * while it waits to get its slot back leaves the queue and is never sent again. In the version
+ * matrix's run the oldest 5.x the adapter supports (5.0) runs the continued calls too.
  */
 class Apache5PreemptionIT {
+    private static final String OLDEST = "client-versions/apache5-oldest";
     private static final Pattern QUEUE_WAIT = Pattern.compile("queue_wait=([0-9.]+)s");
 
     private OllamaSimulator sim;
@@ -72,11 +77,26 @@ class Apache5PreemptionIT {
     }
 
     private ForkedJvm.Result run(String resume, String scenario, String api, String route) {
+        return run(resume, scenario, api, route, "newest");
+    }
+
+    /** {@code version}: {@code newest} (the class path's), or {@code oldest} (5.0, loaded child-first). */
+    private ForkedJvm.Result run(String resume, String scenario, String api, String route, String version) {
+        List<String> args = new ArrayList<>();
+        if (version.equals("oldest")) {
+            args.add(ForkedJvm.AGENT_JAR.getParent().resolve(OLDEST).toString());
+            args.add(Apache5PreemptionApp.class.getName());
+        }
+        args.addAll(List.of(scenario, sim.baseUri().toString(),
+                "http://127.0.0.1:" + probe.getAddress().getPort() + "/progress", api, route));
         ForkedJvm.Result r = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
                 .property("rtbe.slots.total", 1).property("rtbe.preemption", "transparent")
                 .property("rtbe.preemption.resume", resume).property("rtbe.log.calls", true)
-                .run(Apache5PreemptionApp.class, scenario, sim.baseUri().toString(),
-                        "http://127.0.0.1:" + probe.getAddress().getPort() + "/progress", api, route);
+                .run(version.equals("oldest") ? ChildFirstLauncher.class : Apache5PreemptionApp.class,
+                        args.toArray(new String[0]));
+        if (version.equals("oldest")) {
+            assertEquals("Apache-HttpClient/5.0.4", r.value("CLIENT").split(" ")[0], r::toString);
+        }
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(r.lines("ERROR").isEmpty(), r::toString);
         assertEquals("inFlight=0 queued=0", r.value("STATE"), r::toString);
@@ -87,7 +107,19 @@ class Apache5PreemptionIT {
     @CsvSource({"classic, chat", "classic, openai", "async, chat", "async, openai"})
     void aPreemptedBatchCallIsContinuedAndTheApplicationGetsTheUninterruptedAnswer(String api, String route)
             throws Exception {
-        ForkedJvm.Result r = run("continue", "preempt", api, route);
+        assertContinued(api, route, "newest");
+    }
+
+    /** The version matrix's run ({@code -Pclient-versions}, which copies the oldest jars): 5.0 too. */
+    @ParameterizedTest(name = "{0} {1} on 5.0")
+    @CsvSource({"classic, chat", "async, openai"})
+    @EnabledIfSystemProperty(named = "rtbe.contract.versions", matches = "true")
+    void onTheOldestVersionToo(String api, String route) throws Exception {
+        assertContinued(api, route, "oldest");
+    }
+
+    private void assertContinued(String api, String route, String version) throws Exception {
+        ForkedJvm.Result r = run("continue", "preempt", api, route, version);
         assertPreemptedOnceAndRtServedAtOnce(r);
 
         List<RequestRecord> attempts = batchAttempts();

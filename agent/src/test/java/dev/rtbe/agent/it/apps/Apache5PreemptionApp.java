@@ -28,6 +28,7 @@ import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.VersionInfo;
 
 /**
  * A plain application making non-streaming batch chat calls with Apache HttpClient 5, classic or
@@ -44,6 +45,8 @@ public final class Apache5PreemptionApp {
 
     public static void main(String[] args) throws Exception {
         ASYNC.start();
+        System.out.println("CLIENT " + VersionInfo.getSoftwareInfo("Apache-HttpClient", "org.apache.hc.client5",
+                Apache5PreemptionApp.class));
         String scenario = args[0];
         String url = args[1];
         String probe = args[2];

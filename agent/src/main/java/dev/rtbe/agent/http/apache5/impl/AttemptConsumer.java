@@ -37,6 +37,8 @@ final class AttemptConsumer implements AsyncResponseConsumer<Object> {
     private volatile HttpResponse streamed;
     private volatile FutureCallback<Object> streamDone;
     private volatile boolean toldFailure;
+    /** Guarded by this: no more bytes for the stream (its attempt was cut). */
+    private boolean closed;
 
     @SuppressWarnings("unchecked")
     AttemptConsumer(AsyncResponseConsumer<?> application, GatedCall call, Attempt attempt, ChatStream stream) {
@@ -44,6 +46,15 @@ final class AttemptConsumer implements AsyncResponseConsumer<Object> {
         this.call = call;
         this.attempt = attempt;
         this.stream = stream;
+    }
+
+    /**
+     * Stops taking bytes (the attempt was cut): after it the stream's state is safe to read on the
+     * calling thread, whichever thread the client still delivers bytes on. The monitor only orders
+     * the stream's updates with this; nothing waits under it.
+     */
+    synchronized void close() {
+        closed = true;
     }
 
     /** The status line and headers of the stream read here, or null. */
@@ -107,8 +118,12 @@ final class AttemptConsumer implements AsyncResponseConsumer<Object> {
             return;
         }
         if (m == Mode.STREAM) {
-            stream.onBytes(src);
-            call.onBytes(src.duplicate());
+            synchronized (this) {
+                if (!closed) {
+                    stream.onBytes(src);
+                    call.onBytes(src.duplicate());
+                }
+            }
             call.reportProgress(stream.tokens());
         }
         src.position(src.limit());
@@ -120,7 +135,11 @@ final class AttemptConsumer implements AsyncResponseConsumer<Object> {
         if (m == Mode.APPLICATION) {
             application.streamEnd(trailers);
         } else if (m == Mode.STREAM) {
-            stream.onEnd();
+            synchronized (this) {
+                if (!closed) {
+                    stream.onEnd();
+                }
+            }
             streamDone.completed(STREAMED);
         }
     }

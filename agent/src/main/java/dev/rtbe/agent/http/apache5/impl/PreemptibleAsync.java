@@ -149,8 +149,8 @@ final class PreemptibleAsync<T> {
             result.failed(e instanceof Exception ? (Exception) e : new RuntimeException(e));
             return;
         }
+        result.exchangeStarted(exchange); // first: a cut at once may send the next attempt before started returns
         attempt.started(exchange);
-        result.exchangeStarted(exchange);
     }
 
     /** After a preemption: keeps the output, asks for a slot again, and sends the next attempt once granted. */
@@ -258,6 +258,7 @@ final class PreemptibleAsync<T> {
                 call.finish(Outcome.COMPLETED, null); // the server is done: the slot goes back first
                 deliver(attemptConsumer.streamed(), 200, body);
             } else if (attempt.preempted()) {
+                attemptConsumer.close();
                 again();
             } else if (stream.errorBody() != null) { // what Ollama answers a non-streaming call that fails mid-way
                 call.finish(Outcome.COMPLETED, null);
@@ -270,6 +271,7 @@ final class PreemptibleAsync<T> {
         @Override
         public void failed(Exception error) {
             if (attempt.preempted()) {
+                attemptConsumer.close();
                 again();
                 return;
             }
@@ -280,6 +282,7 @@ final class PreemptibleAsync<T> {
         @Override
         public void cancelled() {
             if (attempt.preempted() && !result.isCancelled()) {
+                attemptConsumer.close(); // the abort may run on another thread than the reactor's
                 again();
                 return;
             }
