@@ -29,10 +29,8 @@ final class ClientVariants {
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
                 ClientVariant.of("urlconnection", "urlconnection")
                         .cannot("preempt", "an HttpURLConnection is one exchange the application holds with its streams: it cannot be sent again"),
-                ClientVariant.of("apache5-classic", "Apache-HttpClient")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
-                ClientVariant.of("apache5-async", "Apache-HttpClient")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("apache5-classic", "Apache-HttpClient"),
+                ClientVariant.of("apache5-async", "Apache-HttpClient"),
                 ClientVariant.of("reactor-netty", "reactor-netty-http-")
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
                 ClientVariant.of("webclient", "spring-webflux-7.")
@@ -70,8 +68,7 @@ final class ClientVariants {
                 ClientVariant.of("jdk-send-input-stream", "jdk send input-stream"),
                 ClientVariant.of("jdk-sendAsync-publisher", "jdk sendAsync publisher")
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
-                ClientVariant.of("apache5-async-entity", "streamed entity Apache-HttpClient")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("apache5-async-entity", "streamed entity Apache-HttpClient"),
                 ClientVariant.onJars("okhttp-3-execute", "okhttp-execute", "client-versions/okhttp3", "okhttp-3.14.9")
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET)
                         .cannot("redirect", OKHTTP3_307),
@@ -83,11 +80,9 @@ final class ClientVariants {
                 ClientVariant.onJars("okhttp-5-enqueue", "okhttp-enqueue", "client-versions/okhttp5", "okhttp-jvm-5.5.1")
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
                 ClientVariant.onJars("apache5-oldest-classic", "apache5-classic", "client-versions/apache5-oldest",
-                        "Apache-HttpClient/5.0.4")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                        "Apache-HttpClient/5.0.4"),
                 ClientVariant.onJars("apache5-oldest-async", "apache5-async", "client-versions/apache5-oldest",
-                        "Apache-HttpClient/5.0.4")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                        "Apache-HttpClient/5.0.4"),
                 ClientVariant.onJars("reactor-netty-oldest", "reactor-netty", "client-versions/reactor-netty-oldest",
                         "reactor-netty-http-1.2.16")
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET));
