@@ -50,6 +50,33 @@ class RandomizedSchedulerTest {
     }
 
     /**
+     * The same runs with aging by passed-over time ({@link SchedulerPolicy#agingPassedOver()}): a BE waiter ages
+     * only while BE waits and RT holds more than R slots.
+     */
+    @ParameterizedTest(name = "passed-over aging: N={0} R={1} {2} promotion={3}s maxLen={4} maxWait={5}s: {6} seeds")
+    @CsvSource({
+            "1, 0, FIFO, 5, 4, 0, 400",
+            "2, 1, FIFO, 5, 6, 0, 400",
+            "2, 0, LIFO, 3, 6, 15, 400",
+            "3, 1, FIFO, 2, 8, 25, 300",
+            "4, 2, LIFO, 1, 3, 0, 300",
+    })
+    void agreesWithTheReferenceModelWithPassedOverAging(int n, int r, RtOrder order, int promotionSeconds,
+                                                         int maxLength, int maxWaitSeconds, int seeds) {
+        SchedulerPolicy.Builder builder = SchedulerPolicy.builder(n).rtReservedSlots(r).rtOrder(order)
+                .promotionAfter(Duration.ofSeconds(promotionSeconds)).agingPassedOver(true)
+                .maxQueueLength(Priority.RT, maxLength).maxQueueLength(Priority.BE, maxLength);
+        if (maxWaitSeconds > 0) {
+            builder.maxWait(Priority.BE, Duration.ofSeconds(maxWaitSeconds));
+        }
+        runSeeds(builder.build(), seeds, 0);
+        runSeeds(SchedulerPolicy.builder(Math.max(2, n)).rtReservedSlots(r).rtOrder(order)
+                .promotionAfter(Duration.ofSeconds(promotionSeconds)).agingPassedOver(true)
+                .maxQueueLength(Priority.RT, maxLength).maxQueueLength(Priority.BE, maxLength).build(), seeds / 2,
+                Math.max(2, n));
+    }
+
+    /**
      * The same runs with N changed at run time ({@link HybridScheduler#setTotalSlots}) between 1 and
      * {@code maxN}, a probe open one time in three: growing grants at once, shrinking revokes
      * nothing, R follows the configured R, a probe lets one call above N by its own rule.
@@ -171,7 +198,7 @@ class RandomizedSchedulerTest {
             Call c = pick(holders);
             assertTrue(c.future.join().release());
             c.expected = "released";
-            model.release(c.entry.priority);
+            model.release(c.entry.priority, clock.nanoTime());
             markGranted(model.dispatch(clock.nanoTime()));
             if (random.nextInt(10) == 0) {
                 assertFalse(c.future.join().release());
@@ -189,7 +216,7 @@ class RandomizedSchedulerTest {
             if (c.expected.equals("queued")) {
                 assertTrue(cancelled, "a queued call can be cancelled");
                 c.expected = "cancelled";
-                model.remove(c.entry);
+                model.remove(c.entry, clock.nanoTime());
                 markGranted(model.dispatch(clock.nanoTime())); // with a probe, the other class may go
             } else {
                 assertFalse(cancelled && !c.expected.equals("cancelled"), "cancelled a finished call #" + c.id);
@@ -205,7 +232,7 @@ class RandomizedSchedulerTest {
             Call c = pick(queued);
             assertTrue(c.future.completeExceptionally(new IllegalStateException("caller gave up")));
             c.expected = "cancelled";
-            model.remove(c.entry);
+            model.remove(c.entry, clock.nanoTime());
             markGranted(model.dispatch(clock.nanoTime()));
             return "fail from outside #" + c.id;
         }
@@ -235,7 +262,7 @@ class RandomizedSchedulerTest {
             int n = 1 + random.nextInt(maxN);
             boolean probe = random.nextInt(3) == 0;
             scheduler.setTotalSlots(n, probe);
-            model.setTotalSlots(n, probe);
+            model.setTotalSlots(n, probe, clock.nanoTime());
             markGranted(model.dispatch(clock.nanoTime()));
             return "N=" + n + (probe ? " +probe" : "");
         }
@@ -257,13 +284,13 @@ class RandomizedSchedulerTest {
             // is closed first: with one open a waiter leaving may let a waiter of the other class go.
             if (model.probe) {
                 scheduler.setTotalSlots(model.n, false);
-                model.setTotalSlots(model.n, false);
+                model.setTotalSlots(model.n, false, clock.nanoTime());
             }
             for (Call c : calls) {
                 if (c.expected.equals("queued")) {
                     c.future.cancel(false);
                     c.expected = "cancelled";
-                    model.remove(c.entry);
+                    model.remove(c.entry, clock.nanoTime());
                 }
             }
             while (!withExpected("granted").isEmpty()) {
