@@ -35,6 +35,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * arrival time for aging. A call preempted {@code maxPreemptionsPerCall} times is immune, so
  * every batch call finishes.
  *
+ * <p>With a preemption budget ({@link SchedulerPolicy#preemptionBudgeted()}) preemption never does worse
+ * than reservation: a preemption spends the victim's expected loss (its prefill when it continues from
+ * its output, all of its time when it restarts) from a bucket that fills at the budget's share of the
+ * slot time; BE takes the last slot RT could use only while every other running BE call can be taken
+ * back within the budget; and while the RT load is high the pool works as with R = 1.
+ *
+ * <p>With {@link SchedulerPolicy#agingPassedOver()} a BE waiter ages only while it is passed over by
+ * RT (BE waits and RT holds more slots than it has reserved), not while it waits behind other BE calls.
+ *
  * <p>N may change at run time ({@link #setTotalSlots}), when it is learned from the server; while
  * it is learned, one batch call may be let above N to probe N + 1 ({@link #setTotalSlots(int, boolean)}).
  */
@@ -827,7 +836,9 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
             if (!policy.agingPassedOver() || (!beQueue.isEmpty() && rtInFlight > reservedNow())) {
                 agingNanos += now - agingAt;
             }
-            rtLoad += (rtInFlight - rtLoad) * -Math.expm1(-(now - agingAt) / (double) SchedulerPolicy.RT_LOAD_AVERAGE_NANOS);
+            if (budgeted()) {
+                rtLoad += (rtInFlight - rtLoad) * -Math.expm1(-(now - agingAt) / (double) SchedulerPolicy.RT_LOAD_AVERAGE_NANOS);
+            }
             agingAt = now;
         }
         return agingNanos;

@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -18,8 +16,8 @@ import org.junit.jupiter.api.Test;
  * The policy that keeps preemption from doing worse than reservation, rule by rule on a virtual clock: the budget
  * of thrown-away slot time (a continued call's expected loss is its prefill, a restarted call's all of its time),
  * the last slot only for a call that can be taken back, reservation under high RT load, and aging that counts only
- * the time a batch call is passed over by RT, with the starvation bound that keeps. {@code TraceReplayTest} shows
- * the effect on whole traces.
+ * the time a batch call is passed over by RT (its starvation bound: {@code HybridSchedulerRulesTest}).
+ * {@code TraceReplayTest} shows the effect on whole traces.
  */
 class BudgetedPreemptionTest {
     private final VirtualClock clock = new VirtualClock();
@@ -193,36 +191,5 @@ class BudgetedPreemptionTest {
         assertNotNull(rt);
         be.release();
         assertFalse(granted(waiting).promoted());
-    }
-
-    @Test
-    void aBatchWaitIsBoundedByItsTimeBehindBatchPlusPromotionPlusOneHoldUnderContinuousRtLoad() {
-        // The bound with passed-over aging: once RT passes a batch waiter over for the promotion time, it beats RT
-        // for the next slot batch may take, so RT passes it over at most promotion + the longest hold.
-        Duration promotion = Duration.ofSeconds(30);
-        Duration hold = Duration.ofSeconds(7);
-        HybridScheduler s = passedOver(2, 1, promotion);
-        List<Permit> running = new ArrayList<>(List.of(s.tryAcquire(RT), s.tryAcquire(RT)));
-        List<CompletableFuture<Permit>> rtWaiting = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            rtWaiting.add(s.acquireAsync(RT, null));
-        }
-        CompletableFuture<Permit> be = s.acquireAsync(BE, null);
-        int step = 0;
-        while (!be.isDone()) {
-            clock.advance(hold.dividedBy(2));
-            running.remove(0).release();
-            for (var it = rtWaiting.iterator(); it.hasNext(); ) {
-                CompletableFuture<Permit> w = it.next();
-                if (w.isDone()) {
-                    running.add(w.join());
-                    it.remove();
-                }
-            }
-            rtWaiting.add(s.acquireAsync(RT, null));
-            assertTrue(++step < 1000, "BE starved");
-        }
-        assertTrue(be.join().promoted());
-        assertTrue(be.join().queueWaitNanos() <= promotion.plus(hold).toNanos(), "waited " + be.join().queueWaitNanos());
     }
 }

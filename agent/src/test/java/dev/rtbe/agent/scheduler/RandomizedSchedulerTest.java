@@ -39,14 +39,18 @@ class RandomizedSchedulerTest {
     })
     void agreesWithTheReferenceModelAndKeepsTheInvariants(int n, int r, RtOrder order, int promotionSeconds,
                                                            int maxLength, int maxWaitSeconds, int seeds) {
+        runSeeds(policy(n, r, order, promotionSeconds, maxLength, maxWaitSeconds).build(), seeds, 0);
+    }
+
+    private static SchedulerPolicy.Builder policy(int n, int r, RtOrder order, int promotionSeconds, int maxLength,
+                                                  int maxWaitSeconds) {
         SchedulerPolicy.Builder builder = SchedulerPolicy.builder(n).rtReservedSlots(r).rtOrder(order)
                 .promotionAfter(promotionSeconds < 0 ? null : Duration.ofSeconds(promotionSeconds))
                 .maxQueueLength(Priority.RT, maxLength).maxQueueLength(Priority.BE, maxLength);
         if (maxWaitSeconds > 0) {
             builder.maxWait(Priority.BE, Duration.ofSeconds(maxWaitSeconds));
         }
-        SchedulerPolicy policy = builder.build();
-        runSeeds(policy, seeds, 0);
+        return builder;
     }
 
     /**
@@ -55,25 +59,18 @@ class RandomizedSchedulerTest {
      */
     @ParameterizedTest(name = "passed-over aging: N={0} R={1} {2} promotion={3}s maxLen={4} maxWait={5}s: {6} seeds")
     @CsvSource({
-            "1, 0, FIFO, 5, 4, 0, 400",
-            "2, 1, FIFO, 5, 6, 0, 400",
-            "2, 0, LIFO, 3, 6, 15, 400",
-            "3, 1, FIFO, 2, 8, 25, 300",
-            "4, 2, LIFO, 1, 3, 0, 300",
+            "1, 0, FIFO, 5, 4, 0, 200",
+            "2, 1, FIFO, 5, 6, 0, 200",
+            "2, 0, LIFO, 3, 6, 15, 200",
+            "3, 1, FIFO, 2, 8, 25, 150",
+            "4, 2, LIFO, 1, 3, 0, 150",
     })
     void agreesWithTheReferenceModelWithPassedOverAging(int n, int r, RtOrder order, int promotionSeconds,
                                                          int maxLength, int maxWaitSeconds, int seeds) {
-        SchedulerPolicy.Builder builder = SchedulerPolicy.builder(n).rtReservedSlots(r).rtOrder(order)
-                .promotionAfter(Duration.ofSeconds(promotionSeconds)).agingPassedOver(true)
-                .maxQueueLength(Priority.RT, maxLength).maxQueueLength(Priority.BE, maxLength);
-        if (maxWaitSeconds > 0) {
-            builder.maxWait(Priority.BE, Duration.ofSeconds(maxWaitSeconds));
-        }
-        runSeeds(builder.build(), seeds, 0);
-        runSeeds(SchedulerPolicy.builder(Math.max(2, n)).rtReservedSlots(r).rtOrder(order)
-                .promotionAfter(Duration.ofSeconds(promotionSeconds)).agingPassedOver(true)
-                .maxQueueLength(Priority.RT, maxLength).maxQueueLength(Priority.BE, maxLength).build(), seeds / 2,
-                Math.max(2, n));
+        runSeeds(policy(n, r, order, promotionSeconds, maxLength, maxWaitSeconds).agingPassedOver(true).build(),
+                seeds, 0);
+        int maxN = Math.max(2, n); // and with N changing at run time
+        runSeeds(policy(maxN, r, order, promotionSeconds, maxLength, 0).agingPassedOver(true).build(), seeds / 2, maxN);
     }
 
     /**
