@@ -18,6 +18,8 @@ import static dev.rtbe.agent.config.Types.integer;
 import static dev.rtbe.agent.config.Types.list;
 import static dev.rtbe.agent.config.Types.stackPatterns;
 import static dev.rtbe.agent.config.Types.pathOrNone;
+import static dev.rtbe.agent.config.Types.positiveDuration;
+import static dev.rtbe.agent.config.Types.share;
 import static dev.rtbe.agent.config.Types.slotCount;
 
 import java.time.Duration;
@@ -65,6 +67,8 @@ public final class SettingDefinitions {
     public static final Setting<Optional<Duration>> AGING_PROMOTION = derived("rtbe.aging.promotion", derivableDuration(),
             "threshold + threshold/boost", seconds("SCHEDULING_PRIORITY_PROMOTION_THRESHOLD_SECONDS"),
             "Wait after which a batch call competes as real-time; the earlier of this and threshold + threshold/boost applies.");
+    public static final Setting<Boolean> AGING_PASSED_OVER = row("rtbe.aging.passed-over", bool(), "true", null,
+            "true: a batch call ages only while real-time calls pass it over (hold slots beyond the reserved ones while it waits), not while it waits behind other batch calls; false: all of its wait counts, as in the seed.");
     public static final Setting<RtOrder> RT_ORDER = row("rtbe.rt.order", enumOf(RtOrder.class), "fifo", plain("SCHEDULING_RT_MODE"),
             "Order of waiting real-time calls; lifo serves the newest first (for UIs that abandon older requests).");
     public static final Setting<Integer> QUEUE_RT_MAX_LENGTH = row("rtbe.queue.rt.max-length", integer(1), "1000", null,
@@ -85,6 +89,12 @@ public final class SettingDefinitions {
             "How often one batch call may be preempted; after that it is immune, so batch work always finishes.");
     public static final Setting<ResumeMode> PREEMPTION_RESUME = row("rtbe.preemption.resume", enumOf(ResumeMode.class), "continue", null,
             "continue: a non-streaming batch chat call goes to the server as a stream, and once preempted keeps its output and is continued from it where that is as valid as an uninterrupted answer (README: Resumable preemption); restart: every preempted call starts again from zero.");
+    public static final Setting<Double> PREEMPTION_BUDGET = row("rtbe.preemption.budget", share(), "0.02", null,
+            "Share of the slot time that preemption may throw away (a preempted call's prefill when it is continued, all of its time when it restarts), counted over rtbe.preemption.budget-window; batch work takes the last slot real-time calls could use only in a call that can be taken back within it.");
+    public static final Setting<Duration> PREEMPTION_BUDGET_WINDOW = row("rtbe.preemption.budget-window", positiveDuration(), "10m", null,
+            "Window of the preemption budget: at most budget x slots x window of slot time may be thrown away at once, and the budget refills at budget x slots.");
+    public static final Setting<Double> PREEMPTION_RESERVE_ABOVE = row("rtbe.preemption.reserve-above", share(), "0.3", null,
+            "Real-time load (share of the slots real-time calls held, averaged over about two minutes) above which a pool with preemption works as with one reserved slot: batch work never takes the last slot, nor is its last slot preempted; 1 = never.");
     public static final Setting<Integer> PREEMPTION_MAX_BODY = row("rtbe.preemption.max-body-bytes", integer(0), "1048576", null,
             "Largest request body the agent keeps to re-send (a one-shot body is copied as it goes out); a batch call with a larger body is immune.");
     public static final Setting<Integer> REQUEST_MAX_BODY = row("rtbe.request.max-body-bytes", integer(0), "4194304", null,

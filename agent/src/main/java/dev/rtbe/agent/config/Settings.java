@@ -141,6 +141,24 @@ public final class Settings {
 
     public ResumeMode preemptionResume() { return get(PREEMPTION_RESUME); }
 
+    public boolean agingPassedOver() { return get(AGING_PASSED_OVER); }
+
+    public double preemptionBudget() { return get(PREEMPTION_BUDGET); }
+
+    public Duration preemptionBudgetWindow() { return get(PREEMPTION_BUDGET_WINDOW); }
+
+    public double preemptionReserveAbove() { return get(PREEMPTION_RESERVE_ABOVE); }
+
+    /**
+     * Applies the scheduling policy's settings that every pool shares (aging, preemption budget) to a
+     * pool's policy; the budget matters only where the pool preempts.
+     */
+    public dev.rtbe.agent.scheduler.SchedulerPolicy.Builder tune(dev.rtbe.agent.scheduler.SchedulerPolicy.Builder b) {
+        return b.agingPassedOver(agingPassedOver())
+                .preemptionBudget(preemptionBudget(), preemptionBudgetWindow())
+                .reserveAboveRtLoad(preemptionReserveAbove());
+    }
+
     public int requestMaxBodyBytes() { return get(REQUEST_MAX_BODY); }
 
     public Coordination coordination() { return get(COORDINATION); }

@@ -90,6 +90,29 @@ public final class Types {
         }, Types::plain);
     }
 
+    /** A share from 0 to 1, as a decimal number (0.02 is 2%). */
+    public static SettingType<Double> share() {
+        SettingType<Double> number = decimal(0);
+        return of("a decimal number from 0 to 1 (0.02 = 2%)", raw -> {
+            double value = number.parse(raw);
+            if (value > 1) {
+                throw new BadValueException("above 1");
+            }
+            return value;
+        }, Types::plain);
+    }
+
+    /** A duration above zero. */
+    public static SettingType<Duration> positiveDuration() {
+        return of(Durations.ALLOWED.replace(">= 0", "> 0"), raw -> {
+            Duration d = Durations.parse(raw);
+            if (d.isZero()) {
+                throw new BadValueException("must be above zero");
+            }
+            return d;
+        }, Durations::format);
+    }
+
     private static String plain(double d) {
         return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
     }

@@ -54,7 +54,7 @@ public final class Pool implements PoolView {
 
     Pool(PoolKey key, PoolConfig config, boolean embedding, LedgerFactory ledgers, Duration promotionAfter,
          dev.rtbe.agent.scheduler.RtOrder rtOrder, Duration preemptionGrace, int preemptionMaxPerCall,
-         ServerSlots serverSlots, Consumer<String> log) {
+         java.util.function.UnaryOperator<SchedulerPolicy.Builder> tuning, ServerSlots serverSlots, Consumer<String> log) {
         this.key = key;
         this.config = config;
         this.embedding = embedding;
@@ -72,6 +72,7 @@ public final class Pool implements PoolView {
         if (config.preemption() == PreemptionMode.TRANSPARENT) {
             b.preemption(preemptionGrace, preemptionMaxPerCall);
         }
+        tuning.apply(b); // aging and the preemption budget
         this.scheduler = ledgers.ledger(key.server(), key.model(), b.build());
         this.local = scheduler instanceof HybridScheduler ? (HybridScheduler) scheduler : null;
         boolean learn = config.auto() && local != null;

@@ -196,7 +196,7 @@ public final class PoolRegistry {
     private Pool newPool(ServerPools s, PoolKey key, String model, boolean embedding) {
         PoolConfig config = settings.poolOverrides().resolve(globals, key.server(), model, embedding);
         return new Pool(key, config, embedding, ledgers, settings.promotionAfter().orElse(null), settings.rtOrder(),
-                settings.preemptionGrace(), settings.preemptionMaxPerCall(), s.slots, log);
+                settings.preemptionGrace(), settings.preemptionMaxPerCall(), settings::tune, s.slots, log);
     }
 
     /** Each server's pass-through for routes that run no model (not pools: they never make a call wait). */

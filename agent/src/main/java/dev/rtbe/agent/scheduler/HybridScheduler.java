@@ -35,6 +35,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * arrival time for aging. A call preempted {@code maxPreemptionsPerCall} times is immune, so
  * every batch call finishes.
  *
+ * <p>With a preemption budget ({@link SchedulerPolicy#preemptionBudgeted()}) preemption never does worse
+ * than reservation: a preemption spends the victim's expected loss (its prefill when it continues from
+ * its output, all of its time when it restarts) from a bucket that fills at the budget's share of the
+ * slot time; BE takes the last slot RT could use only while every other running BE call can be taken
+ * back within the budget; and while the RT load is high the pool works as with R = 1.
+ *
+ * <p>With {@link SchedulerPolicy#agingPassedOver()} a BE waiter ages only while it is passed over by
+ * RT (BE waits and RT holds more slots than it has reserved), not while it waits behind other BE calls.
+ *
  * <p>N may change at run time ({@link #setTotalSlots}), when it is learned from the server; while
  * it is learned, one batch call may be let above N to probe N + 1 ({@link #setTotalSlots(int, boolean)}).
  */
@@ -69,6 +78,22 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
     private int rtNotRunning;
     /** No probe starts before this: the policy's probe spacing after the last grant. */
     private long probeNotBefore = Long.MIN_VALUE;
+    /** With a preemption budget: slot time preemption may still throw away (slot-nanoseconds); starts full. */
+    private double budgetNanos = Double.NaN;
+    private long budgetAt;
+    /** A settle when the budget will have grown enough for what waits on it; null when none is due. */
+    private Cancellable budgetTimer;
+    private long budgetTimerAt;
+    /**
+     * The aging clock: with {@link SchedulerPolicy#agingPassedOver()} it runs only while BE calls wait and RT
+     * holds a slot beyond the R reserved ones (one BE could have used), else with real time. A waiter is
+     * promoted once it has advanced the promotion time since the waiter arrived. It never runs backwards,
+     * so waiters are promoted in arrival order.
+     */
+    private long agingNanos;
+    private long agingAt = Long.MIN_VALUE;
+    /** RT calls in flight, exponentially averaged over {@link SchedulerPolicy#RT_LOAD_AVERAGE_NANOS}. */
+    private double rtLoad;
 
     public HybridScheduler(SchedulerPolicy policy, SchedulerClock clock) {
         this.policy = policy;
@@ -131,6 +156,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         Delivery delivery = null;
         lock.lock();
         try {
+            age(clock.nanoTime()); // R may change: the aging clock runs by the old R until now
             if (n != policy.totalSlots() || r != policy.rtReservedSlots() || probe != policy.probe()) {
                 boolean opens = probe && !policy.probe();
                 policy = policy.withTotalSlots(n, r, probe);
@@ -242,7 +268,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
             if (!mayStartNow(priority, now)) {
                 return null;
             }
-            return newPermit(priority, now, now, false, 0, 0);
+            return newPermit(priority, now, now, false, 0, 0, agingNanos);
         } finally {
             lock.unlock();
         }
@@ -278,7 +304,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
                 return requeue(preempted, timeout, now);
             }
             if (mayStartNow(priority, now)) {
-                return newPermit(priority, now, now, false, 0, 0);
+                return newPermit(priority, now, now, false, 0, 0, agingNanos);
             }
             WaitQueue queue = queue(priority);
             int maxLength = policy.maxQueueLength(priority);
@@ -287,6 +313,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
                 return new QueueFullException(priority, queue.size(), maxLength);
             }
             Waiter waiter = new Waiter(this, priority, now, positionAtArrival(priority), 0);
+            waiter.agingMark = agingNanos;
             queue.addLast(waiter);
             if (priority == Priority.BE && nextToPromote == null) {
                 nextToPromote = waiter;
@@ -315,15 +342,17 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         preempted.requeued = true;
         long arrival = preempted.arrivalNanos();
         int times = preempted.preemptions() + 1;
-        boolean due = isDue(arrival, now);
+        long mark = preempted.agingMark;
+        boolean due = isDue(mark);
         Waiter older = beQueue.first();
         if (rtQueue.isEmpty() && beMayStart(now) && (older == null || older.arrivalNanos > arrival)) {
             if (due) {
                 promotions++; // promoted as it restarts, as it would have been in the queue
             }
-            return newPermit(Priority.BE, arrival, now, due, 0, times);
+            return newPermit(Priority.BE, arrival, now, due, 0, times, mark);
         }
         Waiter waiter = new Waiter(this, Priority.BE, arrival, rtQueue.size(), times);
+        waiter.agingMark = mark;
         beQueue.insertByArrival(waiter);
         if (due) {
             waiter.promoted = true; // everyone older is promoted already (promoteDue ran)
@@ -336,9 +365,9 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         return waiter;
     }
 
-    private boolean isDue(long arrival, long now) {
+    private boolean isDue(long mark) {
         long after = policy.promotionAfterNanos();
-        return after != SchedulerPolicy.UNLIMITED && now - arrival >= after;
+        return after != SchedulerPolicy.UNLIMITED && agingNanos - mark >= after;
     }
 
     /** Called by {@link Permit#offerPreemption}. */
@@ -402,8 +431,12 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
                 return;
             }
             permit.running = true;
+            permit.firstTokenNanos = clock.nanoTime();
             if (permit.priority() == Priority.RT && --rtNotRunning == 0 && policy.probe()) {
                 delivery = settle(clock.nanoTime());
+            } else if (permit.abort != null && budgeted()
+                    && !(rtQueue.isEmpty() && beQueue.isEmpty())) {
+                delivery = settle(clock.nanoTime()); // its loss is known now: a waiter may take it back, or wait for less
             }
         } finally {
             lock.unlock();
@@ -429,6 +462,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         Delivery delivery;
         lock.lock();
         try {
+            age(clock.nanoTime());
             if (permit.priority() == Priority.RT) {
                 rtInFlight--;
                 if (!permit.running) {
@@ -457,6 +491,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
             if (waiter.state != Waiter.State.QUEUED) {
                 return; // already granted (the deliverer hands the slot back) or already gone
             }
+            age(clock.nanoTime());
             leaveQueue(waiter);
             cancelled[waiter.priority.ordinal()]++;
             delivery = afterLeaving();
@@ -482,6 +517,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
             if (waiter.state != Waiter.State.QUEUED) {
                 return;
             }
+            age(now);
             leaveQueue(waiter);
             (callTimeout ? rejectedCallTimeout : rejectedMaxWait)[waiter.priority.ordinal()]++;
             delivery = afterLeaving();
@@ -510,11 +546,15 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
      */
     private Delivery settle(long now) {
         Waiter chain = dispatch(now);
+        if (budgeted() && beQueue.first() != null && beMayStart(now, false)) {
+            waitForBudget(now); // a BE waiter waits for the budget to cover the last slot
+        }
         List<Runnable> aborts = null;
         Waiter rt;
         while ((rt = rtDueForPreemption(now)) != null) {
-            Permit victim = cheapestPreemptible();
+            Permit victim = rtLoadHigh() && beInFlight <= 1 ? null : cheapestPreemptible(now);
             if (victim == null) {
+                waitForBudget(now); // an offered call costs more than the budget holds: retry when it does
                 break;
             }
             preemptible.remove(victim);
@@ -530,6 +570,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
             beInFlight--;
             released[Priority.BE.ordinal()]++;
             preemptions++;
+            spendBudget(expectedLoss(victim, now));
             preemptedSlotNanos += now - victim.grantedNanos();
             if (aborts == null) {
                 aborts = new ArrayList<>(2);
@@ -537,7 +578,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
             aborts.add(abort);
             leaveQueue(rt);
             rt.state = Waiter.State.GRANTED;
-            rt.permit = newPermit(Priority.RT, rt.arrivalNanos, now, false, rt.queuePosition, 0);
+            rt.permit = newPermit(Priority.RT, rt.arrivalNanos, now, false, rt.queuePosition, 0, rt.agingMark);
             chain = append(chain, rt);
         }
         return chain == null && aborts == null ? null : new Delivery(chain, aborts);
@@ -568,15 +609,131 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
      * The offered permit whose loss costs the least: the one that has generated the fewest tokens
      * (its holder reads the answer as a stream and reports them), the youngest among equals; a
      * permit whose progress is unknown only when no reporting one is offered, then the youngest.
+     * With a budget, only a permit whose expected loss the budget covers.
      */
-    private Permit cheapestPreemptible() {
+    private Permit cheapestPreemptible(long now) {
         Permit best = null;
         for (Permit p : preemptible) {
-            if (best == null || cheaperVictim(p, best)) {
+            if ((best == null || cheaperVictim(p, best)) && affordable(p, now)) {
                 best = p;
             }
         }
         return best;
+    }
+
+    /**
+     * The slot time a preemption of {@code p} now throws away: a call that reports its progress (read as a
+     * stream, continued from its output) loses its prefill, the time from its grant to its first token, or all
+     * of its time when no token has come yet; a call whose progress is unknown starts again and loses it all.
+     */
+    private static long expectedLoss(Permit p, long now) {
+        long first = p.firstTokenNanos;
+        if (p.progress() >= 0 && first != Permit.NOT_PREEMPTED) {
+            return Math.max(0, first - p.grantedNanos());
+        }
+        return Math.max(0, now - p.grantedNanos());
+    }
+
+    private boolean affordable(Permit p, long now) {
+        return !policy.preemptionBudgeted() || expectedLoss(p, now) <= budget(now);
+    }
+
+    /** The budget left at {@code now}: it fills at the budget's share of N slots, up to one window of it. */
+    private double budget(long now) {
+        SchedulerPolicy p = policy;
+        double cap = p.preemptionBudget() * p.totalSlots() * (double) p.preemptionBudgetWindowNanos();
+        if (Double.isNaN(budgetNanos)) {
+            budgetNanos = cap; // full at the start: the first preemptions need no history
+        } else if (now > budgetAt) {
+            budgetNanos = Math.min(cap, budgetNanos + (now - budgetAt) * p.preemptionBudget() * p.totalSlots());
+        }
+        budgetAt = Math.max(budgetAt, now);
+        return budgetNanos;
+    }
+
+    private void spendBudget(long nanos) {
+        if (policy.preemptionBudgeted()) {
+            budgetNanos -= nanos;
+        }
+    }
+
+    /**
+     * With a budget, RT has held more than its share of the slots lately: preempting batch work for it would
+     * mostly throw work away again and again, so the pool works as with R = 1.
+     */
+    private boolean rtLoadHigh() {
+        return budgeted() && rtLoad > policy.reserveAboveRtLoad() * policy.totalSlots();
+    }
+
+    /** The slots kept for RT now: R, or at least one while the RT load is high. */
+    private int reservedNow() {
+        int r = policy.rtReservedSlots();
+        return rtLoadHigh() ? Math.max(r, Math.min(1, policy.totalSlots() - 1)) : r;
+    }
+
+    /** True when preemption has a budget: then BE takes the last slot only in a call that can be taken back. */
+    private boolean budgeted() {
+        return policy.preemption() && policy.preemptionBudgeted();
+    }
+
+    /**
+     * Running BE calls that RT could not count on taking back: not offered for preemption, offered but
+     * costing more than the budget holds, or starting again from zero if preempted (their loss grows with
+     * every second they run, so a call the budget covers now may not be covered later).
+     */
+    private int hardBe(long now) {
+        if (rtLoadHigh()) {
+            return beInFlight; // high RT load: work as with R = 1
+        }
+        int soft = 0;
+        for (Permit p : preemptible) {
+            if (p.progress() >= 0 && affordable(p, now)) {
+                soft++;
+            }
+        }
+        return beInFlight - soft;
+    }
+
+    /**
+     * Schedules a settle for when the budget will cover the cheapest offered call whose loss no longer grows
+     * (its first token came, it continues from its output); nothing if there is none or the budget never grows.
+     */
+    private void waitForBudget(long now) {
+        double rate = policy.preemptionBudget() * policy.totalSlots();
+        if (!policy.preemptionBudgeted() || rate <= 0) {
+            return;
+        }
+        long need = Long.MAX_VALUE;
+        for (Permit p : preemptible) {
+            if (p.progress() >= 0 && p.firstTokenNanos != Permit.NOT_PREEMPTED) {
+                need = Math.min(need, expectedLoss(p, now));
+            }
+        }
+        double missing = need - budget(now);
+        if (need == Long.MAX_VALUE || missing <= 0) {
+            return;
+        }
+        long at = now + (long) Math.ceil(missing / rate);
+        if (budgetTimer != null && budgetTimerAt <= at) {
+            return;
+        }
+        if (budgetTimer != null) {
+            budgetTimer.cancel();
+        }
+        budgetTimerAt = at;
+        budgetTimer = clock.schedule(at, this::onBudgetTimer);
+    }
+
+    private void onBudgetTimer() {
+        Delivery delivery;
+        lock.lock();
+        try {
+            budgetTimer = null;
+            delivery = settle(clock.nanoTime());
+        } finally {
+            lock.unlock();
+        }
+        deliver(delivery);
     }
 
     private static boolean cheaperVictim(Permit p, Permit than) {
@@ -656,7 +813,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
             leaveQueue(chosen);
             chosen.state = Waiter.State.GRANTED;
             chosen.permit = newPermit(chosen.priority, chosen.arrivalNanos, now, chosen.promoted,
-                    chosen.queuePosition, chosen.preemptions);
+                    chosen.queuePosition, chosen.preemptions, chosen.agingMark);
             if (tail == null) {
                 head = chosen;
             } else {
@@ -666,13 +823,35 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         }
     }
 
+    /**
+     * Advances the aging clock to {@code now} by the state since the last event (call it before every change
+     * of the RT holds or of the BE queue).
+     */
+    private long age(long now) {
+        if (agingAt == Long.MIN_VALUE) {
+            agingAt = now;
+            agingNanos = now;
+        }
+        if (now > agingAt) {
+            if (!policy.agingPassedOver() || (!beQueue.isEmpty() && rtInFlight > reservedNow())) {
+                agingNanos += now - agingAt;
+            }
+            if (budgeted()) {
+                rtLoad += (rtInFlight - rtLoad) * -Math.expm1(-(now - agingAt) / (double) SchedulerPolicy.RT_LOAD_AVERAGE_NANOS);
+            }
+            agingAt = now;
+        }
+        return agingNanos;
+    }
+
     /** Marks the BE waiters that have waited long enough as promoted; O(1) per promotion. */
     private void promoteDue(long now) {
+        long aging = age(now);
         long after = policy.promotionAfterNanos();
         if (after == SchedulerPolicy.UNLIMITED) {
             return;
         }
-        while (nextToPromote != null && now - nextToPromote.arrivalNanos >= after) {
+        while (nextToPromote != null && aging - nextToPromote.agingMark >= after) {
             nextToPromote.promoted = true;
             promotedWaiting++;
             promotions++;
@@ -696,7 +875,19 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
     }
 
     private boolean beMayStart(long now) {
-        return beInFlight + Math.max(policy.rtReservedSlots(), rtInFlight) < policy.totalSlots()
+        return beMayStart(now, true);
+    }
+
+    /**
+     * The admission rule for BE; with a preemption budget ({@code lastSlotRule}), also: BE takes the last
+     * slot RT could have only in a call that can be taken back, so at least one slot stays free, RT's, or
+     * preemptible within the budget (as with R = 1 where preemption cannot help).
+     */
+    private boolean beMayStart(long now, boolean lastSlotRule) {
+        int n = policy.totalSlots();
+        int r = policy.rtReservedSlots();
+        return beInFlight + Math.max(r, rtInFlight) < n
+                        && (!lastSlotRule || n == 1 || !budgeted() || hardBe(now) + Math.max(r, 1) < n)
                 || (policy.probe() && rtInFlight + beInFlight == policy.totalSlots()
                         && rtInFlight >= policy.rtReservedSlots() && rtQueue.isEmpty() && rtNotRunning == 0
                         && now >= probeNotBefore);
@@ -718,7 +909,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
     }
 
     private Permit newPermit(Priority priority, long arrival, long now, boolean promoted, int position,
-                             int preemptionsBefore) {
+                             int preemptionsBefore, long agingMark) {
         if (priority == Priority.RT) {
             rtInFlight++;
             rtNotRunning++;
@@ -727,7 +918,9 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
         }
         granted[priority.ordinal()]++;
         spaceTheProbe(now);
-        return new Permit(this, priority, arrival, now, promoted, position, preemptionsBefore);
+        Permit permit = new Permit(this, priority, arrival, now, promoted, position, preemptionsBefore);
+        permit.agingMark = agingMark;
+        return permit;
     }
 
     /** Waiters ahead of a new arrival: for RT those served before it, for BE all RT and older BE. */

@@ -64,6 +64,10 @@ public final class Permit {
     boolean requeued;
     /** Set when the holder said the server runs the call (its first token came). */
     boolean running;
+    /** The scheduler's aging clock when the call first arrived (a re-queued call ages from there). */
+    long agingMark;
+    /** When it did, in the scheduler clock's nanoseconds; {@link #NOT_PREEMPTED} (no time) until then. */
+    long firstTokenNanos = NOT_PREEMPTED;
 
     static final long NOT_PREEMPTED = Long.MIN_VALUE;
 
@@ -184,9 +188,17 @@ public final class Permit {
         }
     }
 
-    /** The holder's exchange has generated {@code tokens} so far (it reads the answer as a stream). */
+    /**
+     * The holder's exchange has generated {@code tokens} so far (it reads the answer as a stream). The first
+     * report of a token also says the server runs the call ({@link #running()}): the scheduler then knows its
+     * prefill, what a preemption would throw away of a call continued from its output.
+     */
     public void reportProgress(long tokens) {
+        long before = progress;
         progress = Math.max(0, tokens);
+        if (tokens > 0 && before <= 0) {
+            scheduler.onRunning(this);
+        }
     }
 
     /** Tokens generated so far by the exchange, or -1 when its holder cannot tell (a non-streamed answer). */

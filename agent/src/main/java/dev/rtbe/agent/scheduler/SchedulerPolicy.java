@@ -24,6 +24,10 @@ public final class SchedulerPolicy {
     private final int maxPreemptionsPerCall;
     private final boolean probe;
     private final long probeSpacingNanos;
+    private final double preemptionBudget;
+    private final long preemptionBudgetWindowNanos;
+    private final boolean agingPassedOver;
+    private final double reserveAboveRtLoad;
 
     private SchedulerPolicy(Builder b) {
         checkSlots(b.totalSlots, b.rtReservedSlots);
@@ -47,6 +51,10 @@ public final class SchedulerPolicy {
         this.maxPreemptionsPerCall = b.maxPreemptionsPerCall;
         this.probe = false;
         this.probeSpacingNanos = b.probeSpacingNanos;
+        this.preemptionBudget = b.preemptionBudget;
+        this.preemptionBudgetWindowNanos = b.preemptionBudgetWindowNanos;
+        this.agingPassedOver = b.agingPassedOver;
+        this.reserveAboveRtLoad = b.reserveAboveRtLoad;
     }
 
     /** This policy with another N and R, and a probe open or not (used when N changes at run time). */
@@ -70,6 +78,10 @@ public final class SchedulerPolicy {
         this.preemption = base.preemption;
         this.preemptionGraceNanos = base.preemptionGraceNanos;
         this.maxPreemptionsPerCall = base.maxPreemptionsPerCall;
+        this.preemptionBudget = base.preemptionBudget;
+        this.preemptionBudgetWindowNanos = base.preemptionBudgetWindowNanos;
+        this.agingPassedOver = base.agingPassedOver;
+        this.reserveAboveRtLoad = base.reserveAboveRtLoad;
     }
 
     private static void checkSlots(int totalSlots, int rtReservedSlots) {
@@ -123,6 +135,14 @@ public final class SchedulerPolicy {
         return promotionAfterNanos;
     }
 
+    /**
+     * True: a BE waiter ages only while it is passed over by RT (an RT call holds a slot beyond the R
+     * reserved ones while BE calls wait), not while it waits behind other BE calls; false: all of its wait.
+     */
+    public boolean agingPassedOver() {
+        return agingPassedOver;
+    }
+
     public int maxQueueLength(Priority priority) {
         return priority == Priority.RT ? rtMaxQueueLength : beMaxQueueLength;
     }
@@ -150,14 +170,50 @@ public final class SchedulerPolicy {
         return maxPreemptionsPerCall;
     }
 
+    /**
+     * The share of the slot time (N slots) that preemption may throw away, 0 to 1; {@link #NO_BUDGET} when
+     * preemption is unbounded. See {@link HybridScheduler}: the budget is a bucket of slot time that fills at this
+     * share of N and holds at most one window of it.
+     */
+    public double preemptionBudget() {
+        return preemptionBudget;
+    }
+
+    /** True when preemption may throw away only {@link #preemptionBudget()} of the slot time. */
+    public boolean preemptionBudgeted() {
+        return preemptionBudget != NO_BUDGET;
+    }
+
+    /** The window the budget is counted over: the bucket holds the budget of one window. */
+    public long preemptionBudgetWindowNanos() {
+        return preemptionBudgetWindowNanos;
+    }
+
+    /**
+     * With a budget: the RT load (the share of the N slots RT calls held, averaged over about the last
+     * {@link #RT_LOAD_AVERAGE_NANOS}) above which the pool works as with R = 1: batch work never takes the last
+     * slot, and a preemption never takes the last slot batch work holds. 1 = never.
+     */
+    public double reserveAboveRtLoad() {
+        return reserveAboveRtLoad;
+    }
+
+    /** The time constant of the RT load's exponentially weighted average: two minutes. */
+    public static final long RT_LOAD_AVERAGE_NANOS = 120_000_000_000L;
+
+    /** Stands for "no budget" in {@link #preemptionBudget()}. */
+    public static final double NO_BUDGET = -1;
+
     @Override
     public String toString() {
         return "N=" + totalSlots + (probe ? " (+1 probe)" : "") + " R=" + rtReservedSlots + " rt-order=" + rtOrder
-                + " promotion=" + nanosText(promotionAfterNanos)
+                + " promotion=" + nanosText(promotionAfterNanos) + (agingPassedOver ? " (passed over)" : "")
                 + " max-length rt/be=" + rtMaxQueueLength + "/" + beMaxQueueLength
                 + " max-wait rt/be=" + nanosText(rtMaxWaitNanos) + "/" + nanosText(beMaxWaitNanos)
                 + (preemption ? " preemption grace=" + nanosText(preemptionGraceNanos)
-                        + " max-per-call=" + maxPreemptionsPerCall : "");
+                        + " max-per-call=" + maxPreemptionsPerCall
+                        + (preemptionBudgeted() ? " budget=" + preemptionBudget + " of " + nanosText(preemptionBudgetWindowNanos)
+                                + " reserve-above=" + reserveAboveRtLoad : "") : "");
     }
 
     static String nanosText(long nanos) {
@@ -195,6 +251,10 @@ public final class SchedulerPolicy {
         private long preemptionGraceNanos;
         private int maxPreemptionsPerCall = 1;
         private long probeSpacingNanos;
+        private double preemptionBudget = NO_BUDGET;
+        private long preemptionBudgetWindowNanos;
+        private boolean agingPassedOver;
+        private double reserveAboveRtLoad = 1;
 
         private Builder(int totalSlots) {
             this.totalSlots = totalSlots;
@@ -227,6 +287,12 @@ public final class SchedulerPolicy {
             return this;
         }
 
+        /** true: aging counts only the time a BE waiter is passed over by RT (see {@link #agingPassedOver()}). */
+        public Builder agingPassedOver(boolean passedOver) {
+            this.agingPassedOver = passedOver;
+            return this;
+        }
+
         public Builder maxQueueLength(Priority priority, int length) {
             if (priority == Priority.RT) {
                 rtMaxQueueLength = length;
@@ -252,6 +318,32 @@ public final class SchedulerPolicy {
             this.preemption = true;
             this.preemptionGraceNanos = g;
             this.maxPreemptionsPerCall = maxPerCall;
+            return this;
+        }
+
+        /**
+         * Bounds what preemption throws away: at most {@code share} (0 to 1) of the slot time, counted over
+         * {@code window} (the most that can be spent at once). Without this, preemption is unbounded.
+         */
+        public Builder preemptionBudget(double share, Duration window) {
+            if (!(share >= 0 && share <= 1)) {
+                throw new IllegalArgumentException("preemption budget must be a share from 0 to 1, was " + share);
+            }
+            long w = toNanos(java.util.Objects.requireNonNull(window, "window"));
+            if (w <= 0 || w == UNLIMITED) {
+                throw new IllegalArgumentException("preemption budget window must be > 0 and finite, was " + window);
+            }
+            this.preemptionBudget = share;
+            this.preemptionBudgetWindowNanos = w;
+            return this;
+        }
+
+        /** With a budget: above this RT load (a share of N, 0 to 1; 1 = never) the pool works as with R = 1. */
+        public Builder reserveAboveRtLoad(double share) {
+            if (!(share >= 0 && share <= 1)) {
+                throw new IllegalArgumentException("RT load must be a share from 0 to 1, was " + share);
+            }
+            this.reserveAboveRtLoad = share;
             return this;
         }
 

@@ -15,6 +15,8 @@ final class Waiter extends SlotWaiter {
 
     State state = State.QUEUED;
     boolean promoted;
+    /** The scheduler's passed-over clock when the call arrived: aging counts from here. */
+    long agingMark;
     Cancellable deadline;
     /** The end of an RT waiter's preemption grace. */
     Cancellable grace;

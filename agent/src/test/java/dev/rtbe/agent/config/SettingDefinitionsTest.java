@@ -31,7 +31,7 @@ class SettingDefinitionsTest {
             assertFalse(s.description().isEmpty(), s.name());
             assertEquals(s, SettingDefinitions.byName(s.name()));
         }
-        assertEquals(41, SettingDefinitions.all().size());
+        assertEquals(45, SettingDefinitions.all().size());
     }
 
     @Test

@@ -430,6 +430,46 @@ class LedgerRulesTest {
         check(s, 0, 2, "after the preemption played out");
     }
 
+    /**
+     * Victim choice by tokens on both ledgers: the offered call that has generated the fewest tokens (reported with
+     * the offer, and to Redis at each heartbeat), then the youngest; a call whose progress is unknown only when no
+     * reporting one is offered. A continued victim's kept output is no waste: the ledger counts the net time.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void theVictimHasGeneratedTheFewestTokensAndKeptOutputIsNotCountedAsWaste(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(3).rtReservedSlots(0).preemption(Duration.ZERO, 2));
+        Permit few = s.tryAcquire(BE);
+        few.reportProgress(3);
+        clock.advance(Duration.ofSeconds(1));
+        Permit many = s.tryAcquire(BE);
+        many.reportProgress(40);
+        clock.advance(Duration.ofSeconds(1));
+        Permit unknown = s.tryAcquire(BE); // its answer is not streamed: progress unknown
+        AtomicInteger aborted = new AtomicInteger();
+        assertTrue(unknown.offerPreemption(() -> aborted.addAndGet(100)));
+        assertTrue(many.offerPreemption(() -> aborted.addAndGet(10)));
+        assertTrue(few.offerPreemption(aborted::incrementAndGet));
+        clock.advance(Duration.ofSeconds(2));
+        Permit rt1 = granted(s.acquireAsync(RT, null));
+        assertEquals(1, aborted.get(), "fewest tokens, though the oldest; the youngest's progress is unknown");
+        assertTrue(few.isPreempted());
+        few.keptAfterPreemption(Duration.ofMillis(3500).toNanos()); // continued: 3.5 of its 4 s were generation
+        assertEquals(Duration.ofMillis(500).toNanos(), s.snapshot().preemptedSlotNanos(), "net: only its prefill");
+
+        many.reportProgress(41);
+        for (RedisFleet f : fleets) {
+            f.heartbeat(); // progress reaches Redis with the heartbeat
+        }
+        Permit rt2 = granted(s.acquireAsync(RT, null));
+        assertEquals(11, aborted.get(), "a reporting call before one of unknown progress");
+        assertTrue(many.isPreempted());
+        assertFalse(unknown.isPreempted());
+        rt1.release();
+        rt2.release();
+        unknown.release();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"local", "redis"})
     void preemptionWaitsForTheGrace(String kind) {

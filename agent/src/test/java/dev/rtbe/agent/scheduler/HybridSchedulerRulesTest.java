@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Each rule of the scheduling semantics (DESIGN.md) as its own test, on a virtual clock. */
 class HybridSchedulerRulesTest {
@@ -196,12 +198,17 @@ class HybridSchedulerRulesTest {
         assertTrue(granted(waitingBe).promoted());
     }
 
-    @Test
-    void beWaitIsBoundedByPromotionPlusOneHoldUnderContinuousRtLoad() {
-        // Bound (DESIGN.md): with N - R >= 1, a BE wait <= promotion time + the longest hold ahead.
+    /**
+     * Bound (DESIGN.md): with N - R >= 1, a BE wait <= promotion time + the longest hold ahead. With passed-over
+     * aging it holds for the time RT passes the waiter over (here all of its wait: RT holds both slots).
+     */
+    @ParameterizedTest(name = "passed-over aging {0}")
+    @ValueSource(booleans = {false, true})
+    void beWaitIsBoundedByPromotionPlusOneHoldUnderContinuousRtLoad(boolean passedOver) {
         Duration promotion = Duration.ofSeconds(30);
         Duration hold = Duration.ofSeconds(7);
-        HybridScheduler s = scheduler(SchedulerPolicy.builder(2).rtReservedSlots(1).promotionAfter(promotion));
+        HybridScheduler s = scheduler(SchedulerPolicy.builder(2).rtReservedSlots(1).promotionAfter(promotion)
+                .agingPassedOver(passedOver));
         // RT keeps both slots busy and always has more callers waiting.
         List<Permit> running = new ArrayList<>(List.of(s.tryAcquire(RT), s.tryAcquire(RT)));
         List<CompletableFuture<Permit>> rtWaiting = new ArrayList<>();

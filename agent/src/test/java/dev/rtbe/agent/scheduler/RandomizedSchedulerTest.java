@@ -39,14 +39,38 @@ class RandomizedSchedulerTest {
     })
     void agreesWithTheReferenceModelAndKeepsTheInvariants(int n, int r, RtOrder order, int promotionSeconds,
                                                            int maxLength, int maxWaitSeconds, int seeds) {
+        runSeeds(policy(n, r, order, promotionSeconds, maxLength, maxWaitSeconds).build(), seeds, 0);
+    }
+
+    private static SchedulerPolicy.Builder policy(int n, int r, RtOrder order, int promotionSeconds, int maxLength,
+                                                  int maxWaitSeconds) {
         SchedulerPolicy.Builder builder = SchedulerPolicy.builder(n).rtReservedSlots(r).rtOrder(order)
                 .promotionAfter(promotionSeconds < 0 ? null : Duration.ofSeconds(promotionSeconds))
                 .maxQueueLength(Priority.RT, maxLength).maxQueueLength(Priority.BE, maxLength);
         if (maxWaitSeconds > 0) {
             builder.maxWait(Priority.BE, Duration.ofSeconds(maxWaitSeconds));
         }
-        SchedulerPolicy policy = builder.build();
-        runSeeds(policy, seeds, 0);
+        return builder;
+    }
+
+    /**
+     * The same runs with aging by passed-over time ({@link SchedulerPolicy#agingPassedOver()}): a BE waiter ages
+     * only while BE waits and RT holds more than R slots.
+     */
+    @ParameterizedTest(name = "passed-over aging: N={0} R={1} {2} promotion={3}s maxLen={4} maxWait={5}s: {6} seeds")
+    @CsvSource({
+            "1, 0, FIFO, 5, 4, 0, 200",
+            "2, 1, FIFO, 5, 6, 0, 200",
+            "2, 0, LIFO, 3, 6, 15, 200",
+            "3, 1, FIFO, 2, 8, 25, 150",
+            "4, 2, LIFO, 1, 3, 0, 150",
+    })
+    void agreesWithTheReferenceModelWithPassedOverAging(int n, int r, RtOrder order, int promotionSeconds,
+                                                         int maxLength, int maxWaitSeconds, int seeds) {
+        runSeeds(policy(n, r, order, promotionSeconds, maxLength, maxWaitSeconds).agingPassedOver(true).build(),
+                seeds, 0);
+        int maxN = Math.max(2, n); // and with N changing at run time
+        runSeeds(policy(maxN, r, order, promotionSeconds, maxLength, 0).agingPassedOver(true).build(), seeds / 2, maxN);
     }
 
     /**
@@ -171,7 +195,7 @@ class RandomizedSchedulerTest {
             Call c = pick(holders);
             assertTrue(c.future.join().release());
             c.expected = "released";
-            model.release(c.entry.priority);
+            model.release(c.entry.priority, clock.nanoTime());
             markGranted(model.dispatch(clock.nanoTime()));
             if (random.nextInt(10) == 0) {
                 assertFalse(c.future.join().release());
@@ -189,7 +213,7 @@ class RandomizedSchedulerTest {
             if (c.expected.equals("queued")) {
                 assertTrue(cancelled, "a queued call can be cancelled");
                 c.expected = "cancelled";
-                model.remove(c.entry);
+                model.remove(c.entry, clock.nanoTime());
                 markGranted(model.dispatch(clock.nanoTime())); // with a probe, the other class may go
             } else {
                 assertFalse(cancelled && !c.expected.equals("cancelled"), "cancelled a finished call #" + c.id);
@@ -205,7 +229,7 @@ class RandomizedSchedulerTest {
             Call c = pick(queued);
             assertTrue(c.future.completeExceptionally(new IllegalStateException("caller gave up")));
             c.expected = "cancelled";
-            model.remove(c.entry);
+            model.remove(c.entry, clock.nanoTime());
             markGranted(model.dispatch(clock.nanoTime()));
             return "fail from outside #" + c.id;
         }
@@ -235,7 +259,7 @@ class RandomizedSchedulerTest {
             int n = 1 + random.nextInt(maxN);
             boolean probe = random.nextInt(3) == 0;
             scheduler.setTotalSlots(n, probe);
-            model.setTotalSlots(n, probe);
+            model.setTotalSlots(n, probe, clock.nanoTime());
             markGranted(model.dispatch(clock.nanoTime()));
             return "N=" + n + (probe ? " +probe" : "");
         }
@@ -257,13 +281,13 @@ class RandomizedSchedulerTest {
             // is closed first: with one open a waiter leaving may let a waiter of the other class go.
             if (model.probe) {
                 scheduler.setTotalSlots(model.n, false);
-                model.setTotalSlots(model.n, false);
+                model.setTotalSlots(model.n, false, clock.nanoTime());
             }
             for (Call c : calls) {
                 if (c.expected.equals("queued")) {
                     c.future.cancel(false);
                     c.expected = "cancelled";
-                    model.remove(c.entry);
+                    model.remove(c.entry, clock.nanoTime());
                 }
             }
             while (!withExpected("granted").isEmpty()) {

@@ -14,6 +14,8 @@ final class ReferenceModel {
         final Priority priority;
         final long arrival;
         final long deadline; // Long.MAX_VALUE = none
+        /** The aging clock when it arrived (passed-over aging). */
+        long mark;
 
         Entry(int id, Priority priority, long arrival, long deadline) {
             this.id = id;
@@ -35,6 +37,10 @@ final class ReferenceModel {
     final List<Entry> beQueue = new ArrayList<>();
     int rtIn;
     int beIn;
+    /** Passed-over aging: the clock advances only while BE waits and RT holds more than R slots. */
+    private final boolean passedOver;
+    private long aging;
+    private long agingAt = Long.MIN_VALUE;
 
     ReferenceModel(SchedulerPolicy p) {
         n = p.totalSlots();
@@ -44,10 +50,26 @@ final class ReferenceModel {
         promotionAfter = p.promotionAfterNanos();
         rtMax = p.maxQueueLength(Priority.RT);
         beMax = p.maxQueueLength(Priority.BE);
+        passedOver = p.agingPassedOver();
+    }
+
+    /** Runs the aging clock up to {@code t} under the state since the last change; call before every change. */
+    void age(long t) {
+        aging = agingAt(t);
+        agingAt = Math.max(agingAt, t);
+    }
+
+    private long agingAt(long t) {
+        if (agingAt == Long.MIN_VALUE) {
+            return t;
+        }
+        boolean runs = !passedOver || (!beQueue.isEmpty() && rtIn > r);
+        return runs && t > agingAt ? aging + (t - agingAt) : aging;
     }
 
     /** N changes: R is the configured R, at most N - 1; nothing running is revoked. */
-    void setTotalSlots(int newN, boolean newProbe) {
+    void setTotalSlots(int newN, boolean newProbe, long now) {
+        age(now);
         n = newN;
         r = Math.min(configuredR, newN - 1);
         probe = newProbe;
@@ -75,7 +97,10 @@ final class ReferenceModel {
     }
 
     boolean promoted(Entry e, long now) {
-        return promotionAfter != SchedulerPolicy.UNLIMITED && now - e.arrival >= promotionAfter;
+        if (promotionAfter == SchedulerPolicy.UNLIMITED) {
+            return false;
+        }
+        return passedOver ? agingAt(now) - e.mark >= promotionAfter : now - e.arrival >= promotionAfter;
     }
 
     int promotedWaiting(long now) {
@@ -90,6 +115,8 @@ final class ReferenceModel {
 
     /** "granted", "queued" or "full". */
     String arrive(Entry e, long now) {
+        age(now);
+        e.mark = aging;
         boolean startNow = e.priority == Priority.RT
                 ? rtQueue.isEmpty() && rtMayStart()
                 : beQueue.isEmpty() && rtQueue.isEmpty() && beMayStart();
@@ -105,7 +132,8 @@ final class ReferenceModel {
         return "queued";
     }
 
-    void release(Priority p) {
+    void release(Priority p, long now) {
+        age(now);
         if (p == Priority.RT) {
             rtIn--;
         } else {
@@ -115,6 +143,7 @@ final class ReferenceModel {
 
     /** Grants until nobody may start; returns the ids granted, in order. */
     List<Integer> dispatch(long now) {
+        age(now);
         List<Integer> granted = new ArrayList<>();
         while (true) {
             Entry be = beQueue.isEmpty() ? null : beQueue.get(0);
@@ -130,13 +159,14 @@ final class ReferenceModel {
             } else {
                 return granted;
             }
-            remove(chosen);
+            (chosen.priority == Priority.RT ? rtQueue : beQueue).remove(chosen);
             take(chosen.priority);
             granted.add(chosen.id);
         }
     }
 
-    boolean remove(Entry e) {
+    boolean remove(Entry e, long now) {
+        age(now);
         return (e.priority == Priority.RT ? rtQueue : beQueue).remove(e);
     }
 
@@ -155,7 +185,7 @@ final class ReferenceModel {
             }
         }
         if (first != null) {
-            remove(first);
+            remove(first, first.deadline);
         }
         return first;
     }

@@ -158,7 +158,10 @@ public final class RedisFleet implements AutoCloseable {
         if (p.preemption()) {
             b.preemption(Duration.ofNanos(p.preemptionGraceNanos()), p.maxPreemptionsPerCall());
         }
-        return b.build();
+        if (p.preemptionBudgeted()) {
+            b.preemptionBudget(p.preemptionBudget(), Duration.ofNanos(p.preemptionBudgetWindowNanos()));
+        }
+        return b.agingPassedOver(p.agingPassedOver()).reserveAboveRtLoad(p.reserveAboveRtLoad()).build();
     }
 
     private static Duration duration(long nanos) {

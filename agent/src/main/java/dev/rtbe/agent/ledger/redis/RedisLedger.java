@@ -485,6 +485,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
             }
             List<String> args = new ArrayList<>(cfgArgs);
             args.add(hold.member);
+            args.add(Long.toString(permit.progress())); // victim choice: fewest tokens first
             Reply r = fleet.run(Scripts.OFFER, pool, args);
             if (r != null) {
                 update(r);
@@ -492,6 +493,12 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
             }
         });
         return true;
+    }
+
+    /** A continued call kept this much of its lost attempt: it was not thrown away (net wasted time). */
+    @Override
+    public void onKeptAfterPreemption(Permit permit, long keptNanos) {
+        preemptedSlotNanos.addAndGet(-Math.min(keptNanos, permit.preemptedNanos() - permit.grantedNanos()));
     }
 
     @Override
@@ -579,6 +586,10 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
                 out.addAll(Arrays.asList(pool, h.priority == Priority.RT ? "hrt" : "hbe", h.member, score));
                 if (h.abort != null) { // offered for preemption: after a restart, the offer is rebuilt too
                     out.addAll(Arrays.asList(pool, "off", h.member, score));
+                    long tokens = h.permit.progress();
+                    if (tokens >= 0) { // its progress so far, for the victim choice
+                        out.addAll(Arrays.asList(pool, "prg", h.member, Long.toString(tokens)));
+                    }
                 }
             }
         }

@@ -127,8 +127,34 @@ local function rtDue(pool, c)
   return nil
 end
 
+-- The offered BE call whose loss costs the least, as the in-process scheduler chooses it: the one that
+-- has generated the fewest tokens (prg:p, reported by its JVM with the offer and at each heartbeat),
+-- the youngest among equals; one whose progress is unknown only when no reporting one is offered.
+local function cheapestOffered(pool)
+  local offered = redis.call('ZRANGE', key('off', pool), 0, -1, 'WITHSCORES')
+  local best, bestTokens, bestGrant = nil, nil, nil
+  for k = 1, #offered, 2 do
+    local member, grant = offered[k], tonumber(offered[k + 1])
+    local tokens = tonumber(redis.call('HGET', key('prg', pool), member) or '-1')
+    local better
+    if best == nil then
+      better = true
+    elseif (tokens >= 0) ~= (bestTokens >= 0) then
+      better = tokens >= 0
+    elseif tokens ~= bestTokens then
+      better = tokens < bestTokens
+    else
+      better = grant >= bestGrant
+    end
+    if better then
+      best, bestTokens, bestGrant = member, tokens, grant
+    end
+  end
+  return best
+end
+
 -- After an event: dispatch, then, while an RT call has waited its grace with no slot free for it,
--- take the youngest offered BE slot and hand it straight to that RT call. The victim's JVM aborts
+-- take the cheapest offered BE slot and hand it straight to that RT call. The victim's JVM aborts
 -- the exchange and asks again with the same member and its original arrival.
 local function settle(pool)
   local c = cfg(pool)
@@ -144,11 +170,12 @@ local function settle(pool)
     if not rtMember then
       return
     end
-    local victim = redis.call('ZREVRANGE', key('off', pool), 0, 0)[1]
+    local victim = cheapestOffered(pool)
     if not victim then
       return
     end
     redis.call('ZREM', key('off', pool), victim)
+    redis.call('HDEL', key('prg', pool), victim)
     redis.call('ZREM', key('hbe', pool), victim)
     forget(victim)
     notify(victim, 'R\t' .. pool)
@@ -166,6 +193,7 @@ local function remove(pool, member)
     was = 'h'
   end
   redis.call('ZREM', key('off', pool), member)
+  redis.call('HDEL', key('prg', pool), member)
   forget(member)
   return was
 end
