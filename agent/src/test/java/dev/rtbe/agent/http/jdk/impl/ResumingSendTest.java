@@ -153,4 +153,57 @@ class ResumingSendTest {
         assertTrue(log.toString(StandardCharsets.UTF_8).contains(" preempted=1 "), log::toString);
         assertEquals(0, inFlight());
     }
+
+    @SuppressWarnings("unchecked")
+    private <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        return (CompletableFuture<HttpResponse<T>>) JdkHttpClientHooks.sendAsync(client, request, handler, null);
+    }
+
+    /** Takes the running batch call's slot for an RT call, once the server has generated {@code tokens} of it. */
+    private Permit preemptAfter(String testId, int tokens) throws Exception {
+        sim.await(() -> sim.records().stream().anyMatch(r -> testId.equals(r.header("X-Test-Id")) && r.evalCount() >= tokens),
+                Duration.ofSeconds(20));
+        Pool pool = runtime.pools().pools().stream().filter(p -> p.snapshot().inFlight() == 1).findFirst().orElseThrow();
+        Permit rt = pool.scheduler().acquire(Priority.RT, Duration.ofSeconds(20));
+        sim.await(() -> sim.running() == 0, Duration.ofSeconds(20)); // the cut attempt left the server
+        return rt;
+    }
+
+    @Test
+    void anAsynchronousCallPreemptedInTheMiddleIsContinuedToTheUninterruptedAnswer() throws Exception {
+        String expected = text(reference(100));
+        CompletableFuture<HttpResponse<String>> batch = sendAsync(chat(100, 2_000).header("X-Test-Id", "be").build(),
+                HttpResponse.BodyHandlers.ofString());
+        Permit rt = preemptAfter("be", 10);
+        assertTrue(!batch.isDone(), "the application sees nothing of the cut attempt");
+        rt.release();
+        HttpResponse<String> r = batch.get(30, TimeUnit.SECONDS);
+        assertEquals(expected, text(r.body()));
+        assertTrue(r.body().contains("\"eval_count\":100,"), r.body());
+        List<RequestRecord> attempts = sim.records().stream().filter(x -> "be".equals(x.header("X-Test-Id")))
+                .collect(Collectors.toList());
+        assertEquals(2, attempts.size(), attempts::toString);
+        assertTrue(attempts.get(1).evalCount() < 100, "continued, not restarted: " + attempts);
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains(" preempted=1 "), log::toString);
+        assertEquals(0, inFlight());
+    }
+
+    @Test
+    void cancellingAnAsynchronousCallWaitingForItsSlotAgainEndsItAndFreesEverything() throws Exception {
+        CompletableFuture<HttpResponse<String>> batch = sendAsync(chat(100, 2_000).header("X-Test-Id", "be").build(),
+                HttpResponse.BodyHandlers.ofString());
+        Permit rt = preemptAfter("be", 10);
+        Pool pool = runtime.pools().pools().stream().filter(p -> p.snapshot().preemptions() == 1).findFirst().orElseThrow();
+        sim.await(() -> pool.snapshot().queued(Priority.BE) == 1, Duration.ofSeconds(20)); // waits for its slot again
+        assertTrue(batch.cancel(true));
+        assertEquals(0, pool.snapshot().queued(Priority.BE), "it left the queue");
+        rt.release();
+        assertEquals(0, inFlight(), "the slot RT gave back stays free");
+        HttpResponse<String> after = send(chat(5, 10).header("X-Test-Id", "after").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, after.statusCode());
+        assertEquals(1, sim.records().stream().filter(x -> "be".equals(x.header("X-Test-Id"))).count(),
+                "the cancelled call never went out again");
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("outcome=cancelled"), log::toString);
+        assertEquals(0, inFlight());
+    }
 }
