@@ -77,23 +77,31 @@ class ResumablePreemptionIT {
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"chat,send", "openai,send", "chat,sendAsync", "openai,sendAsync"})
-    void aPreemptedBatchCallIsContinuedAndTheApplicationGetsTheUninterruptedAnswer(String route, String how) throws Exception {
-        ForkedJvm.Result r = runApp("resume", route, how);
+    /**
+     * The application ended well, the stream ran whole, and the server saw the batch call twice: a
+     * first attempt cut by the one preemption, then a whole second one. Returns the two attempts.
+     */
+    private List<RequestRecord> assertCutOnceForTheStream(ForkedJvm.Result r) {
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(r.lines("ERROR").isEmpty(), r::toString);
         assertEquals("inFlight=0 queued=0", r.value("STATE"), r::toString);
         assertEquals("1", r.value("PREEMPTIONS"), r::toString);
         assertEquals("11", r.value("RT-LINES"), r::toString);
-
-        // The server: a cut first attempt, then a continuation that generated only the rest.
         List<RequestRecord> attempts = batchAttempts();
         assertEquals(2, attempts.size(), attempts::toString);
+        assertEquals(Outcome.DISCONNECTED, attempts.get(0).outcome(), attempts.get(0)::toString);
+        assertEquals(Outcome.COMPLETED, attempts.get(1).outcome(), attempts.get(1)::toString);
+        return attempts;
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"chat,send", "openai,send", "chat,sendAsync", "openai,sendAsync"})
+    void aPreemptedBatchCallIsContinuedAndTheApplicationGetsTheUninterruptedAnswer(String route, String how) throws Exception {
+        ForkedJvm.Result r = runApp("resume", route, how);
+        // The server: a cut first attempt, then a continuation that generated only the rest.
+        List<RequestRecord> attempts = assertCutOnceForTheStream(r);
         RequestRecord cut = attempts.get(0);
         RequestRecord rest = attempts.get(1);
-        assertEquals(Outcome.DISCONNECTED, cut.outcome(), cut::toString);
-        assertEquals(Outcome.COMPLETED, rest.outcome(), rest::toString);
         assertTrue(cut.stream() && rest.stream(), "both attempts went out as streams: " + attempts);
         int total = JdkClientApp.RESUMABLE_TOKENS;
         assertTrue(cut.evalCount() >= 30, cut::toString);
@@ -147,18 +155,9 @@ class ResumablePreemptionIT {
     @ValueSource(strings = {"send", "sendAsync"})
     void aPreemptedCallWithStructuredOutputStartsAgainAndTheApplicationGetsTheWholeAnswer(String how) throws Exception {
         ForkedJvm.Result r = runApp("resume", "chat-format", how);
-        assertEquals(0, r.exitCode(), r::toString);
-        assertTrue(r.lines("ERROR").isEmpty(), r::toString);
-        assertEquals("inFlight=0 queued=0", r.value("STATE"), r::toString);
-        assertEquals("1", r.value("PREEMPTIONS"), r::toString);
-        assertEquals("11", r.value("RT-LINES"), r::toString);
-
-        List<RequestRecord> attempts = batchAttempts();
-        assertEquals(2, attempts.size(), attempts::toString);
+        List<RequestRecord> attempts = assertCutOnceForTheStream(r);
         RequestRecord cut = attempts.get(0);
         RequestRecord again = attempts.get(1);
-        assertEquals(Outcome.DISCONNECTED, cut.outcome(), cut::toString);
-        assertEquals(Outcome.COMPLETED, again.outcome(), again::toString);
         assertTrue(!cut.stream() && !again.stream(), "sent as the application sent it: " + attempts);
         assertEquals(JdkClientApp.RESUMABLE_TOKENS, again.evalCount(), "started again from zero: " + again);
 

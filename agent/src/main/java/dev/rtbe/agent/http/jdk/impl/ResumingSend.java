@@ -24,6 +24,12 @@ final class ResumingSend extends AttemptPlan {
     private final HttpResponse.BodyHandler<?> application;
     private final GatedCall call;
     private final Resumption resumption;
+    /**
+     * The request the attempts are made of: without {@code Accept-Encoding}, as the agent reads the
+     * stream on the way; the application, which gets the body uncompressed and without a
+     * {@code Content-Encoding}, reads it as any identity-encoded answer (Spring's RestClient asks for gzip).
+     */
+    private final HttpRequest uncompressed;
     private PreemptibleAttempt attempt;
     private ChatStream stream;
     private StreamedAttempt handler;
@@ -34,13 +40,12 @@ final class ResumingSend extends AttemptPlan {
         this.application = application;
         this.call = call;
         this.resumption = new Resumption(request);
+        this.uncompressed = prepared.request.headers().firstValue("Accept-Encoding").isPresent()
+                ? JdkRequests.withoutHeader(prepared.request, "Accept-Encoding") : prepared.request;
     }
 
-    /** Whether the call is sent this way: a qualifying request the application did not ask to be compressed. */
+    /** Whether the call is sent this way: a qualifying request. */
     static ResumableRequest resumable(JdkRequests.Prepared prepared) {
-        if (prepared.request.headers().firstValue("Accept-Encoding").isPresent()) {
-            return null; // a compressed stream could not be read on the way
-        }
         byte[] body = prepared.view.body(prepared.runtime.settings().preemptionMaxBodyBytes());
         return ResumableRequest.of(prepared.request.uri().getRawPath(), body);
     }
@@ -52,7 +57,7 @@ final class ResumingSend extends AttemptPlan {
         handler = new StreamedAttempt(application, call, next, stream);
         prepared.request.timeout().ifPresent(next::expireAfter);
         next.offer(); // before the send, so no byte of the answer outruns the offer
-        return JdkRequests.withBody(prepared.request, HttpRequest.BodyPublishers.ofByteArray(resumption.body()));
+        return JdkRequests.withBody(uncompressed, HttpRequest.BodyPublishers.ofByteArray(resumption.body()));
     }
 
     @Override

@@ -35,11 +35,15 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The JDK adapter's resuming send, called as the advice calls it (no agent installed), against the
  * simulator: whatever body handler the application uses, it gets the non-streaming body; the
- * request's timeout bounds the whole answer; a call preempted in the middle is continued.
+ * request's timeout bounds the whole answer; a call preempted in the middle is continued, sent
+ * with {@code send} or {@code sendAsync}; an async call cancelled while it waits for its slot again
+ * ends there. (Without the agent installed, {@code send} runs its attempts as {@code sendAsync} does.)
  */
 class ResumingSendTest {
     private static final String BODY = "{\"model\":\"llama3.2:latest\",\"messages\":[{\"role\":\"user\","
@@ -123,35 +127,25 @@ class ResumingSendTest {
     }
 
     @Test
+    void aCallThatAsksForACompressedAnswerGetsItUncompressedFromAStreamSentWithoutAcceptEncoding() throws Exception {
+        String expected = text(reference(20));
+        HttpResponse<String> r = send(chat(20, 10).header("Accept-Encoding", "gzip, deflate").header("X-Test-Id", "gz").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(expected, text(r.body()));
+        assertTrue(r.headers().firstValue("Content-Encoding").isEmpty(), r.headers()::toString);
+        RequestRecord sent = sim.records().stream().filter(x -> "gz".equals(x.header("X-Test-Id"))).findFirst().orElseThrow();
+        assertTrue(sent.stream(), sent::toString);
+        assertNull(sent.header("Accept-Encoding"), sent::toString);
+        assertEquals(0, inFlight());
+    }
+
+    @Test
     void theRequestTimeoutBoundsTheWholeAnswer() throws Exception {
         HttpRequest slow = chat(100, 5_000).timeout(Duration.ofMillis(300)).build();
         AdviceOutcome outcome = (AdviceOutcome) JdkHttpClientHooks.send(client, slow, HttpResponse.BodyHandlers.ofString());
         assertInstanceOf(HttpTimeoutException.class, outcome.error);
         assertEquals(0, inFlight(), "the slot went back");
         sim.await(() -> sim.running() == 0, Duration.ofSeconds(10)); // the exchange was aborted on the wire
-    }
-
-    @Test
-    void aCallPreemptedInTheMiddleIsContinuedToTheUninterruptedAnswer() throws Exception {
-        String expected = text(reference(100));
-        CompletableFuture<HttpResponse<String>> batch = CompletableFuture.supplyAsync(
-                () -> send(chat(100, 2_000).header("X-Test-Id", "be").build(), HttpResponse.BodyHandlers.ofString()));
-        sim.await(() -> sim.records().stream().anyMatch(r -> "be".equals(r.header("X-Test-Id")) && r.evalCount() >= 10),
-                Duration.ofSeconds(20));
-        Pool pool = runtime.pools().pools().stream().filter(p -> p.snapshot().inFlight() == 1).findFirst().orElseThrow();
-        Permit rt = pool.scheduler().acquire(Priority.RT, Duration.ofSeconds(20)); // takes the batch call's slot
-        sim.await(() -> sim.running() == 0, Duration.ofSeconds(20));
-        rt.release();
-        HttpResponse<String> r = batch.get(30, TimeUnit.SECONDS);
-        assertEquals(expected, text(r.body()));
-        assertTrue(r.body().contains("\"eval_count\":100,"), r.body());
-        List<RequestRecord> attempts = sim.records().stream().filter(x -> "be".equals(x.header("X-Test-Id")))
-                .collect(Collectors.toList());
-        assertEquals(2, attempts.size(), attempts::toString);
-        assertTrue(attempts.get(1).evalCount() < 100, "continued, not restarted: " + attempts);
-        assertEquals(1, pool.snapshot().preemptions());
-        assertTrue(log.toString(StandardCharsets.UTF_8).contains(" preempted=1 "), log::toString);
-        assertEquals(0, inFlight());
     }
 
     @SuppressWarnings("unchecked")
@@ -169,11 +163,14 @@ class ResumingSendTest {
         return rt;
     }
 
-    @Test
-    void anAsynchronousCallPreemptedInTheMiddleIsContinuedToTheUninterruptedAnswer() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"send", "sendAsync"})
+    void aCallPreemptedInTheMiddleIsContinuedToTheUninterruptedAnswer(String how) throws Exception {
         String expected = text(reference(100));
-        CompletableFuture<HttpResponse<String>> batch = sendAsync(chat(100, 2_000).header("X-Test-Id", "be").build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpRequest request = chat(100, 2_000).header("X-Test-Id", "be").build();
+        CompletableFuture<HttpResponse<String>> batch = how.equals("sendAsync")
+                ? sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                : CompletableFuture.supplyAsync(() -> send(request, HttpResponse.BodyHandlers.ofString()));
         Permit rt = preemptAfter("be", 10);
         assertTrue(!batch.isDone(), "the application sees nothing of the cut attempt");
         rt.release();
@@ -184,6 +181,7 @@ class ResumingSendTest {
                 .collect(Collectors.toList());
         assertEquals(2, attempts.size(), attempts::toString);
         assertTrue(attempts.get(1).evalCount() < 100, "continued, not restarted: " + attempts);
+        assertEquals(1, runtime.pools().pools().stream().mapToLong(p -> p.snapshot().preemptions()).sum());
         assertTrue(log.toString(StandardCharsets.UTF_8).contains(" preempted=1 "), log::toString);
         assertEquals(0, inFlight());
     }
