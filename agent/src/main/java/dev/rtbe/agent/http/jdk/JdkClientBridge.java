@@ -75,8 +75,8 @@ public final class JdkClientBridge {
     }
 
     /**
-     * Until {@code watcher} is null again, the future of each exchange a blocking {@code send} on this
-     * thread starts goes to {@code watcher} (so it can be cancelled, which aborts it on the wire).
+     * The future of the next exchange a blocking {@code send} on this thread starts goes to
+     * {@code watcher} (so it can be cancelled, which aborts it on the wire); null stops watching.
      */
     public static void watchExchange(Consumer<CompletableFuture<?>> watcher) {
         EXCHANGE_WATCHER.set(watcher);
@@ -86,6 +86,7 @@ public final class JdkClientBridge {
     public static void exchangeStarted(Object future) {
         Consumer<CompletableFuture<?>> watcher = EXCHANGE_WATCHER.get();
         if (watcher != null && future instanceof CompletableFuture) {
+            EXCHANGE_WATCHER.set(null); // one exchange per watch: the send's own
             watcher.accept((CompletableFuture<?>) future);
         }
     }

@@ -120,8 +120,13 @@ class ResumingSendTest {
                 .collect(Collectors.toList());
         assertEquals(1, lines.size());
         assertEquals(expected, text(lines.get(0)));
+        // As Spring's reactive JdkClientHttpConnector reads it: a publisher, through sendAsync.
+        HttpResponse.BodySubscriber<String> reader = HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
+        sendAsync(chat(20, 10).build(), HttpResponse.BodyHandlers.ofPublisher()).get(30, TimeUnit.SECONDS).body()
+                .subscribe(reader);
+        assertEquals(expected, text(reader.getBody().toCompletableFuture().get(30, TimeUnit.SECONDS)));
         List<RequestRecord> sent = sim.records().stream().filter(r -> r.header("X-Test-Id") == null).collect(Collectors.toList());
-        assertEquals(4, sent.size(), sent::toString);
+        assertEquals(5, sent.size(), sent::toString);
         assertTrue(sent.stream().allMatch(RequestRecord::stream), "each went out as a stream: " + sent);
         assertEquals(0, inFlight());
     }
