@@ -21,8 +21,7 @@ final class ClientVariants {
         return Stream.of(
                 ClientVariant.of("jdk-send-string", "jdk send string"),
                 ClientVariant.of("jdk-send-publisher", "jdk send publisher"),
-                ClientVariant.of("jdk-sendAsync-string", "jdk sendAsync string")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("jdk-sendAsync-string", "jdk sendAsync string"),
                 ClientVariant.of("okhttp-execute", "okhttp-4.")
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
                 ClientVariant.of("okhttp-enqueue", "okhttp-4.")
@@ -35,16 +34,14 @@ final class ClientVariants {
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
                 ClientVariant.of("webclient", "spring-webflux-7.")
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
-                ClientVariant.of("restclient", "spring-web-7.")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("restclient", "spring-web-7."),
                 ClientVariant.of("langchain4j", "langchain4j-ollama-1.18.1")
                         .cannot("reader-throws", "langchain4j catches an exception thrown by the stream handler and reads on"),
                 ClientVariant.of("ollama4j", "ollama4j-1.1.6")
                         .cannot("classify-header", "ollama4j sets no per-request header")
                         .cannot("early-close", "ollama4j has no way to stop a stream but throwing from the handler (reader-throws)")
                         .cannot("redirect", "ollama4j's HttpClient (a new one per call) never follows redirects"),
-                ClientVariant.onJars("spring-ai-jdk", "spring-ai-jdk", SPRING_AI, "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.onJars("spring-ai-jdk", "spring-ai-jdk", SPRING_AI, "spring-ai-ollama-1.1.2.jar spring-web-6.2."),
                 ClientVariant.onJars("spring-ai-reactor-netty", "spring-ai-reactor-netty", SPRING_AI,
                                 "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET));
@@ -66,8 +63,7 @@ final class ClientVariants {
         return Stream.of(
                 ClientVariant.of("jdk-send-bytes", "jdk send bytes"),
                 ClientVariant.of("jdk-send-input-stream", "jdk send input-stream"),
-                ClientVariant.of("jdk-sendAsync-publisher", "jdk sendAsync publisher")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("jdk-sendAsync-publisher", "jdk sendAsync publisher"),
                 ClientVariant.of("apache5-async-entity", "streamed entity Apache-HttpClient"),
                 ClientVariant.onJars("okhttp-3-execute", "okhttp-execute", "client-versions/okhttp3", "okhttp-3.14.9")
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET)

@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -28,7 +29,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * stream preempts a long non-streaming batch chat call; the batch call keeps its output, is
  * continued once it gets a slot again, and the application receives one non-streaming body whose
  * text is the simulator's uninterrupted answer, while the server generated fewer tokens in all than
- * starting again from zero would have.
+ * starting again from zero would have; with a blocking {@code send} and with {@code sendAsync}. A
+ * call that may not be continued (structured output) starts again; an async call cancelled while it
+ * waits for its slot again ends there.
  */
 class ResumablePreemptionIT {
     private OllamaSimulator sim;
@@ -58,27 +61,47 @@ class ResumablePreemptionIT {
         return sim.records().stream().filter(r -> "be".equals(r.header("X-Test-Id"))).collect(Collectors.toList());
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"chat", "openai"})
-    void aPreemptedBatchCallIsContinuedAndTheApplicationGetsTheUninterruptedAnswer(String route) throws Exception {
-        ForkedJvm.Result r = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
+    private ForkedJvm.Result runApp(String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add(1, sim.baseUri().toString());
+        all.add(2, "http://127.0.0.1:" + probe.getAddress().getPort() + "/progress");
+        return new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
                 .property("rtbe.slots.total", 1).property("rtbe.preemption", "transparent")
                 .property("rtbe.log.calls", true)
-                .run(JdkClientApp.class, "resume", sim.baseUri().toString(),
-                        "http://127.0.0.1:" + probe.getAddress().getPort() + "/progress", route);
+                .run(JdkClientApp.class, all.toArray(new String[0]));
+    }
+
+    private String reference(String route) throws Exception {
+        return HttpClient.newHttpClient().send(
+                JdkClientApp.resumableChat(sim.baseUri().toString(), route).header("X-Test-Id", "reference").build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /**
+     * The application ended well, the stream ran whole, and the server saw the batch call twice: a
+     * first attempt cut by the one preemption, then a whole second one. Returns the two attempts.
+     */
+    private List<RequestRecord> assertCutOnceForTheStream(ForkedJvm.Result r) {
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(r.lines("ERROR").isEmpty(), r::toString);
         assertEquals("inFlight=0 queued=0", r.value("STATE"), r::toString);
         assertEquals("1", r.value("PREEMPTIONS"), r::toString);
         assertEquals("11", r.value("RT-LINES"), r::toString);
-
-        // The server: a cut first attempt, then a continuation that generated only the rest.
         List<RequestRecord> attempts = batchAttempts();
         assertEquals(2, attempts.size(), attempts::toString);
+        assertEquals(Outcome.DISCONNECTED, attempts.get(0).outcome(), attempts.get(0)::toString);
+        assertEquals(Outcome.COMPLETED, attempts.get(1).outcome(), attempts.get(1)::toString);
+        return attempts;
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"chat,send", "openai,send", "chat,sendAsync", "openai,sendAsync"})
+    void aPreemptedBatchCallIsContinuedAndTheApplicationGetsTheUninterruptedAnswer(String route, String how) throws Exception {
+        ForkedJvm.Result r = runApp("resume", route, how);
+        // The server: a cut first attempt, then a continuation that generated only the rest.
+        List<RequestRecord> attempts = assertCutOnceForTheStream(r);
         RequestRecord cut = attempts.get(0);
         RequestRecord rest = attempts.get(1);
-        assertEquals(Outcome.DISCONNECTED, cut.outcome(), cut::toString);
-        assertEquals(Outcome.COMPLETED, rest.outcome(), rest::toString);
         assertTrue(cut.stream() && rest.stream(), "both attempts went out as streams: " + attempts);
         int total = JdkClientApp.RESUMABLE_TOKENS;
         assertTrue(cut.evalCount() >= 30, cut::toString);
@@ -93,11 +116,7 @@ class ResumablePreemptionIT {
         assertEquals("200", r.value("BE-STATUS"), r::toString);
         assertEquals("application/json; charset=utf-8", r.value("BE-CONTENT-TYPE"), r::toString);
         assertEquals(r.value("BE-BODY-LENGTH"), r.value("BE-CONTENT-LENGTH"), r::toString);
-        HttpResponse<String> uninterrupted = HttpClient.newHttpClient().send(
-                JdkClientApp.resumableChat(sim.baseUri().toString(), route).header("X-Test-Id", "reference").build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals("application/json; charset=utf-8", uninterrupted.headers().firstValue("Content-Type").orElse(null));
-        Map<String, Object> expected = SimJson.object(uninterrupted.body());
+        Map<String, Object> expected = SimJson.object(reference(route));
         Map<String, Object> actual = SimJson.object(body);
         assertEquals(SimJson.fieldPaths(expected), SimJson.fieldPaths(actual), body);
         Map<String, Object> expectedAnswer = route.equals("chat") ? expected : SimJson.firstChoice(expected);
@@ -130,6 +149,41 @@ class ResumablePreemptionIT {
         List<String> calls = r.stderr().lines().filter(l -> l.startsWith("[rtbe] call BE")).collect(Collectors.toList());
         assertEquals(3, calls.size(), r::toString);
         assertTrue(calls.get(0).contains(" preempted=1 ") && calls.get(0).contains("outcome=completed"), calls::toString);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"send", "sendAsync"})
+    void aPreemptedCallWithStructuredOutputStartsAgainAndTheApplicationGetsTheWholeAnswer(String how) throws Exception {
+        ForkedJvm.Result r = runApp("resume", "chat-format", how);
+        List<RequestRecord> attempts = assertCutOnceForTheStream(r);
+        RequestRecord cut = attempts.get(0);
+        RequestRecord again = attempts.get(1);
+        assertTrue(!cut.stream() && !again.stream(), "sent as the application sent it: " + attempts);
+        assertEquals(JdkClientApp.RESUMABLE_TOKENS, again.evalCount(), "started again from zero: " + again);
+
+        String body = new String(Base64.getDecoder().decode(r.value("BE-BODY")), StandardCharsets.UTF_8);
+        Map<String, Object> expected = SimJson.object(reference("chat-format"));
+        Map<String, Object> actual = SimJson.object(body);
+        assertEquals(SimJson.fieldPaths(expected), SimJson.fieldPaths(actual), body);
+        assertEquals(SimJson.object(expected.get("message")).get("content"), SimJson.object(actual.get("message")).get("content"));
+        assertEquals(r.value("BE-BODY-LENGTH"), r.value("BE-CONTENT-LENGTH"), r::toString);
+    }
+
+    @org.junit.jupiter.api.Test
+    void cancellingAnAsyncCallWaitingForItsSlotAgainEndsItThere() throws Exception {
+        ForkedJvm.Result r = runApp("resume-cancel");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(r.lines("ERROR").isEmpty(), r::toString);
+        assertEquals("true", r.value("CANCELLED"), r::toString);
+        assertEquals("0", r.value("QUEUED-AFTER-CANCEL"), "it left the queue at once: " + r);
+        assertEquals("11", r.value("RT-LINES"), r::toString);
+        assertEquals("200", r.value("AFTER"), r::toString);
+        assertEquals("inFlight=0 queued=0", r.value("STATE"), r::toString);
+        List<RequestRecord> attempts = batchAttempts();
+        assertEquals(1, attempts.size(), "the cancelled call never went out again: " + attempts);
+        assertEquals(Outcome.DISCONNECTED, attempts.get(0).outcome(), attempts::toString);
+        List<String> calls = r.stderr().lines().filter(l -> l.startsWith("[rtbe] call BE")).collect(Collectors.toList());
+        assertTrue(calls.stream().anyMatch(l -> l.contains(" preempted=1 ") && l.contains("outcome=cancelled")), calls::toString);
     }
 
     /** Reads the bodies with the simulator's JSON reader (an independent parser from the agent's). */

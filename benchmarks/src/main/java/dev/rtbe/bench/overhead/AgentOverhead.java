@@ -27,7 +27,9 @@ import java.util.function.ToLongFunction;
  *
  * <p>Usage: {@code java -cp benchmarks/target/benchmarks.jar dev.rtbe.bench.overhead.AgentOverhead
  * [agentJar[,agentJar...]] [rounds] [callsPerRound] [warmupCalls] [extraAgentSettings]};
- * {@code callsPerRound} 0 measures start-up only.
+ * {@code callsPerRound} 0 measures start-up only. A jar may carry settings of its own after
+ * {@code @}, separated by {@code ;} ({@code agent.jar@preemption=transparent}), so one jar runs
+ * side by side with different settings.
  */
 public final class AgentOverhead {
     private static final String BODY = "{\"model\":\"m\",\"created_at\":\"2026-01-01T00:00:00Z\",\"response\":\"hi\","
@@ -55,8 +57,11 @@ public final class AgentOverhead {
 
     public static void main(String[] args) throws Exception {
         List<Path> agents = new ArrayList<>();
-        for (String jar : (args.length > 0 ? args[0] : "agent/target/rtbe-agent.jar").split(",")) {
-            agents.add(Paths.get(jar).toAbsolutePath());
+        List<String> ownSettings = new ArrayList<>();
+        for (String entry : (args.length > 0 ? args[0] : "agent/target/rtbe-agent.jar").split(",")) {
+            int at = entry.indexOf('@');
+            agents.add(Paths.get(at < 0 ? entry : entry.substring(0, at)).toAbsolutePath());
+            ownSettings.add(at < 0 ? "" : "," + entry.substring(at + 1).replace(';', ','));
         }
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
         int calls = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
@@ -84,20 +89,30 @@ public final class AgentOverhead {
         String url = "http://127.0.0.1:" + server.getAddress().getPort();
         String settings = "endpoints=127.0.0.1:" + server.getAddress().getPort() + ",slots.total=4" + extraSettings;
         List<String> agentArgs = new ArrayList<>();
-        for (Path agent : agents) {
-            agentArgs.add("-javaagent:" + agent + "=" + settings);
+        for (int a = 0; a < agents.size(); a++) {
+            agentArgs.add("-javaagent:" + agents.get(a) + "=" + settings + ownSettings.get(a));
         }
         try {
             if (calls > 0) {
-                perCall(agents, agentArgs, settings, url, rounds, warmup, calls);
+                perCall(labels(agents, ownSettings), agentArgs, settings, url, rounds, warmup, calls);
             }
-            startUp(agents, agentArgs, url, rounds);
+            startUp(labels(agents, ownSettings), agentArgs, url, rounds);
         } finally {
             server.stop(0);
         }
     }
 
-    private static void perCall(List<Path> agents, List<String> agentArgs, String settings, String url, int rounds,
+    /** Each jar's file name, with its own settings if it has any. */
+    private static List<String> labels(List<Path> agents, List<String> ownSettings) {
+        List<String> labels = new ArrayList<>();
+        for (int a = 0; a < agents.size(); a++) {
+            String own = ownSettings.get(a);
+            labels.add(agents.get(a).getFileName() + (own.isEmpty() ? "" : " (+" + own.substring(1) + ")"));
+        }
+        return labels;
+    }
+
+    private static void perCall(List<String> agents, List<String> agentArgs, String settings, String url, int rounds,
                                 int warmup, int calls) throws IOException, InterruptedException {
         List<Long> off = new ArrayList<>();
         List<List<Long>> on = new ArrayList<>();
@@ -116,12 +131,12 @@ public final class AgentOverhead {
         for (int a = 0; a < agents.size(); a++) {
             List<Long> o = on.get(a);
             System.out.printf(Locale.ROOT, "  %s: median %.1f us, p99 %.1f us; added median %.1f us, p99 %.1f us"
-                            + " (ratio on/off median %.3f)%n", agents.get(a).getFileName(), pct(o, 50), pct(o, 99),
+                            + " (ratio on/off median %.3f)%n", agents.get(a), pct(o, 50), pct(o, 99),
                     pct(o, 50) - pct(off, 50), pct(o, 99) - pct(off, 99), pct(o, 50) / pct(off, 50));
         }
     }
 
-    private static void startUp(List<Path> agents, List<String> agentArgs, String url, int rounds)
+    private static void startUp(List<String> agents, List<String> agentArgs, String url, int rounds)
             throws IOException, InterruptedException {
         for (Class<?> main : List.of(Noop.class, OneCall.class)) {
             String[] mainArgs = main == OneCall.class ? new String[] {url} : new String[0];
@@ -143,7 +158,7 @@ public final class AgentOverhead {
             for (int a = 0; a < agents.size(); a++) {
                 List<Start> o = on.get(a);
                 System.out.printf(Locale.ROOT, "  %s: wall %.0f ms (+%.0f), cpu %.0f ms (+%.0f),"
-                                + " peak rss %.1f MiB (+%.1f)%n", agents.get(a).getFileName(),
+                                + " peak rss %.1f MiB (+%.1f)%n", agents.get(a),
                         ms(median(o, s -> s.wall)), ms(median(o, s -> s.wall) - median(off, s -> s.wall)),
                         ms(median(o, s -> s.cpu)), ms(median(o, s -> s.cpu) - median(off, s -> s.cpu)),
                         mib(median(o, s -> s.peakKb)), mib(median(o, s -> s.peakKb) - median(off, s -> s.peakKb)));

@@ -1,5 +1,8 @@
 package dev.rtbe.agent.http.jdk;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
 /**
  * What the advice inlined into {@code HttpClientImpl} calls. It lives on the boot class path and
  * uses only {@code java.base} types, because the boot loader cannot see {@code java.net.http};
@@ -26,6 +29,15 @@ public final class JdkClientBridge {
 
     private static volatile Hooks hooks;
 
+    /**
+     * True once the advice on the client's private {@code sendAsync(request, handler, push, executor)}
+     * is in place: a blocking {@code send} can then hand its exchange's future to {@link #watchExchange}.
+     */
+    private static volatile boolean exchangesVisible;
+
+    /** Who wants the future of the exchange the current thread's blocking {@code send} starts; or null. */
+    private static final ThreadLocal<Consumer<CompletableFuture<?>>> EXCHANGE_WATCHER = new ThreadLocal<>();
+
     private JdkClientBridge() {}
 
     public static void install(Hooks installed) {
@@ -50,6 +62,33 @@ public final class JdkClientBridge {
     public static boolean isRunning(Object response) {
         Hooks h = hooks;
         return h != null && response != null && h.isRunning(response);
+    }
+
+    /** Called when the advice on the private {@code sendAsync} was installed. */
+    public static void exchangesVisible() {
+        exchangesVisible = true;
+    }
+
+    /** Whether {@link #watchExchange} sees the exchanges of blocking sends. */
+    public static boolean areExchangesVisible() {
+        return exchangesVisible;
+    }
+
+    /**
+     * The future of the next exchange a blocking {@code send} on this thread starts goes to
+     * {@code watcher} (so it can be cancelled, which aborts it on the wire); null stops watching.
+     */
+    public static void watchExchange(Consumer<CompletableFuture<?>> watcher) {
+        EXCHANGE_WATCHER.set(watcher);
+    }
+
+    /** From the advice on the private {@code sendAsync}: its future, on the thread that called it. */
+    public static void exchangeStarted(Object future) {
+        Consumer<CompletableFuture<?>> watcher = EXCHANGE_WATCHER.get();
+        if (watcher != null && future instanceof CompletableFuture) {
+            EXCHANGE_WATCHER.set(null); // one exchange per watch: the send's own
+            watcher.accept((CompletableFuture<?>) future);
+        }
     }
 
     /** Aborts the exchange of {@code response} if its gated call still runs; see {@link Hooks#abortIfRunning}. */

@@ -1,5 +1,6 @@
 package dev.rtbe.agent.http.jdk;
 
+import static net.bytebuddy.matcher.ElementMatchers.isPrivate;
 import static net.bytebuddy.matcher.ElementMatchers.isPublic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
@@ -11,13 +12,17 @@ import dev.rtbe.agent.http.ClientInstrumentation;
 import java.util.List;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.matcher.ElementMatcher;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
 
 /**
  * {@code java.net.http.HttpClient}: advice on the implementation class's public {@code send} and
  * three-argument {@code sendAsync} (the two-argument one delegates to it; {@code send} uses a
  * private overload, and {@code HttpClientFacade} delegates to the implementation, so each call
- * passes exactly one advice).
+ * passes exactly one advice). A third advice, on the private four-argument {@code sendAsync} that
+ * {@code send} runs, hands a blocking send's exchange to the agent, so a preemptible blocking call
+ * goes out inline as a plain {@code send} does and can still be aborted.
  */
 public final class JdkHttpClientInstrumentation implements ClientInstrumentation {
     static final String IMPL = "jdk.internal.net.http.HttpClientImpl";
@@ -46,11 +51,30 @@ public final class JdkHttpClientInstrumentation implements ClientInstrumentation
     public AgentBuilder install(AgentBuilder builder) throws ReflectiveOperationException {
         JdkClientBridge.install(AdapterClassLoader.instantiate(HOOKS, ClassLoader.getPlatformClassLoader(),
                 JdkClientBridge.Hooks.class));
-        return builder.type(named(IMPL)).transform((b, type, loader, module, domain) -> b
+        return builder.type(named(IMPL)).transform((b, type, loader, module, domain) -> {
+            if (!type.getDeclaredMethods().filter(PRIVATE_SEND_ASYNC).isEmpty()) {
+                JdkClientBridge.exchangesVisible();
+            }
+            return b.visit(Advice.to(ExchangeAdvice.class, AdapterClassLoader.adviceLocator()).on(PRIVATE_SEND_ASYNC))
                 .visit(Advice.to(SendAdvice.class, AdapterClassLoader.adviceLocator()).on(named("send").and(isPublic()).and(takesArguments(2))
                         .and(takesArgument(0, named("java.net.http.HttpRequest")))))
                 .visit(Advice.to(SendAsyncAdvice.class, AdapterClassLoader.adviceLocator()).on(named("sendAsync").and(isPublic())
-                        .and(takesArguments(3)).and(takesArgument(0, named("java.net.http.HttpRequest"))))));
+                        .and(takesArguments(3)).and(takesArgument(0, named("java.net.http.HttpRequest")))));
+        });
+    }
+
+    /** {@code sendAsync(request, handler, pushPromiseHandler, exchangeExecutor)}, which {@code send} calls. */
+    private static final ElementMatcher<MethodDescription> PRIVATE_SEND_ASYNC = named("sendAsync").and(isPrivate())
+            .and(takesArguments(4)).and(takesArgument(0, named("java.net.http.HttpRequest")));
+
+    /** Inlined into the private {@code HttpClientImpl.sendAsync} that {@code send} runs. */
+    public static final class ExchangeAdvice {
+        private ExchangeAdvice() {}
+
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        public static void exit(@Advice.Return(typing = Assigner.Typing.DYNAMIC) Object future) {
+            JdkClientBridge.exchangeStarted(future);
+        }
     }
 
     /** Inlined into {@code HttpClientImpl.send}. */

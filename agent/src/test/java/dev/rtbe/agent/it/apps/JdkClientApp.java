@@ -43,7 +43,8 @@ public final class JdkClientApp {
             case "concurrent": concurrent(url, Integer.parseInt(args[2])); break;
             case "classify": Classify.run(url); break;
             case "preempt": preempt(url, args[2], args[3]); break;
-            case "resume": resume(url, args[2], args[3]); break; // ResumablePreemptionIT
+            case "resume": resume(url, args[2], args[3], args.length > 4 ? args[4] : "send"); break; // ResumablePreemptionIT
+            case "resume-cancel": resumeCancel(url, args[2]); break; // ResumablePreemptionIT
             default: throw new IllegalArgumentException(scenario);
         }
         awaitIdleAndReport();
@@ -106,12 +107,14 @@ public final class JdkClientApp {
      * One slot, a long non-streaming batch chat call on it; once the server has generated some of
      * its tokens (the test's probe says how many), a stream arrives. With transparent preemption
      * and resumption the batch call is cut, continued later, and this application gets one
-     * non-streaming body (printed with its status and headers).
+     * non-streaming body (printed with its status and headers). {@code how} is {@code send} or
+     * {@code sendAsync} (whose future this application waits on).
      */
-    static void resume(String url, String progressProbe, String route) throws Exception {
+    static void resume(String url, String progressProbe, String route, String how) throws Exception {
         Thread batch = start("batch", () -> {
-            HttpResponse<String> r = send(resumableChat(url, route).header("X-Test-Id", "be").build(),
-                    BodyHandlers.ofString());
+            HttpRequest be = resumableChat(url, route).header("X-Test-Id", "be").build();
+            HttpResponse<String> r = how.equals("sendAsync") ? CLIENT.sendAsync(be, BodyHandlers.ofString()).get()
+                    : send(be, BodyHandlers.ofString());
             System.out.println("BE-STATUS " + r.statusCode());
             System.out.println("BE-CONTENT-TYPE " + r.headers().firstValue("Content-Type").orElse("none"));
             System.out.println("BE-CONTENT-LENGTH " + r.headers().firstValue("Content-Length").orElse("none"));
@@ -119,16 +122,7 @@ public final class JdkClientApp {
             System.out.println("BE-BODY " + java.util.Base64.getEncoder().encodeToString(
                     r.body().getBytes(StandardCharsets.UTF_8)));
         });
-        HttpRequest progress = HttpRequest.newBuilder(URI.create(progressProbe)).build();
-        AppSupport.awaitCondition(() -> Integer.parseInt(CLIENT.send(progress, BodyHandlers.ofString()).body().trim()) >= 30,
-                "the batch call 30 tokens in");
-        Thread user = start("user", () -> {
-            HttpResponse<Stream<String>> r = send(generate(url, true, 20, 200).header("X-Test-Id", "rt").build(),
-                    BodyHandlers.ofLines());
-            try (Stream<String> lines = r.body()) {
-                System.out.println("RT-LINES " + lines.count());
-            }
-        });
+        Thread user = preemptWhenThirtyTokensIn(url, progressProbe, 200);
         batch.join();
         user.join();
         System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
@@ -143,6 +137,39 @@ public final class JdkClientApp {
                 + " " + java.util.Base64.getEncoder().encodeToString(missing.body().getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** Once the batch call has 30 tokens (the test's probe says), a stream of {@code genMs} that preempts it. */
+    private static Thread preemptWhenThirtyTokensIn(String url, String progressProbe, long genMs) throws Exception {
+        HttpRequest progress = HttpRequest.newBuilder(URI.create(progressProbe)).build();
+        AppSupport.awaitCondition(() -> Integer.parseInt(CLIENT.send(progress, BodyHandlers.ofString()).body().trim()) >= 30,
+                "the batch call 30 tokens in");
+        return start("user", () -> {
+            HttpResponse<Stream<String>> r = send(generate(url, true, 20, genMs).header("X-Test-Id", "rt").build(),
+                    BodyHandlers.ofLines());
+            try (Stream<String> lines = r.body()) {
+                System.out.println("RT-LINES " + lines.count());
+            }
+        });
+    }
+
+    /**
+     * As {@link #resume} with {@code sendAsync}, but the application cancels its future while the
+     * preempted call waits for its slot again: the call ends there and never goes out again.
+     */
+    static void resumeCancel(String url, String progressProbe) throws Exception {
+        CompletableFuture<HttpResponse<String>> batch = CLIENT.sendAsync(
+                resumableChat(url, "chat").header("X-Test-Id", "be").build(), BodyHandlers.ofString());
+        Thread user = preemptWhenThirtyTokensIn(url, progressProbe, 3000);
+        AppSupport.awaitCondition(() -> "1".equals(String.valueOf(AppSupport.mbean("Preemptions"))) && AppSupport.queued() == 1,
+                "the preempted call waiting for its slot again, behind the stream");
+        System.out.println("CANCELLED " + batch.cancel(true));
+        System.out.println("QUEUED-AFTER-CANCEL " + AppSupport.queued());
+        user.join();
+        HttpResponse<String> after = send(generate(url, false, 10, 10).header("X-Test-Id", "after").build(),
+                BodyHandlers.ofString());
+        System.out.println("AFTER " + after.statusCode());
+        System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
+    }
+
     /** Output tokens of the resumable batch call. */
     public static final int RESUMABLE_TOKENS = 200;
 
@@ -152,7 +179,7 @@ public final class JdkClientApp {
     }
 
     public static HttpRequest.Builder resumableChat(String baseUrl, String route, String model) {
-        boolean chat = route.equals("chat");
+        boolean chat = !route.equals("openai");
         String body = resumableBody(route, model);
         return HttpRequest.newBuilder(URI.create(baseUrl + (chat ? "/api/chat" : "/v1/chat/completions")))
                 .header("Content-Type", "application/json")
@@ -166,8 +193,10 @@ public final class JdkClientApp {
     public static String resumableBody(String route, String model) {
         String messages = "\"messages\":[{\"role\":\"system\",\"content\":\"You summarise news.\"},"
                 + "{\"role\":\"user\",\"content\":\"Summarise today's batch of articles.\"}]";
-        boolean chat = route.equals("chat");
-        return "{\"model\":\"" + model + "\"," + messages + (chat ? ",\"stream\":false,\"options\":{\"temperature\":0}}" : "}");
+        boolean chat = !route.equals("openai");
+        String format = route.equals("chat-format") ? ",\"format\":\"json\"" : ""; // structured output: restarted, never continued
+        return "{\"model\":\"" + model + "\"," + messages + format
+                + (chat ? ",\"stream\":false,\"options\":{\"temperature\":0}}" : "}");
     }
 
     /** The length of a batch request's body, as the server should see it. */

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 import javax.net.ssl.SSLSession;
 
@@ -41,17 +41,18 @@ final class AssembledResponse<T> implements HttpResponse<T> {
 
     /**
      * Hands {@code bytes} to the application's handler as a response with {@code status}, on the
-     * calling thread. Throws what the handler's body throws.
+     * calling thread. The future completes with the response once the handler's body is ready (at
+     * once for the JDK's own handlers), or with what the body failed with.
      */
-    static <T> HttpResponse<T> deliver(HttpResponse.ResponseInfo stream, HttpResponse<?> streamed, HttpRequest request,
-                                       HttpResponse.BodyHandler<T> handler, int status, String contentType, byte[] bytes)
-            throws InterruptedException, ExecutionException {
+    static <T> CompletableFuture<HttpResponse<T>> deliver(HttpResponse.ResponseInfo stream, HttpResponse<?> streamed,
+                                                          HttpRequest request, HttpResponse.BodyHandler<T> handler,
+                                                          int status, String contentType, byte[] bytes) {
         HttpHeaders headers = headers(stream.headers(), contentType, bytes.length);
         HttpResponse.ResponseInfo info = new Info(status, headers, stream.version());
         HttpResponse.BodySubscriber<T> subscriber = handler.apply(info);
         subscriber.onSubscribe(new OneBuffer(subscriber, bytes));
-        T body = subscriber.getBody().toCompletableFuture().get();
-        return new AssembledResponse<>(streamed, request, stream.version(), status, headers, body);
+        return subscriber.getBody().toCompletableFuture().thenApply(
+                body -> new AssembledResponse<>(streamed, request, stream.version(), status, headers, body));
     }
 
     /** The stream's headers, with the body's own type and length instead of the stream's framing. */

@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The future {@code sendAsync} returns to the application: it completes with the real response,
  * and cancelling it stops reading the request body, leaves the queue or cancels the exchange,
- * whichever is under way.
+ * whichever is under way (for a preempted call: the wait for its slot again, or its next attempt).
  */
 final class GatedResponseFuture<T> extends CompletableFuture<T> {
     private volatile GatedCall call;
@@ -38,6 +38,14 @@ final class GatedResponseFuture<T> extends CompletableFuture<T> {
         }
     }
 
+    /** A preempted call waits for its slot again; if the application cancelled meanwhile, it leaves the queue now. */
+    void waiting(CompletableFuture<Permit> again) {
+        permit = again;
+        if (isCancelled()) {
+            again.cancel(false);
+        }
+    }
+
     void exchangeStarted(CompletableFuture<?> exchange) {
         this.exchange = exchange;
         if (isCancelled()) {
@@ -52,17 +60,17 @@ final class GatedResponseFuture<T> extends CompletableFuture<T> {
             if (stopReading != null) {
                 stopReading.run();
             }
-            CompletableFuture<Permit> waiting = permit;
-            if (waiting != null) {
-                waiting.cancel(false);
-            }
             CompletableFuture<?> running = exchange;
             if (running != null) {
                 running.cancel(mayInterruptIfRunning);
             }
             GatedCall c = call;
             if (c != null) {
-                c.finish(Outcome.CANCELLED, null);
+                c.finish(Outcome.CANCELLED, null); // first, so a wait refused by the cancel below does not end it as rejected
+            }
+            CompletableFuture<Permit> waiting = permit;
+            if (waiting != null) {
+                waiting.cancel(false);
             }
         }
         return cancelled;

@@ -13,11 +13,9 @@ import dev.rtbe.agent.scheduler.Permit;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Called from the advice on {@code HttpClientImpl.send} and {@code sendAsync}. A call to a
@@ -89,14 +87,8 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
         if (refused != null) {
             return AdviceOutcome.failed(refused);
         }
-        if (prepared.resend != JdkRequests.Resend.NO && call.preemptionEnabled() && CANCEL_ABORTS_EXCHANGE) {
-            ResumableRequest resumable = prepared.runtime.settings().preemptionResume() == ResumeMode.CONTINUE
-                    ? ResumingSend.resumable(prepared) : null;
-            if (resumable != null) {
-                return ResumingSend.send(client, prepared, handler, call, resumable);
-            }
-            return sendPreemptible(client, prepared, handler, call,
-                    prepared.runtime.settings().preemptionMaxBodyBytes());
+        if (preemptible(prepared, call)) {
+            return BlockingAttempts.send(client, plan(prepared, handler, call), call, prepared.view);
         }
         HttpRequest toSend = prepared.request;
         try {
@@ -132,69 +124,28 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
     }
 
     /**
-     * Since JDK 16, cancelling the future of {@code sendAsync} with {@code cancel(true)} aborts the
-     * exchange on the wire (CSR JDK-8251312); before that a preempted call would keep the server busy.
+     * Since JDK 16, cancelling the future of an exchange with {@code cancel(true)} aborts it on the
+     * wire (CSR JDK-8251312); before that a preempted call would keep the server busy.
      */
     static final boolean CANCEL_ABORTS_EXCHANGE = Runtime.version().feature() >= 16;
 
     /**
-     * A blocking send that may lose its slot to an RT call: sent as {@code sendAsync} so the
-     * exchange can be aborted, and sent again (same request, same handler) after a new grant,
-     * until an attempt is not preempted. The application sees one call, just a slower one. A
-     * one-shot body is copied as it goes out the first time and sent from the copy afterwards; the
-     * attempt is offered only once that copy exists.
+     * Whether the call may lose its slot to an RT call: a batch call with transparent preemption on,
+     * whose request can go out again, on a JDK that aborts a cancelled exchange.
      */
-    private static AdviceOutcome sendPreemptible(HttpClient client, JdkRequests.Prepared prepared,
-                                                 HttpResponse.BodyHandler<?> handler, GatedCall call, int maxBodyBytes) {
-        HttpRequest request = prepared.request;
-        AtomicReference<byte[]> bodyCopy = new AtomicReference<>();
-        while (true) {
-            PreemptibleAttempt attempt = new PreemptibleAttempt(call);
-            HttpRequest toSend = request;
-            byte[] copy = bodyCopy.get();
-            if (prepared.resend == JdkRequests.Resend.AS_IS) {
-                attempt.offer(); // before the send, so a response never outruns the offer
-            } else if (copy != null) {
-                toSend = JdkRequests.withBody(request, HttpRequest.BodyPublishers.ofByteArray(copy));
-                attempt.offer();
-            } else {
-                toSend = JdkRequests.withBody(request, new RecordingBodyPublisher(request.bodyPublisher().orElseThrow(),
-                        maxBodyBytes, bytes -> {
-                            bodyCopy.set(bytes);
-                            attempt.offer(); // the whole body is out: from here it could go again
-                        }));
-            }
-            CompletableFuture<? extends HttpResponse<?>> exchange;
-            try {
-                HttpRequest attemptRequest = toSend;
-                exchange = Gate.send(call, () -> client.sendAsync(attemptRequest,
-                        new GatedBodyHandler<>(handler, call, attempt)));
-            } catch (Throwable e) {
-                call.finish(Outcome.FAILED, e);
-                return AdviceOutcome.failed(e);
-            }
-            attempt.started(exchange);
-            try {
-                HttpResponse<?> response = exchange.get();
-                if (!call.wasPreempted()) {
-                    return AdviceOutcome.of(response);
-                }
-            } catch (InterruptedException e) {
-                exchange.cancel(true); // as the JDK's own send does when interrupted
-                call.finish(Outcome.CANCELLED, e);
-                return AdviceOutcome.failed(e);
-            } catch (ExecutionException | CancellationException e) {
-                if (!call.wasPreempted()) {
-                    Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-                    call.finish(Outcome.FAILED, cause);
-                    return AdviceOutcome.failed(cause);
-                }
-            }
-            AdviceOutcome refused = PreemptibleAttempt.reacquire(call, prepared.view);
-            if (refused != null) {
-                return refused;
-            }
-        }
+    private static boolean preemptible(JdkRequests.Prepared prepared, GatedCall call) {
+        return prepared.resend != JdkRequests.Resend.NO && call.preemptionEnabled() && CANCEL_ABORTS_EXCHANGE;
+    }
+
+    /**
+     * How a preemptible call goes out: a qualifying non-streaming chat call as a stream, continued
+     * after a preemption (with {@code rtbe.preemption.resume=continue}); any other sent again as it is.
+     */
+    private static AttemptPlan plan(JdkRequests.Prepared prepared, HttpResponse.BodyHandler<?> handler, GatedCall call) {
+        ResumableRequest resumable = prepared.runtime.settings().preemptionResume() == ResumeMode.CONTINUE
+                ? ResumingSend.resumable(prepared) : null;
+        return resumable != null ? new ResumingSend(prepared, handler, call, resumable)
+                : new RepeatPlan(prepared, handler, call, prepared.runtime.settings().preemptionMaxBodyBytes());
     }
 
     /** Returns null (not ours: run the original) or the future to hand to the application. */
@@ -292,6 +243,10 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
         }
         if (result.isDone()) {
             call.finish(Outcome.CANCELLED, null); // cancelled while it waited
+            return;
+        }
+        if (pushHandler == null && preemptible(prepared, call)) {
+            AsyncAttempts.start(client, plan(prepared, handler, call), call, prepared.view, result);
             return;
         }
         CompletableFuture<? extends HttpResponse<?>> exchange;

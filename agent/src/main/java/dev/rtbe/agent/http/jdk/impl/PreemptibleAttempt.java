@@ -3,14 +3,18 @@ package dev.rtbe.agent.http.jdk.impl;
 import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.http.AdviceOutcome;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One attempt of a preemptible exchange: offers it for preemption until its response arrives, and
  * aborts it when the scheduler takes the slot back. The offer and the response's arrival are
  * ordered under one lock, so an attempt is never offered once the application's handler may have
- * seen its response, and a response that lost the race to a preemption never reaches it.
+ * seen its response, and a response that lost the race to a preemption never reaches it. An
+ * attempt may also have a deadline, which aborts it the same way.
  */
 final class PreemptibleAttempt implements Runnable {
     private final GatedCall call;
@@ -18,7 +22,10 @@ final class PreemptibleAttempt implements Runnable {
     private boolean offered;
     private boolean responded;
     private volatile boolean aborted;
+    private volatile boolean timedOut;
     private volatile CompletableFuture<?> exchange;
+    /** Times the attempt out, when it has a deadline; completed (stopped) when its exchange ends. */
+    private volatile CompletableFuture<Void> deadline;
 
     PreemptibleAttempt(GatedCall call) {
         this.call = call;
@@ -66,6 +73,27 @@ final class PreemptibleAttempt implements Runnable {
         }
     }
 
+    /**
+     * Aborts the attempt once {@code timeout} has passed, unless its exchange ended before: the
+     * request's own timeout applied to the whole answer. Called before the exchange starts; the
+     * timer goes when it ends.
+     */
+    void expireAfter(Duration timeout) {
+        CompletableFuture<Void> deadline = new CompletableFuture<Void>().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        deadline.whenComplete((nothing, error) -> {
+            if (error instanceof TimeoutException) {
+                timedOut = true;
+                run();
+            }
+        });
+        this.deadline = deadline;
+    }
+
+    /** True when the attempt was aborted because its deadline passed. */
+    boolean timedOut() {
+        return timedOut;
+    }
+
     /** The scheduler's abort: cancels the exchange, now or as soon as it exists. */
     @Override
     public void run() {
@@ -76,8 +104,13 @@ final class PreemptibleAttempt implements Runnable {
         }
     }
 
+    /** The attempt's exchange, when the client has started it. */
     void started(CompletableFuture<?> f) {
         exchange = f;
+        CompletableFuture<Void> d = deadline;
+        if (d != null) {
+            f.whenComplete((response, error) -> d.complete(null));
+        }
         if (aborted) {
             f.cancel(true);
         }

@@ -1,163 +1,143 @@
 package dev.rtbe.agent.http.jdk.impl;
 
-import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
-import dev.rtbe.agent.http.AdviceOutcome;
 import dev.rtbe.agent.resume.ChatStream;
 import dev.rtbe.agent.resume.ResumableRequest;
 import dev.rtbe.agent.resume.Resumption;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.time.Duration;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * A blocking {@code send} of a non-streaming batch chat call that goes to the server as a stream
- * (README "Resumable preemption"): each attempt is offered for preemption until its stream's last
- * byte; a preempted attempt keeps its output and the next attempt, after a new grant, continues
- * it (or starts again, as {@link Resumption} decides). At the end the application's handler gets
- * the one non-streaming body the server would have sent.
+ * A non-streaming batch chat call that goes to the server as a stream (README "Resumable
+ * preemption"): each attempt is offered for preemption until its stream's last byte; a preempted
+ * attempt keeps its output and the next attempt, after a new grant, continues it (or starts again,
+ * as {@link Resumption} decides). At the end the application's handler gets the one non-streaming
+ * body the server would have sent. The request's own timeout bounds each attempt's whole answer:
+ * the stream's headers come at once, and for a non-streaming call the response is the whole answer.
  */
-final class ResumingSend {
-    private ResumingSend() {}
+final class ResumingSend extends AttemptPlan {
+    private final JdkRequests.Prepared prepared;
+    private final HttpResponse.BodyHandler<?> application;
+    private final GatedCall call;
+    private final Resumption resumption;
+    /**
+     * The request the attempts are made of: without {@code Accept-Encoding}, as the agent reads the
+     * stream on the way; the application, which gets the body uncompressed and without a
+     * {@code Content-Encoding}, reads it as any identity-encoded answer (Spring's RestClient asks for gzip).
+     */
+    private final HttpRequest uncompressed;
+    private PreemptibleAttempt attempt;
+    private ChatStream stream;
+    private StreamedAttempt handler;
 
-    /** Whether the call is sent this way: a qualifying request the application did not ask to be compressed. */
+    ResumingSend(JdkRequests.Prepared prepared, HttpResponse.BodyHandler<?> application, GatedCall call,
+                 ResumableRequest request) {
+        this.prepared = prepared;
+        this.application = application;
+        this.call = call;
+        this.resumption = new Resumption(request);
+        this.uncompressed = prepared.request.headers().firstValue("Accept-Encoding").isPresent()
+                ? JdkRequests.withoutHeader(prepared.request, "Accept-Encoding") : prepared.request;
+    }
+
+    /** Whether the call is sent this way: a qualifying request. */
     static ResumableRequest resumable(JdkRequests.Prepared prepared) {
-        if (prepared.request.headers().firstValue("Accept-Encoding").isPresent()) {
-            return null; // a compressed stream could not be read on the way
-        }
         byte[] body = prepared.view.body(prepared.runtime.settings().preemptionMaxBodyBytes());
         return ResumableRequest.of(prepared.request.uri().getRawPath(), body);
     }
 
-    static AdviceOutcome send(HttpClient client, JdkRequests.Prepared prepared, HttpResponse.BodyHandler<?> handler,
-                              GatedCall call, ResumableRequest request) {
-        Resumption resumption = new Resumption(request);
-        while (true) {
-            PreemptibleAttempt attempt = new PreemptibleAttempt(call);
-            ChatStream stream = resumption.startAttempt();
-            StreamedAttempt attemptHandler = new StreamedAttempt(handler, call, attempt, stream);
-            HttpRequest toSend = JdkRequests.withBody(prepared.request,
-                    HttpRequest.BodyPublishers.ofByteArray(resumption.body()));
-            attempt.offer(); // before the send, so no byte of the answer outruns the offer
-            CompletableFuture<HttpResponse<Object>> exchange;
-            try {
-                exchange = Gate.send(call, () -> client.sendAsync(toSend, attemptHandler));
-            } catch (Throwable e) {
-                call.finish(Outcome.FAILED, e);
-                return AdviceOutcome.failed(e);
-            }
-            attempt.started(exchange);
-            HttpResponse<Object> response = null;
-            Throwable failure = null;
-            try {
-                response = awaitExchange(exchange, prepared.request);
-            } catch (HttpTimeoutException e) {
-                exchange.cancel(true);
-                attemptHandler.close();
-                call.finish(Outcome.FAILED, e);
-                return AdviceOutcome.failed(e);
-            } catch (InterruptedException e) {
-                exchange.cancel(true); // as the JDK's own send does when interrupted
-                attemptHandler.close();
-                call.finish(Outcome.CANCELLED, e);
-                return AdviceOutcome.failed(e);
-            } catch (ExecutionException | CancellationException e) {
-                failure = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            }
-            boolean readHere = attemptHandler.close();
-            if (readHere && stream.finished()) {
-                attempt.responseArrived(); // ends the offer; a preemption at the very end finds the answer whole
-                return answer(prepared, handler, call, attemptHandler, response, resumption);
-            }
-            if (!call.wasPreempted()) {
-                return ended(prepared, handler, call, attemptHandler, response, failure, stream);
-            }
-            if (resumption.preempted()) {
-                call.keptAfterPreemption(resumption.lastKeptNanos()); // its generation time was not thrown away
-            }
-            AdviceOutcome refused = PreemptibleAttempt.reacquire(call, prepared.view);
-            if (refused != null) {
-                return refused;
-            }
-        }
+    @Override
+    HttpRequest next(PreemptibleAttempt next) {
+        attempt = next;
+        stream = resumption.startAttempt();
+        handler = new StreamedAttempt(application, call, next, stream);
+        prepared.request.timeout().ifPresent(next::expireAfter);
+        next.offer(); // before the send, so no byte of the answer outruns the offer
+        return JdkRequests.withBody(uncompressed, HttpRequest.BodyPublishers.ofByteArray(resumption.body()));
     }
 
-    /**
-     * Waits for the attempt's exchange. The request's own timeout bounds the wait for a response,
-     * which for a non-streaming call is the whole answer; the stream's headers come at once, so
-     * the agent applies that timeout to the whole stream, as the call would have had it.
-     */
-    private static HttpResponse<Object> awaitExchange(CompletableFuture<HttpResponse<Object>> exchange, HttpRequest request)
-            throws InterruptedException, ExecutionException, HttpTimeoutException {
-        Duration timeout = request.timeout().orElse(null);
-        if (timeout == null) {
-            return exchange.get();
+    @Override
+    HttpResponse.BodyHandler<?> handler() {
+        return handler;
+    }
+
+    @Override
+    void abandon() {
+        handler.close();
+    }
+
+    @Override
+    CompletableFuture<Object> ended(HttpResponse<?> response, Throwable failure) {
+        boolean readHere = handler.close();
+        if (readHere && stream.finished()) {
+            attempt.responseArrived(); // ends the offer; a preemption at the very end finds the answer whole
+            return answer(response);
         }
-        try {
-            return exchange.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new HttpTimeoutException("request timed out");
+        if (attempt.timedOut()) {
+            return failed(new HttpTimeoutException("request timed out"));
         }
+        if (!call.wasPreempted()) {
+            return notPreempted(response, failure);
+        }
+        if (resumption.preempted()) {
+            call.keptAfterPreemption(resumption.lastKeptNanos()); // its generation time was not thrown away
+        }
+        return null;
     }
 
     /** The whole answer, joined: the application gets it as one non-streaming body. */
-    private static AdviceOutcome answer(JdkRequests.Prepared prepared, HttpResponse.BodyHandler<?> handler,
-                                        GatedCall call, StreamedAttempt attempt, HttpResponse<Object> response,
-                                        Resumption resumption) {
+    private CompletableFuture<Object> answer(HttpResponse<?> response) {
         byte[] body;
         try {
             body = resumption.assemble();
         } catch (RuntimeException agentFault) {
-            IOException e = new IOException("rtbe: the streamed answer could not be assembled", agentFault);
-            call.finish(Outcome.FAILED, e);
-            return AdviceOutcome.failed(e);
+            return failed(new IOException("rtbe: the streamed answer could not be assembled", agentFault));
         }
         call.finish(Outcome.COMPLETED, null); // the server is done: the slot goes back before the application reads
-        return deliver(prepared, handler, attempt, response, 200, body);
+        return deliver(response, 200, body);
     }
 
-    /** Not preempted, and no whole answer: an error the server streamed, the application's own response, or a failure. */
-    private static AdviceOutcome ended(JdkRequests.Prepared prepared, HttpResponse.BodyHandler<?> handler,
-                                       GatedCall call, StreamedAttempt attempt, HttpResponse<Object> response,
-                                       Throwable failure, ChatStream stream) {
+    /** No whole answer: an error the server streamed, the application's own response, or a failure. */
+    private CompletableFuture<Object> notPreempted(HttpResponse<?> response, Throwable failure) {
         if (failure != null) {
-            call.finish(Outcome.FAILED, failure);
-            return AdviceOutcome.failed(failure);
+            return failed(failure);
         }
-        if (attempt.info() == null) {
-            return AdviceOutcome.of(response); // went to the application's handler, which ends the call
+        if (handler.info() == null) {
+            return CompletableFuture.completedFuture(response); // went to the application's handler, which ends the call
         }
         if (stream.errorBody() != null) { // what Ollama answers a non-streaming call that fails mid-way
             call.finish(Outcome.COMPLETED, null);
-            return deliver(prepared, handler, attempt, response, 500, stream.errorBody());
+            return deliver(response, 500, stream.errorBody());
         }
-        IOException e = new IOException("the server ended the stream before its final chunk");
-        call.finish(Outcome.FAILED, e);
-        return AdviceOutcome.failed(e);
+        return failed(new IOException("the server ended the stream before its final chunk"));
     }
 
-    private static AdviceOutcome deliver(JdkRequests.Prepared prepared, HttpResponse.BodyHandler<?> handler,
-                                         StreamedAttempt attempt, HttpResponse<Object> response, int status,
-                                         byte[] body) {
+    private CompletableFuture<Object> failed(Throwable e) {
+        call.finish(Outcome.FAILED, e);
+        return CompletableFuture.failedFuture(e);
+    }
+
+    /** Hands {@code body} to the application's handler; it fails as the client's own body would, with an IOException. */
+    private CompletableFuture<Object> deliver(HttpResponse<?> response, int status, byte[] body) {
+        CompletableFuture<Object> delivered = new CompletableFuture<>();
         try {
-            return AdviceOutcome.of(AssembledResponse.deliver(attempt.info(), response, prepared.request, handler, status,
-                    ChatStream.JSON_CONTENT_TYPE, body));
-        } catch (InterruptedException e) {
-            return AdviceOutcome.failed(e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            return AdviceOutcome.failed(cause instanceof IOException ? cause : new IOException(cause));
+            AssembledResponse.deliver(handler.info(), response, prepared.request, application, status,
+                    ChatStream.JSON_CONTENT_TYPE, body).whenComplete((r, error) -> {
+                        if (error == null) {
+                            delivered.complete(r);
+                        } else {
+                            Throwable e = unwrap(error);
+                            delivered.completeExceptionally(e instanceof IOException || e instanceof RuntimeException
+                                    || e instanceof Error ? e : new IOException(e));
+                        }
+                    });
         } catch (RuntimeException e) {
-            return AdviceOutcome.failed(e);
+            delivered.completeExceptionally(e); // the application's handler threw
         }
+        return delivered;
     }
 }

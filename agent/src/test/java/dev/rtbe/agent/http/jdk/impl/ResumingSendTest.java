@@ -35,11 +35,15 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The JDK adapter's resuming send, called as the advice calls it (no agent installed), against the
  * simulator: whatever body handler the application uses, it gets the non-streaming body; the
- * request's timeout bounds the whole answer; a call preempted in the middle is continued.
+ * request's timeout bounds the whole answer; a call preempted in the middle is continued, sent
+ * with {@code send} or {@code sendAsync}; an async call cancelled while it waits for its slot again
+ * ends there. (Without the agent installed, {@code send} runs its attempts as {@code sendAsync} does.)
  */
 class ResumingSendTest {
     private static final String BODY = "{\"model\":\"llama3.2:latest\",\"messages\":[{\"role\":\"user\","
@@ -116,9 +120,27 @@ class ResumingSendTest {
                 .collect(Collectors.toList());
         assertEquals(1, lines.size());
         assertEquals(expected, text(lines.get(0)));
+        // As Spring's reactive JdkClientHttpConnector reads it: a publisher, through sendAsync.
+        HttpResponse.BodySubscriber<String> reader = HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
+        sendAsync(chat(20, 10).build(), HttpResponse.BodyHandlers.ofPublisher()).get(30, TimeUnit.SECONDS).body()
+                .subscribe(reader);
+        assertEquals(expected, text(reader.getBody().toCompletableFuture().get(30, TimeUnit.SECONDS)));
         List<RequestRecord> sent = sim.records().stream().filter(r -> r.header("X-Test-Id") == null).collect(Collectors.toList());
-        assertEquals(4, sent.size(), sent::toString);
+        assertEquals(5, sent.size(), sent::toString);
         assertTrue(sent.stream().allMatch(RequestRecord::stream), "each went out as a stream: " + sent);
+        assertEquals(0, inFlight());
+    }
+
+    @Test
+    void aCallThatAsksForACompressedAnswerGetsItUncompressedFromAStreamSentWithoutAcceptEncoding() throws Exception {
+        String expected = text(reference(20));
+        HttpResponse<String> r = send(chat(20, 10).header("Accept-Encoding", "gzip, deflate").header("X-Test-Id", "gz").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(expected, text(r.body()));
+        assertTrue(r.headers().firstValue("Content-Encoding").isEmpty(), r.headers()::toString);
+        RequestRecord sent = sim.records().stream().filter(x -> "gz".equals(x.header("X-Test-Id"))).findFirst().orElseThrow();
+        assertTrue(sent.stream(), sent::toString);
+        assertNull(sent.header("Accept-Encoding"), sent::toString);
         assertEquals(0, inFlight());
     }
 
@@ -131,16 +153,31 @@ class ResumingSendTest {
         sim.await(() -> sim.running() == 0, Duration.ofSeconds(10)); // the exchange was aborted on the wire
     }
 
-    @Test
-    void aCallPreemptedInTheMiddleIsContinuedToTheUninterruptedAnswer() throws Exception {
-        String expected = text(reference(100));
-        CompletableFuture<HttpResponse<String>> batch = CompletableFuture.supplyAsync(
-                () -> send(chat(100, 2_000).header("X-Test-Id", "be").build(), HttpResponse.BodyHandlers.ofString()));
-        sim.await(() -> sim.records().stream().anyMatch(r -> "be".equals(r.header("X-Test-Id")) && r.evalCount() >= 10),
+    @SuppressWarnings("unchecked")
+    private <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        return (CompletableFuture<HttpResponse<T>>) JdkHttpClientHooks.sendAsync(client, request, handler, null);
+    }
+
+    /** Takes the running batch call's slot for an RT call, once the server has generated {@code tokens} of it. */
+    private Permit preemptAfter(String testId, int tokens) throws Exception {
+        sim.await(() -> sim.records().stream().anyMatch(r -> testId.equals(r.header("X-Test-Id")) && r.evalCount() >= tokens),
                 Duration.ofSeconds(20));
         Pool pool = runtime.pools().pools().stream().filter(p -> p.snapshot().inFlight() == 1).findFirst().orElseThrow();
-        Permit rt = pool.scheduler().acquire(Priority.RT, Duration.ofSeconds(20)); // takes the batch call's slot
-        sim.await(() -> sim.running() == 0, Duration.ofSeconds(20));
+        Permit rt = pool.scheduler().acquire(Priority.RT, Duration.ofSeconds(20));
+        sim.await(() -> sim.running() == 0, Duration.ofSeconds(20)); // the cut attempt left the server
+        return rt;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"send", "sendAsync"})
+    void aCallPreemptedInTheMiddleIsContinuedToTheUninterruptedAnswer(String how) throws Exception {
+        String expected = text(reference(100));
+        HttpRequest request = chat(100, 2_000).header("X-Test-Id", "be").build();
+        CompletableFuture<HttpResponse<String>> batch = how.equals("sendAsync")
+                ? sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                : CompletableFuture.supplyAsync(() -> send(request, HttpResponse.BodyHandlers.ofString()));
+        Permit rt = preemptAfter("be", 10);
+        assertTrue(!batch.isDone(), "the application sees nothing of the cut attempt");
         rt.release();
         HttpResponse<String> r = batch.get(30, TimeUnit.SECONDS);
         assertEquals(expected, text(r.body()));
@@ -149,8 +186,27 @@ class ResumingSendTest {
                 .collect(Collectors.toList());
         assertEquals(2, attempts.size(), attempts::toString);
         assertTrue(attempts.get(1).evalCount() < 100, "continued, not restarted: " + attempts);
-        assertEquals(1, pool.snapshot().preemptions());
+        assertEquals(1, runtime.pools().pools().stream().mapToLong(p -> p.snapshot().preemptions()).sum());
         assertTrue(log.toString(StandardCharsets.UTF_8).contains(" preempted=1 "), log::toString);
+        assertEquals(0, inFlight());
+    }
+
+    @Test
+    void cancellingAnAsynchronousCallWaitingForItsSlotAgainEndsItAndFreesEverything() throws Exception {
+        CompletableFuture<HttpResponse<String>> batch = sendAsync(chat(100, 2_000).header("X-Test-Id", "be").build(),
+                HttpResponse.BodyHandlers.ofString());
+        Permit rt = preemptAfter("be", 10);
+        Pool pool = runtime.pools().pools().stream().filter(p -> p.snapshot().preemptions() == 1).findFirst().orElseThrow();
+        sim.await(() -> pool.snapshot().queued(Priority.BE) == 1, Duration.ofSeconds(20)); // waits for its slot again
+        assertTrue(batch.cancel(true));
+        assertEquals(0, pool.snapshot().queued(Priority.BE), "it left the queue");
+        rt.release();
+        assertEquals(0, inFlight(), "the slot RT gave back stays free");
+        HttpResponse<String> after = send(chat(5, 10).header("X-Test-Id", "after").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, after.statusCode());
+        assertEquals(1, sim.records().stream().filter(x -> "be".equals(x.header("X-Test-Id"))).count(),
+                "the cancelled call never went out again");
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("outcome=cancelled"), log::toString);
         assertEquals(0, inFlight());
     }
 }
