@@ -275,11 +275,11 @@ final class PreemptibleCall {
         if (a != null) {
             a.call.cancel(); // the connection first, then the slot: the server never sees N + 1
         }
+        gated.finish(Outcome.CANCELLED, null); // before the wait ends, which would end it as refused
         CompletableFuture<Permit> w = waiting;
         if (w != null) {
             w.cancel(false);
         }
-        gated.finish(Outcome.CANCELLED, null);
     }
 
     /** What OkHttp reports for a cancelled call. */
