@@ -117,6 +117,7 @@ final class PreemptibleCall {
     }
 
     /** The next attempt: a fresh call with the attempt's body and timeout, offered for preemption. Not yet sent. */
+    @SuppressWarnings("deprecation") // RequestBody.create(MediaType, byte[]): the form OkHttp 3 to 5 all have
     OkHttpAttempt nextAttempt() throws IOException {
         if (cancelled) {
             throw canceled();
@@ -134,7 +135,11 @@ final class PreemptibleCall {
         } else if (body != null) {
             AttemptBodies.put(next, body);
         }
-        next.timeout().timeout(timeout, TimeUnit.NANOSECONDS);
+        try {
+            next.timeout().timeout(timeout, TimeUnit.NANOSECONDS);
+        } catch (LinkageError olderOkHttp) {
+            // before 3.12 a call has no timeout of its own: the client's read timeout applies, as it did
+        }
         OkHttpAttempt a = new OkHttpAttempt(gated, next);
         attempt = a;
         if (cancelled) {
