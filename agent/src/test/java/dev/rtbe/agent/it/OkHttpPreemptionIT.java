@@ -31,7 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code enqueue}. A qualifying call ({@code /api/chat}, {@code /v1/chat/completions}) keeps its
  * output and is continued; one with structured output ({@code format}) is sent again from zero;
  * either way the application gets one response whose body is the uninterrupted answer. A call
- * cancelled while it waits for a slot again ends at once.
+ * cancelled while it waits for a slot again ends at once; OkHttp's read timeout bounds a streamed
+ * attempt's whole answer.
  */
 class OkHttpPreemptionIT {
     private OllamaSimulator sim;
@@ -75,8 +76,9 @@ class OkHttpPreemptionIT {
         for (String state : r.lines("STATE")) {
             assertEquals("STATE inFlight=0 queued=0", state, r::toString);
         }
-        assertEquals(List.of("1", "2", "3", "4"), List.of(r.value("PREEMPTIONS-chat"), r.value("PREEMPTIONS-openai"),
-                r.value("PREEMPTIONS-restart"), r.value("PREEMPTIONS-cancel")), r::toString);
+        assertEquals(List.of("1", "2", "3", "4", "4"), List.of(r.value("PREEMPTIONS-chat"), r.value("PREEMPTIONS-openai"),
+                r.value("PREEMPTIONS-restart"), r.value("PREEMPTIONS-cancel"), r.value("PREEMPTIONS-read-timeout")),
+                r::toString);
 
         for (String scenario : List.of("chat", "openai")) {
             List<RequestRecord> attempts = attempts("be-" + scenario);
@@ -109,8 +111,15 @@ class OkHttpPreemptionIT {
         assertEquals(1, cancelled.size(), cancelled::toString);
         assertEquals(Outcome.DISCONNECTED, cancelled.get(0).outcome(), cancelled::toString);
 
+        // OkHttp's read timeout bounds a streamed attempt's whole answer, as it bounds a non-streaming one's wait.
+        assertEquals("java.net.SocketTimeoutException: timeout", r.value("READ-TIMEOUT"), r::toString);
+        List<RequestRecord> timedOut = attempts("be-read-timeout");
+        assertEquals(1, timedOut.size(), timedOut::toString);
+        assertTrue(timedOut.get(0).stream() && timedOut.get(0).outcome() == Outcome.DISCONNECTED, timedOut::toString);
+
         List<String> calls = r.stderr().lines().filter(l -> l.startsWith("[rtbe] call BE")).collect(Collectors.toList());
-        assertEquals(4, calls.size(), r::toString);
+        assertEquals(5, calls.size(), r::toString);
+        assertTrue(calls.get(4).contains("outcome=failed"), calls::toString);
         for (int i = 0; i < 3; i++) {
             assertTrue(calls.get(i).contains(" preempted=1 ") && calls.get(i).contains("outcome=completed"), calls::toString);
         }

@@ -46,9 +46,11 @@ public final class OkHttpPreemptApp {
         async = args[0].equals("enqueue");
         url = args[1];
         probe = args[2];
-        for (String scenario : new String[] {"chat", "openai", "restart", "cancel"}) {
+        for (String scenario : new String[] {"chat", "openai", "restart", "cancel", "read-timeout"}) {
             if (scenario.equals("cancel")) {
                 cancelWhileWaiting();
+            } else if (scenario.equals("read-timeout")) {
+                readTimeout();
             } else {
                 preempted(scenario);
             }
@@ -159,6 +161,20 @@ public final class OkHttpPreemptApp {
         System.out.println("CANCELLED-IS-CANCELED " + call.isCanceled());
         batch.join();
         user.join();
+    }
+
+    /**
+     * A read timeout shorter than the answer takes: as a non-streaming call would, the call fails
+     * with OkHttp's read timeout, though its stream under the hood sends a token every 20 ms.
+     */
+    static void readTimeout() throws Exception {
+        OkHttpClient impatient = CLIENT.newBuilder().readTimeout(1, TimeUnit.SECONDS).build();
+        try {
+            send(impatient.newCall(batch("chat", "be-read-timeout"))).response.close();
+            System.out.println("READ-TIMEOUT answered");
+        } catch (IOException e) {
+            System.out.println("READ-TIMEOUT " + e.getClass().getName() + ": " + e.getMessage());
+        }
     }
 
     /** A response and the call it was handed with (enqueue's callback gets one). */
