@@ -29,7 +29,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * OkHttp's batch calls under transparent preemption, in a forked JVM with the built agent: with
  * one slot, a stream preempts a long non-streaming batch chat call made with {@code execute} or
  * {@code enqueue}. A qualifying call ({@code /api/chat}, {@code /v1/chat/completions}) keeps its
- * output and is continued; one with structured output ({@code format}) is sent again from zero;
+ * output and is continued; one with structured output ({@code format}) or a one-shot body (copied
+ * as it went out) is sent again from zero;
  * either way the application gets one response whose body is the uninterrupted answer. A call
  * cancelled while it waits for a slot again ends at once; OkHttp's read timeout bounds a streamed
  * attempt's whole answer.
@@ -68,6 +69,8 @@ class OkHttpPreemptionIT {
     void preemptedBatchCallsAreContinuedOrRestartedAndCancelledWhileWaiting(String mode) throws Exception {
         ForkedJvm.Result r = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
                 .property("rtbe.slots.total", 1).property("rtbe.preemption", "transparent")
+                // One pool for the server: a one-shot body is not read, so its call would have the default pool.
+                .property("rtbe.pools.by-model", false)
                 .property("rtbe.log.calls", true)
                 .run(OkHttpPreemptApp.class, mode, sim.baseUri().toString(),
                         "http://127.0.0.1:" + probe.getAddress().getPort() + "/progress");
@@ -76,9 +79,9 @@ class OkHttpPreemptionIT {
         for (String state : r.lines("STATE")) {
             assertEquals("STATE inFlight=0 queued=0", state, r::toString);
         }
-        assertEquals(List.of("1", "2", "3", "4", "4"), List.of(r.value("PREEMPTIONS-chat"), r.value("PREEMPTIONS-openai"),
-                r.value("PREEMPTIONS-restart"), r.value("PREEMPTIONS-cancel"), r.value("PREEMPTIONS-read-timeout")),
-                r::toString);
+        assertEquals(List.of("1", "2", "3", "4", "5", "5"), List.of(r.value("PREEMPTIONS-chat"),
+                r.value("PREEMPTIONS-openai"), r.value("PREEMPTIONS-restart"), r.value("PREEMPTIONS-one-shot"),
+                r.value("PREEMPTIONS-cancel"), r.value("PREEMPTIONS-read-timeout")), r::toString);
 
         for (String scenario : List.of("chat", "openai")) {
             List<RequestRecord> attempts = attempts("be-" + scenario);
@@ -88,20 +91,25 @@ class OkHttpPreemptionIT {
             assertEquals(Outcome.DISCONNECTED, cut.outcome(), cut::toString);
             assertEquals(Outcome.COMPLETED, rest.outcome(), rest::toString);
             assertTrue(cut.stream() && rest.stream(), "both attempts went out as streams: " + attempts);
+            assertSameRequestOfTheInterceptor(attempts);
             assertTrue(cut.evalCount() >= 30, cut::toString);
             assertTrue(rest.evalCount() < OkHttpPreemptApp.TOKENS, "the second attempt continued: " + rest);
             assertRtRanAtOnce(r, scenario, rest);
             assertAnswerIsTheUninterruptedOne(r, scenario);
         }
 
-        List<RequestRecord> restarted = attempts("be-restart");
-        assertEquals(2, restarted.size(), restarted::toString);
-        assertEquals(Outcome.DISCONNECTED, restarted.get(0).outcome(), restarted::toString);
-        assertEquals(Outcome.COMPLETED, restarted.get(1).outcome(), restarted::toString);
-        assertTrue(!restarted.get(0).stream() && !restarted.get(1).stream(), "sent as it was: " + restarted);
-        assertEquals(OkHttpPreemptApp.TOKENS, restarted.get(1).evalCount(), "started again from zero: " + restarted);
-        assertRtRanAtOnce(r, "restart", restarted.get(1));
-        assertAnswerIsTheUninterruptedOne(r, "restart");
+        // Not continued (structured output; a one-shot body, not read before it went out): sent again from zero.
+        for (String scenario : List.of("restart", "one-shot")) {
+            List<RequestRecord> restarted = attempts("be-" + scenario);
+            assertEquals(2, restarted.size(), restarted::toString);
+            assertEquals(Outcome.DISCONNECTED, restarted.get(0).outcome(), restarted::toString);
+            assertEquals(Outcome.COMPLETED, restarted.get(1).outcome(), restarted::toString);
+            assertTrue(!restarted.get(0).stream() && !restarted.get(1).stream(), "sent as it was: " + restarted);
+            assertSameRequestOfTheInterceptor(restarted);
+            assertEquals(OkHttpPreemptApp.TOKENS, restarted.get(1).evalCount(), "started again from zero: " + restarted);
+            assertRtRanAtOnce(r, scenario, restarted.get(1));
+            assertAnswerIsTheUninterruptedOne(r, scenario);
+        }
 
         // Cancelled while waiting for a slot again: over at once, the stream still running; never sent again.
         assertEquals("java.io.IOException: Canceled", r.value("CANCELLED"), r::toString);
@@ -118,12 +126,20 @@ class OkHttpPreemptionIT {
         assertTrue(timedOut.get(0).stream() && timedOut.get(0).outcome() == Outcome.DISCONNECTED, timedOut::toString);
 
         List<String> calls = r.stderr().lines().filter(l -> l.startsWith("[rtbe] call BE")).collect(Collectors.toList());
-        assertEquals(5, calls.size(), r::toString);
-        assertTrue(calls.get(4).contains("outcome=failed"), calls::toString);
-        for (int i = 0; i < 3; i++) {
+        assertEquals(6, calls.size(), r::toString);
+        for (int i = 0; i < 4; i++) {
             assertTrue(calls.get(i).contains(" preempted=1 ") && calls.get(i).contains("outcome=completed"), calls::toString);
         }
-        assertTrue(calls.get(3).contains(" preempted=1 ") && calls.get(3).contains("outcome=cancelled"), calls::toString);
+        assertTrue(calls.get(4).contains(" preempted=1 ") && calls.get(4).contains("outcome=cancelled"), calls::toString);
+        assertTrue(calls.get(5).contains("outcome=failed"), calls::toString);
+    }
+
+    /** Every attempt went through the application's interceptor, and none carried the classification header. */
+    private static void assertSameRequestOfTheInterceptor(List<RequestRecord> attempts) {
+        for (RequestRecord a : attempts) {
+            assertEquals("seen", a.header("X-App-Interceptor"), a::toString);
+            assertEquals(null, a.header("X-Rtbe-Priority"), a::toString);
+        }
     }
 
     /** The stream took the slot as it came (it did not wait for the batch call) and ran before the batch call went on. */
@@ -134,7 +150,7 @@ class OkHttpPreemptionIT {
         // Without preemption the stream would wait for the rest of the batch call (over 3 s of its 4 s):
         // it waited neither in the agent's queue nor in the server's.
         List<String> rtCalls = r.stderr().lines().filter(l -> l.startsWith("[rtbe] call RT")).collect(Collectors.toList());
-        String line = rtCalls.get(List.of("chat", "openai", "restart").indexOf(scenario));
+        String line = rtCalls.get(List.of("chat", "openai", "restart", "one-shot").indexOf(scenario));
         double queueWait = Double.parseDouble(line.replaceAll(".* queue_wait=([0-9.]+)s.*", "$1"));
         assertTrue(queueWait + rt.waitNanos() / 1e9 < 1.5, "the stream waited: " + line + " / " + rt);
     }

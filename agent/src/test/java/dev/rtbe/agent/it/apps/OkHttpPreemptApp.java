@@ -35,7 +35,10 @@ public final class OkHttpPreemptApp {
     /** Output tokens of every batch call, generated in {@link #GEN_MS}. */
     public static final int TOKENS = 200;
     public static final int GEN_MS = 4000;
-    private static final OkHttpClient CLIENT = new OkHttpClient.Builder().readTimeout(30, TimeUnit.SECONDS).build();
+    /** With an application interceptor, which must make the same request of every attempt. */
+    private static final OkHttpClient CLIENT = new OkHttpClient.Builder().readTimeout(30, TimeUnit.SECONDS)
+            .addInterceptor(chain -> chain.proceed(chain.request().newBuilder().header("X-App-Interceptor", "seen").build()))
+            .build();
     private static final HttpClient PROBE = HttpClient.newHttpClient(); // not an endpoint: never gated
 
     private static boolean async;
@@ -46,7 +49,7 @@ public final class OkHttpPreemptApp {
         async = args[0].equals("enqueue");
         url = args[1];
         probe = args[2];
-        for (String scenario : new String[] {"chat", "openai", "restart", "cancel", "read-timeout"}) {
+        for (String scenario : new String[] {"chat", "openai", "restart", "one-shot", "cancel", "read-timeout"}) {
             if (scenario.equals("cancel")) {
                 cancelWhileWaiting();
             } else if (scenario.equals("read-timeout")) {
@@ -61,7 +64,10 @@ public final class OkHttpPreemptApp {
         System.exit(0); // OkHttp's dispatcher threads are not daemons
     }
 
-    /** The batch call's request body: {@code chat} and {@code restart} (structured output) on /api/chat, {@code openai}. */
+    /**
+     * The batch call's request body: {@code chat}, {@code one-shot} (the same, written by a one-shot
+     * body) and {@code restart} (structured output) on /api/chat, {@code openai}.
+     */
     public static String body(String scenario) {
         String messages = "\"messages\":[{\"role\":\"system\",\"content\":\"You summarise news.\"},"
                 + "{\"role\":\"user\",\"content\":\"Summarise today's batch of articles.\"}]";
@@ -85,12 +91,37 @@ public final class OkHttpPreemptApp {
 
     private static Request batch(String scenario, String id) {
         Request.Builder b = new Request.Builder().url(url + path(scenario)).header("X-Test-Id", id)
-                .post(RequestBody.create(JSON, body(scenario)));
+                .header("X-Rtbe-Priority", "batch")
+                .post(scenario.equals("one-shot") ? oneShot(body(scenario)) : RequestBody.create(JSON, body(scenario)));
         String[] h = simHeaders();
         for (int i = 0; i < h.length; i += 2) {
             b.header(h[i], h[i + 1]);
         }
         return b.build();
+    }
+
+    /** A body that may be written once (of unknown length: sent chunked); a second write is an error. */
+    private static RequestBody oneShot(String json) {
+        java.util.concurrent.atomic.AtomicBoolean written = new java.util.concurrent.atomic.AtomicBoolean();
+        return new RequestBody() {
+            @Override
+            public MediaType contentType() {
+                return JSON;
+            }
+
+            @Override
+            public boolean isOneShot() {
+                return true;
+            }
+
+            @Override
+            public void writeTo(okio.BufferedSink sink) throws IOException {
+                if (written.getAndSet(true)) {
+                    throw new IllegalStateException("a one-shot body written twice");
+                }
+                sink.writeUtf8(json);
+            }
+        };
     }
 
     private static Request stream(String id, long genMs) {

@@ -45,8 +45,11 @@ final class PreemptibleCall {
     final Call call;
     final GatedCall gated;
     final OkHttpRequestView view;
-    /** What every attempt sends as its body (null: the request has none). */
-    private final RequestBody body;
+    /** What every attempt sends as its body (null: the request has none, or a one-shot one not yet copied). */
+    private volatile RequestBody body;
+    /** A one-shot body the first attempt copies as it writes it, or null. */
+    private final RequestBody oneShot;
+    private final int maxBodyBytes;
     /** Set when the call goes out as a stream under the hood. */
     private final Resumption resumption;
     /** When the call's own timeout runs out ({@link System#nanoTime()}); 0: none. */
@@ -60,12 +63,14 @@ final class PreemptibleCall {
     /** The current attempt's timeout is the read timeout (shorter than what is left of the call's). */
     private boolean readBound;
 
-    private PreemptibleCall(Call call, GatedCall gated, OkHttpRequestView view, RequestBody body,
-                            Resumption resumption, long deadline, long readTimeoutNanos) {
+    private PreemptibleCall(Call call, GatedCall gated, OkHttpRequestView view, RequestBody body, RequestBody oneShot,
+                            int maxBodyBytes, Resumption resumption, long deadline, long readTimeoutNanos) {
         this.call = call;
         this.gated = gated;
         this.view = view;
         this.body = body;
+        this.oneShot = oneShot;
+        this.maxBodyBytes = maxBodyBytes;
         this.resumption = resumption;
         this.deadline = deadline;
         this.readTimeoutNanos = readTimeoutNanos;
@@ -73,8 +78,9 @@ final class PreemptibleCall {
 
     /**
      * The call, granted a slot after {@code queueWaitNanos}, as a preemptible one; null when it is
-     * not (not a batch call, preemption off, a body the agent did not keep or larger than
-     * {@code rtbe.preemption.max-body-bytes}: one-shot and duplex bodies) or on a fault of the agent's.
+     * not (not a batch call, preemption off, a body larger than {@code rtbe.preemption.max-body-bytes}
+     * or duplex) or on a fault of the agent's. A one-shot body becomes preemptible once its first
+     * attempt has written it and the agent kept a copy.
      */
     static PreemptibleCall of(Call call, GatedCall gated, OkHttpRequestView view, long queueWaitNanos) {
         try {
@@ -84,7 +90,10 @@ final class PreemptibleCall {
             }
             Request request = view.request();
             byte[] bytes = view.bodyRead();
-            if (request.body() != null && (bytes == null || bytes.length > runtime.settings().preemptionMaxBodyBytes())) {
+            int maxBodyBytes = runtime.settings().preemptionMaxBodyBytes();
+            RequestBody oneShot = bytes == null && request.body() != null && copyable(request.body(), maxBodyBytes)
+                    ? request.body() : null;
+            if (request.body() != null && oneShot == null && (bytes == null || bytes.length > maxBodyBytes)) {
                 return null;
             }
             ResumableRequest resumable = runtime.settings().preemptionResume() == ResumeMode.CONTINUE
@@ -92,7 +101,7 @@ final class PreemptibleCall {
                     ? ResumableRequest.of(request.url().encodedPath(), bytes) : null;
             long deadline = view.timeoutNanos > 0 ? System.nanoTime() + Math.max(1, view.timeoutNanos - queueWaitNanos) : 0;
             PreemptibleCall p = new PreemptibleCall(call, gated, view,
-                    bytes == null ? null : CollectedBodies.copyOf(request.body(), bytes),
+                    bytes == null ? null : CollectedBodies.copyOf(request.body(), bytes), oneShot, maxBodyBytes,
                     resumable == null ? null : new Resumption(resumable), deadline,
                     resumable == null ? 0 : readTimeoutNanos(call));
             Cancellations.register(call, p::cancel);
@@ -102,6 +111,16 @@ final class PreemptibleCall {
             return p;
         } catch (RuntimeException | LinkageError agentFault) {
             return null; // the call goes out as before, immune
+        }
+    }
+
+    /** A one-shot body, not duplex, that may fit the limit: copied as the first attempt writes it. */
+    private static boolean copyable(RequestBody body, int maxBytes) {
+        try {
+            long length = body.contentLength();
+            return body.isOneShot() && !body.isDuplex() && length <= maxBytes && maxBytes > 0;
+        } catch (IOException | LinkageError e) {
+            return false; // before 3.14 no body is one-shot: every one the agent did not read is too large
         }
     }
 
@@ -123,29 +142,40 @@ final class PreemptibleCall {
             throw canceled();
         }
         Call next = call.clone();
+        OkHttpAttempt a = new OkHttpAttempt(gated, next);
         long timeout = deadline == 0 ? 0 : Math.max(1, deadline - System.nanoTime());
         readBound = false;
+        RequestBody toSend = body;
+        boolean offerNow = true;
         if (resumption != null) {
             stream = resumption.startAttempt();
-            AttemptBodies.put(next, RequestBody.create(body.contentType(), resumption.body()));
+            toSend = RequestBody.create(body.contentType(), resumption.body());
             if (readTimeoutNanos > 0 && (timeout == 0 || readTimeoutNanos < timeout)) {
                 timeout = readTimeoutNanos;
                 readBound = true;
             }
-        } else if (body != null) {
-            AttemptBodies.put(next, body);
+        } else if (toSend == null && oneShot != null) {
+            offerNow = false; // only once a copy exists could it be sent again
+            toSend = new RecordingBody(oneShot, maxBodyBytes, copy -> {
+                body = CollectedBodies.copyOf(oneShot, copy);
+                a.offer();
+            });
+        }
+        if (toSend != null) {
+            AttemptBodies.put(next, toSend);
         }
         try {
             next.timeout().timeout(timeout, TimeUnit.NANOSECONDS);
         } catch (LinkageError olderOkHttp) {
             // before 3.12 a call has no timeout of its own: the client's read timeout applies, as it did
         }
-        OkHttpAttempt a = new OkHttpAttempt(gated, next);
         attempt = a;
         if (cancelled) {
             next.cancel(); // the application cancelled as the attempt was made
         }
-        a.offer(); // before the send, so no byte of the answer outruns the offer
+        if (offerNow) {
+            a.offer(); // before the send, so no byte of the answer outruns the offer
+        }
         return a;
     }
 
