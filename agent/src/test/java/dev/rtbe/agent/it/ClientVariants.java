@@ -22,10 +22,8 @@ final class ClientVariants {
                 ClientVariant.of("jdk-send-string", "jdk send string"),
                 ClientVariant.of("jdk-send-publisher", "jdk send publisher"),
                 ClientVariant.of("jdk-sendAsync-string", "jdk sendAsync string"),
-                ClientVariant.of("okhttp-execute", "okhttp-4.")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
-                ClientVariant.of("okhttp-enqueue", "okhttp-4.")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("okhttp-execute", "okhttp-4."),
+                ClientVariant.of("okhttp-enqueue", "okhttp-4."),
                 ClientVariant.of("urlconnection", "urlconnection")
                         .cannot("preempt", "an HttpURLConnection is one exchange the application holds with its streams: it cannot be sent again"),
                 ClientVariant.of("apache5-classic", "Apache-HttpClient"),
@@ -66,15 +64,11 @@ final class ClientVariants {
                 ClientVariant.of("jdk-sendAsync-publisher", "jdk sendAsync publisher"),
                 ClientVariant.of("apache5-async-entity", "streamed entity Apache-HttpClient"),
                 ClientVariant.onJars("okhttp-3-execute", "okhttp-execute", "client-versions/okhttp3", "okhttp-3.14.9")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET)
                         .cannot("redirect", OKHTTP3_307),
                 ClientVariant.onJars("okhttp-3-enqueue", "okhttp-enqueue", "client-versions/okhttp3", "okhttp-3.14.9")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET)
                         .cannot("redirect", OKHTTP3_307),
-                ClientVariant.onJars("okhttp-5-execute", "okhttp-execute", "client-versions/okhttp5", "okhttp-jvm-5.5.1")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
-                ClientVariant.onJars("okhttp-5-enqueue", "okhttp-enqueue", "client-versions/okhttp5", "okhttp-jvm-5.5.1")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.onJars("okhttp-5-execute", "okhttp-execute", "client-versions/okhttp5", "okhttp-jvm-5.5.1"),
+                ClientVariant.onJars("okhttp-5-enqueue", "okhttp-enqueue", "client-versions/okhttp5", "okhttp-jvm-5.5.1"),
                 ClientVariant.onJars("apache5-oldest-classic", "apache5-classic", "client-versions/apache5-oldest",
                         "Apache-HttpClient/5.0.4"),
                 ClientVariant.onJars("apache5-oldest-async", "apache5-async", "client-versions/apache5-oldest",

@@ -25,10 +25,11 @@ public final class OkHttpBridge {
         void cancelled(Object call);
 
         /**
-         * The request as the server should see it (no classification header, a body read before
-         * the call was decided sent from its copy), or null to keep it as it is.
+         * The request of {@code call} as the server should see it (no classification header, a body
+         * read before the call was decided sent from its copy, an attempt's own body), or null to
+         * keep it as it is.
          */
-        Object asSent(Object request);
+        Object asSent(Object call, Object request);
     }
 
     /**
@@ -52,7 +53,7 @@ public final class OkHttpBridge {
         public void cancelled(Object call) {}
 
         @Override
-        public Object asSent(Object request) {
+        public Object asSent(Object call, Object request) {
             return null;
         }
     };
@@ -81,7 +82,7 @@ public final class OkHttpBridge {
         hooksFor(call).cancelled(call);
     }
 
-    public static Object asSent(Object request) {
-        return hooksFor(request).asSent(request);
+    public static Object asSent(Object call, Object request) {
+        return hooksFor(request).asSent(call, request);
     }
 }

@@ -109,11 +109,11 @@ public final class OkHttpInstrumentation implements ClientInstrumentation {
         private ProceedAdvice() {}
 
         @Advice.OnMethodEnter(suppress = Throwable.class)
-        public static void enter(@Advice.FieldValue("index") int index,
+        public static void enter(@Advice.FieldValue("index") int index, @Advice.FieldValue("call") Object call,
                                  @Advice.Argument(value = 0, readOnly = false, typing = Assigner.Typing.DYNAMIC)
                                  Object request) {
             if (index == 0) {
-                Object sent = OkHttpBridge.asSent(request);
+                Object sent = OkHttpBridge.asSent(call, request);
                 if (sent != null) {
                     request = sent;
                 }

@@ -14,7 +14,8 @@ import okhttp3.Callback;
 /**
  * {@code Call.enqueue(Callback)}: classifies on the caller's thread and returns at once. The call
  * reaches OkHttp's dispatcher only when it has a slot, with a callback that ends the gated call
- * on failure and a response whose body releases the slot. Nothing here blocks a thread.
+ * on failure and a response whose body releases the slot. Nothing here blocks a thread. A batch
+ * call that may be preempted goes out as a {@link PreemptibleCall}.
  */
 final class AsyncGate {
     private AsyncGate() {}
@@ -57,7 +58,13 @@ final class AsyncGate {
             enqueueOriginal(call, callback); // cancelled as the slot arrived
             return;
         }
-        CallTimeouts.deductWait(call, view.timeoutNanos, permit.join().queueWaitNanos());
+        long waited = permit.join().queueWaitNanos();
+        PreemptibleCall preemptible = PreemptibleCall.of(call, gated, view, waited);
+        if (preemptible != null) {
+            new PreemptibleEnqueue(preemptible, callback).send();
+            return;
+        }
+        CallTimeouts.deductWait(call, view.timeoutNanos, waited);
         try {
             Gate.send(gated, () -> {
                 call.enqueue(new GatedCallback(callback, gated));

@@ -15,7 +15,7 @@ import okhttp3.Response;
  * {@code execute()} under the {@link ReentryGuard} (OkHttp's retries, redirects and whatever the
  * interceptors call are inside this one logical call) and hands back the response with a body
  * that releases the slot at its end. The wait is a future, so {@code call.cancel()} from another
- * thread can end it.
+ * thread can end it. A batch call that may be preempted goes out as a {@link PreemptibleCall}.
  */
 final class BlockingGate {
     private BlockingGate() {}
@@ -43,7 +43,12 @@ final class BlockingGate {
             // Cancelled while queued: OkHttp reports it as it always does.
             return call.isCanceled() ? runOriginal(call) : AdviceOutcome.failed(refused);
         }
-        CallTimeouts.deductWait(call, view.timeoutNanos, permit.join().queueWaitNanos());
+        long waited = permit.join().queueWaitNanos();
+        PreemptibleCall preemptible = PreemptibleCall.of(call, gated, view, waited);
+        if (preemptible != null) {
+            return PreemptibleExecute.run(preemptible);
+        }
+        CallTimeouts.deductWait(call, view.timeoutNanos, waited);
         try {
             Response response = Gate.send(gated, call::execute);
             return AdviceOutcome.of(GatedResponses.gate(response, gated, call));

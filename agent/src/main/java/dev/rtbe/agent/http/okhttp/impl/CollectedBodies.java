@@ -46,6 +46,11 @@ final class CollectedBodies {
         }
     }
 
+    /** {@code bytes} sent as {@code original}'s body: its type, and its length unless that is unknown. */
+    static RequestBody copyOf(RequestBody original, byte[] bytes) {
+        return new Copy(original, bytes);
+    }
+
     private static boolean writesOnce(RequestBody body) {
         try {
             return body.isDuplex() || body.isOneShot();

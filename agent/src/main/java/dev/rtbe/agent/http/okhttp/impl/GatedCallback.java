@@ -26,6 +26,16 @@ final class GatedCallback implements Callback, OkHttpBridge.GatedCallback {
     @Override
     public void onFailure(Call call, IOException e) {
         gated.finish(Outcome.FAILED, e);
+        fail(delegate, call, e);
+    }
+
+    @Override
+    public void onResponse(Call call, Response response) throws IOException {
+        respond(delegate, call, GatedResponses.gate(response, gated, call), gated, call::cancel);
+    }
+
+    /** Hands the application its failure, outside the gate. */
+    static void fail(Callback delegate, Call call, IOException e) {
         int depth = Unguarded.suspend();
         try {
             delegate.onFailure(call, e);
@@ -34,14 +44,17 @@ final class GatedCallback implements Callback, OkHttpBridge.GatedCallback {
         }
     }
 
-    @Override
-    public void onResponse(Call call, Response response) throws IOException {
-        Response gatedResponse = GatedResponses.gate(response, gated, call);
+    /**
+     * Hands the application its response, outside the gate; {@code cancel} stops the exchange when
+     * the application's callback throws.
+     */
+    static void respond(Callback delegate, Call call, Response response, GatedCall gated, Runnable cancel)
+            throws IOException {
         int depth = Unguarded.suspend();
         try {
-            delegate.onResponse(call, gatedResponse);
+            delegate.onResponse(call, response);
         } catch (RuntimeException | Error e) {
-            call.cancel(); // what OkHttp does next anyway; first, so the server stops before the slot is reused
+            cancel.run(); // what OkHttp does next anyway; first, so the server stops before the slot is reused
             gated.finish(Outcome.FAILED, e); // the application gave up on the response it was handed
             throw e;
         } catch (IOException e) {

@@ -28,7 +28,7 @@ public final class OkHttpHooks implements OkHttpBridge.Hooks {
     }
 
     @Override
-    public Object asSent(Object request) {
-        return OkHttpRequests.asSent((Request) request);
+    public Object asSent(Object call, Object request) {
+        return OkHttpRequests.asSent(call, (Request) request);
     }
 }

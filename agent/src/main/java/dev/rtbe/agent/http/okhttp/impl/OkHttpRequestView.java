@@ -13,6 +13,8 @@ final class OkHttpRequestView implements RequestView {
     private final Request request;
     /** The call's timeout in nanoseconds, 0 for none: it spans the whole call, the wait included. */
     final long timeoutNanos;
+    /** The body's bytes as read to classify the call (and sent from them), or null when not read. */
+    private volatile byte[] bodyRead;
 
     OkHttpRequestView(Call call) {
         this.request = call.request();
@@ -37,7 +39,18 @@ final class OkHttpRequestView implements RequestView {
     @Override
     public byte[] body(int maxBytes) {
         byte[] inMemory = OkHttpRequests.peekBody(request.body(), maxBytes);
-        return inMemory != null ? inMemory : CollectedBodies.read(request, maxBytes);
+        byte[] read = inMemory != null ? inMemory : CollectedBodies.read(request, maxBytes);
+        bodyRead = read;
+        return read;
+    }
+
+    Request request() {
+        return request;
+    }
+
+    /** The body's bytes as the call was classified by (and as they are sent), or null when they were not read. */
+    byte[] bodyRead() {
+        return bodyRead;
     }
 
     @Override

@@ -48,10 +48,13 @@ final class OkHttpRequests {
     /**
      * The request as the server should see it, as it enters the interceptor chain: without the
      * classification header (when it goes to an endpoint and stripping is on), and with the copy
-     * of a body read before the call was decided. Null to send it unchanged.
+     * of a body read before the call was decided, or an attempt's own body (a preemptible call's).
+     * Null to send it unchanged.
      */
-    static Request asSent(Request request) {
-        RequestBody copy = CollectedBodies.take(request);
+    static Request asSent(Object call, Request request) {
+        RequestBody collected = CollectedBodies.take(request);
+        RequestBody attempt = AttemptBodies.take(call);
+        RequestBody copy = attempt != null ? attempt : collected;
         AgentRuntime runtime = AgentRuntime.current();
         if (runtime == null) {
             return null;
