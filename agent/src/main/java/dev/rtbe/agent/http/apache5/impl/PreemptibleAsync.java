@@ -133,6 +133,8 @@ final class PreemptibleAsync<T> {
         AsyncRequestProducer toSend;
         if (resumption != null) {
             stream = resumption.startAttempt();
+            // Read as a stream: 0 tokens so far, and the scheduler knows a preemption would keep its output.
+            call.reportProgress(0);
             toSend = new BasicRequestProducer(request, AsyncEntityProducers.create(resumption.body(), bodyType));
         } else {
             toSend = new AttemptProducer(producer, attempt);

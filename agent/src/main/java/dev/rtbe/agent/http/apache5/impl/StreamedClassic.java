@@ -38,6 +38,8 @@ final class StreamedClassic {
         HttpEntity original = sender.request().getEntity();
         while (true) {
             ChatStream stream = resumption.startAttempt();
+            // Read as a stream: 0 tokens so far, and the scheduler knows a preemption would keep its output.
+            call.reportProgress(0);
             ClassicAttempt attempt = new ClassicAttempt(call, sender.request(),
                     ClassicBodies.copy(resumption.body(), original));
             attempt.offer(); // before the send, so no byte of the answer outruns the offer

@@ -54,6 +54,8 @@ final class ResumingSend extends AttemptPlan {
     HttpRequest next(PreemptibleAttempt next) {
         attempt = next;
         stream = resumption.startAttempt();
+        // Read as a stream: 0 tokens so far, and the scheduler knows a preemption would keep its output.
+        call.reportProgress(0);
         handler = new StreamedAttempt(application, call, next, stream);
         prepared.request.timeout().ifPresent(next::expireAfter);
         next.offer(); // before the send, so no byte of the answer outruns the offer

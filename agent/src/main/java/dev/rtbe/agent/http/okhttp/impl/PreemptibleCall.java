@@ -149,6 +149,8 @@ final class PreemptibleCall {
         boolean offerNow = true;
         if (resumption != null) {
             stream = resumption.startAttempt();
+            // Read as a stream: 0 tokens so far, and the scheduler knows a preemption would keep its output.
+            gated.reportProgress(0);
             toSend = RequestBody.create(body.contentType(), resumption.body());
             if (readTimeoutNanos > 0 && (timeout == 0 || readTimeoutNanos < timeout)) {
                 timeout = readTimeoutNanos;
