@@ -43,6 +43,7 @@ final class RequestLog {
         private long startSeq = -1;
         private int promptTokens;
         private int evalCount;
+        private int continuedTokens;
         private String error;
         private boolean responding;
         private long respondingAt = -1;
@@ -55,10 +56,15 @@ final class RequestLog {
         }
 
         void describe(String model, boolean stream, int promptTokens) {
+            describe(model, stream, promptTokens, 0);
+        }
+
+        void describe(String model, boolean stream, int promptTokens, int continuedTokens) {
             update(() -> {
                 this.model = model;
                 this.stream = stream;
                 this.promptTokens = promptTokens;
+                this.continuedTokens = continuedTokens;
             });
         }
 
@@ -122,7 +128,7 @@ final class RequestLog {
 
         private RequestRecord snapshot() {
             return new RequestRecord(id, path, model, stream, headers, arrival, start, firstToken, end, disconnect,
-                    outcome, status, runningAtStart, queueSeq, startSeq, promptTokens, evalCount, error);
+                    outcome, status, runningAtStart, queueSeq, startSeq, promptTokens, evalCount, continuedTokens, error);
         }
     }
 

@@ -26,6 +26,8 @@ import java.util.Map;
  * @param startSeq       0-based order of getting a slot (-1 if it never did)
  * @param promptTokens   modelled prompt tokens
  * @param evalCount      tokens generated so far
+ * @param continuedTokens tokens of the answer given as a trailing assistant message that this request continues
+ *                       (0 when it starts the answer afresh): the output of an earlier, cut attempt that was kept
  * @param error          error message sent, or null
  */
 public record RequestRecord(
@@ -46,6 +48,7 @@ public record RequestRecord(
         long startSeq,
         int promptTokens,
         int evalCount,
+        int continuedTokens,
         String error) {
 
     /** First value of a request header (case-insensitive), or null. */
