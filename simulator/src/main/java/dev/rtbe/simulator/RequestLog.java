@@ -34,6 +34,7 @@ final class RequestLog {
         private boolean stream;
         private long start = -1;
         private long firstToken = -1;
+        private long lastToken = -1;
         private long end = -1;
         private long disconnect = -1;
         private Outcome outcome = Outcome.IN_PROGRESS;
@@ -85,6 +86,7 @@ final class RequestLog {
             long now = System.nanoTime() - origin;
             update(() -> {
                 if (firstToken < 0) firstToken = now;
+                lastToken = now;
                 evalCount++;
             });
         }
@@ -127,8 +129,9 @@ final class RequestLog {
         }
 
         private RequestRecord snapshot() {
-            return new RequestRecord(id, path, model, stream, headers, arrival, start, firstToken, end, disconnect,
-                    outcome, status, runningAtStart, queueSeq, startSeq, promptTokens, evalCount, continuedTokens, error);
+            return new RequestRecord(id, path, model, stream, headers, arrival, start, firstToken, lastToken, end,
+                    disconnect, outcome, status, runningAtStart, queueSeq, startSeq, promptTokens, evalCount,
+                    continuedTokens, error);
         }
     }
 

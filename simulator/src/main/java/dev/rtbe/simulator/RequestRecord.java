@@ -16,6 +16,7 @@ import java.util.Map;
  * @param arrivalNanos   request parsed
  * @param startNanos     slot acquired
  * @param firstTokenNanos first token generated (recorded just before it is written)
+ * @param lastTokenNanos the latest token generated so far, or -1
  * @param endNanos       generation finished (the final write began), request failed, or the slot was freed after a
  *                       disconnect
  * @param disconnectNanos client disconnect seen, or -1
@@ -39,6 +40,7 @@ public record RequestRecord(
         long arrivalNanos,
         long startNanos,
         long firstTokenNanos,
+        long lastTokenNanos,
         long endNanos,
         long disconnectNanos,
         Outcome outcome,

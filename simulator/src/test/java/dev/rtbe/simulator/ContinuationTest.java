@@ -240,6 +240,7 @@ class ContinuationTest {
         call(Route.CHAT, false, continued("Something else entirely"), null, "X-Test-Id", "record-other");
         assertEquals(0, record("record-whole").continuedTokens());
         assertEquals(10, record("record-whole").evalCount());
+        assertTrue(record("record-whole").lastTokenNanos() > record("record-whole").firstTokenNanos());
         assertEquals(4, record("record-rest").continuedTokens(), "the cut attempt's 4 tokens are kept");
         assertEquals(6, record("record-rest").evalCount());
         assertEquals(0, record("record-other").continuedTokens(), "a foreign assistant text starts afresh");

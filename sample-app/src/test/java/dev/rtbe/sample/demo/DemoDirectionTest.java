@@ -11,9 +11,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The demo in short mode (first 600 s of the trace at time scale 200, five forked JVMs; the fleet runs are
- * {@link FleetScenarioTest}'s). Asserts the
- * direction of the result, not absolute times: they depend on the machine.
+ * The demo in short mode (first 600 s of the trace at time scale 200, seven forked JVMs: the floor for 2 and for 3
+ * slots, then (a)-(f); the fleet runs are {@link FleetScenarioTest}'s). Asserts the direction of the result, not
+ * absolute times: they depend on the machine.
  */
 class DemoDirectionTest {
     private static Demo.Options options;
@@ -21,7 +21,9 @@ class DemoDirectionTest {
 
     @BeforeAll
     static void runShortDemo() throws Exception {
-        options = Demo.Options.fromArgs("--short", "--quiet", "--runs", "abcde", "--out", "target/demo-test");
+        options = Demo.Options.fromArgs("--short", "--quiet", "--runs", "abcdef", "--out", "target/demo-test");
+        assertEquals(List.of("floor", "floor-3", "a", "b", "c", "d", "e", "f"),
+                options.runs().stream().map(RunSpec::id).toList());
         assertTrue(Files.isRegularFile(options.agentJar()),
                 "agent jar missing: " + options.agentJar() + "; build with mvn -B -ntp -pl sample-app -am package");
         results = Demo.run(options);
@@ -46,6 +48,10 @@ class DemoDirectionTest {
     @Test
     void allBatchWorkCompletesInEveryRun() {
         for (RunResult r : results) {
+            if (r.spec().isFloor()) {
+                assertEquals(0, r.count("BE"), r.spec().id() + ": the floor has no batch work");
+                continue;
+            }
             assertTrue(r.count("BE") >= 8, r.spec().id() + ": only " + r.count("BE") + " BE calls");
             assertEquals(0, r.failed("BE"), r.spec().id() + ": failed BE calls");
             // Each BE call's last attempt ran to its end on the server (earlier ones were preempted).
@@ -106,6 +112,41 @@ class DemoDirectionTest {
         assertTrue(e.beDonePerHour() >= 1.2 * c.beDonePerHour(), String.format(Locale.ROOT,
                 "BE per hour with preemption %.1f, with a reserved slot %.1f: expected at least 1.2x%s",
                 e.beDonePerHour(), c.beDonePerHour(), stalls()));
+    }
+
+    @Test
+    void resumablePreemptionThrowsAwayLessPerPreemptionThanRestarting() {
+        RunResult b = run("b");
+        RunResult e = run("e");
+        RunResult f = run("f");
+        assertTrue(f.wastedSlotShare() > 0, "no batch call was preempted in run (f)");
+        assertTrue(f.ttftMean() * 3 <= b.ttftMean(), String.format(Locale.ROOT,
+                "RT TTFT mean with resumable preemption %.2f s, with priority alone %.2f s: expected at least 3x lower%s",
+                f.ttftMean(), b.ttftMean(), stalls()));
+        // Restarting loses the prefill and every token generated; continuing loses the prefill and the step in progress.
+        double restart = wastedPerPreemption(e);
+        double resume = wastedPerPreemption(f);
+        assertTrue(resume * 2 <= restart, String.format(Locale.ROOT,
+                "slot time wasted per preempted attempt: resumable %.2f s, restart %.2f s: expected at most half%s",
+                resume, restart, stalls()));
+    }
+
+    private static double wastedPerPreemption(RunResult r) {
+        return r.slots().stream().filter(RunResult.SlotSpan::aborted).mapToDouble(RunResult.SlotSpan::wastedS)
+                .average().orElse(Double.NaN);
+    }
+
+    @Test
+    void theFloorIsRtAloneAndEveryRowIsMeasuredAgainstIt() throws Exception {
+        RunResult floor = run("floor");
+        assertEquals(2, floor.spec().serverSlots());
+        assertEquals(3, run("floor-3").spec().serverSlots());
+        assertTrue(floor.ttftPercentile(95) * 3 <= run("a").ttftPercentile(95), String.format(Locale.ROOT,
+                "RT alone p95 %.2f s, RT behind batch work without the agent %.2f s%s", floor.ttftPercentile(95),
+                run("a").ttftPercentile(95), stalls()));
+        String table = Report.table(results, options);
+        assertTrue(table.contains("p95/floor"), table);
+        assertTrue(table.contains("target (ADR day, run (f)): RT TTFT p95 <= 1.25x the floor"), table);
     }
 
     @Test
