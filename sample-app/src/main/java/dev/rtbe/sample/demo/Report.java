@@ -25,8 +25,8 @@ final class Report {
         String unit = simulated ? "unscaled seconds (real time x " + Demo.fmt(o.scale()) + ")"
                 : "real seconds (real Ollama; trace arrivals compressed " + Demo.fmt(o.scale()) + "x; BE wait unknown)";
         int rounds = groups.stream().mapToInt(g -> g.runs().size()).max().orElse(1);
-        sb.append(String.format(Locale.ROOT, "RT TTFT and BE throughput on %s, %s; run length %s s%s%n",
-                trace.source(), unit, Demo.fmt(results.isEmpty() ? o.runLengthS() : results.get(0).runLengthS()),
+        sb.append(String.format(Locale.ROOT, "RT TTFT and BE throughput, %s, %s; run length %s s%s%n",
+                traceName(o), unit, Demo.fmt(results.isEmpty() ? o.runLengthS() : results.get(0).runLengthS()),
                 rounds > 1 ? "; medians of " + rounds + " rounds" : ""));
         String head = String.format(Locale.ROOT, "%-50s %4s %9s %7s %7s %7s %9s %8s %9s %8s %7s %7s%n", "run", "RT",
                 "TTFT mean", "p50", "p95", "max", "p95/floor", "BE/hour", "BE maxwait", "BE done", "wasted", "stall");
@@ -72,12 +72,17 @@ final class Report {
         return sb.toString();
     }
 
+    private static String traceName(Demo.Options o) {
+        String known = Trace.known(o.trace());
+        return known == null ? o.trace() : known.equals("adr") ? "the ADR-day trace" : "the burst trace";
+    }
+
     /** The floor runs against the floor in the model, which has no client, JVM or time-scale overhead. */
     private static String floorLine(List<RunGroup> groups, Trace trace, double runLengthS) {
         StringBuilder sb = new StringBuilder();
         for (RunGroup g : groups) {
             if (g.spec().isFloor()) {
-                sb.append(String.format(Locale.ROOT, "floor (%s): the trace's RT calls alone on %d slots, no batch work,"
+                sb.append(String.format(Locale.ROOT, "%s: the trace's RT calls alone on %d slots, no batch work,"
                         + " no agent: RT TTFT p95 %s s;%n  in the model (RT alone on %d FIFO slots, no overhead) %s s."
                         + " p95/floor divides a row's p95 by the measured floor's%s.%n", g.spec().id(),
                         g.spec().serverSlots(), f(g.p95()), g.spec().serverSlots(),
@@ -210,9 +215,7 @@ final class Report {
         }
         List<RunGroup> groups = RunGroup.of(results);
         List<RunResult> drawn = groups.stream().map(RunGroup::representative).toList();
-        String traceName = "adr".equals(Trace.known(o.trace())) ? "the ADR-day trace"
-                : "burst".equals(Trace.known(o.trace())) ? "the burst trace" : esc(o.trace());
-        h.append("<h1>rtbe-agent demo: ").append(traceName).append(", with and without the agent</h1>");
+        h.append("<h1>rtbe-agent demo: ").append(esc(traceName(o))).append(", with and without the agent</h1>");
         h.append("<p class=\"note\">Each run replays the trace in its own JVM (a fleet run: split over several JVMs)"
                 + " through langchain4j-ollama (JDK HttpClient)")
                 .append(o.ollamaUrl() == null ? " against the in-process Ollama simulator" : " against " + esc(o.ollamaUrl()))
