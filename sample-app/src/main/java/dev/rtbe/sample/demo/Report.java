@@ -55,6 +55,9 @@ final class Report {
         sb.append(floorLine(groups, trace, o.runLengthS()));
         sb.append(idleLine(groups));
         sb.append("BE/hour relative to the run without the agent:" + beRatios(groups) + "\n");
+        if (simulated) {
+            sb.append(busyLine(groups));
+        }
         sb.append(preemptionLine(groups));
         sb.append(fleetLines(groups));
         if (rounds > 1) {
@@ -91,6 +94,14 @@ final class Report {
             }
         }
         return sb.length() > 0 ? sb.toString() : "no floor run (--no-floor): p95/floor unknown\n";
+    }
+
+    private static String busyLine(List<RunGroup> groups) {
+        StringBuilder sb = new StringBuilder("server slots busy before the run length (share of its slot time):");
+        for (RunGroup g : groups) {
+            sb.append(String.format(Locale.ROOT, " (%s) %s", g.spec().id(), percent(g.median(RunResult::busySlotShare))));
+        }
+        return sb.append('\n').toString();
     }
 
     private static String preemptionLine(List<RunGroup> groups) {

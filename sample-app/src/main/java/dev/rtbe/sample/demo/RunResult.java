@@ -86,6 +86,20 @@ public record RunResult(RunSpec spec, List<CallRecord> calls, List<SlotSpan> slo
     }
 
     /**
+     * The share of the server's slot time before the run length that requests held (wasted attempts included);
+     * NaN when the server's side is unknown. Below 1 while batch work waited, the slots idled: e.g. an application
+     * JVM too starved by a busy machine to send the next call as soon as a slot freed.
+     */
+    public double busySlotShare() {
+        if (!serverSide) {
+            return Double.NaN;
+        }
+        double busy = slots.stream().filter(s -> !Double.isNaN(s.start()) && !Double.isNaN(s.end()))
+                .mapToDouble(s -> Math.max(0, Math.min(s.end(), runLengthS) - Math.max(s.start(), 0))).sum();
+        return busy / (spec.serverSlots() * runLengthS);
+    }
+
+    /**
      * The most requests the server held at once, running or queued inside it (arrival to end); -1 when the
      * server's side is unknown (real Ollama). Above the server's slots, its own queue (no priorities) decided.
      */

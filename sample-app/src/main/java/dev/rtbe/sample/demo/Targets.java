@@ -35,7 +35,7 @@ record Targets(String traceName, double p95OverFloor, double beShare, double was
         sb.append(line(head + String.format(Locale.ROOT, "RT TTFT p95 <= %.2fx the floor", p95OverFloor),
                 String.format(Locale.ROOT, "%.2fx", p95), p95 <= p95OverFloor, Double.isNaN(p95)));
         sb.append(line(head + String.format(Locale.ROOT, "BE/hour >= %.0f%% of (a)'s", beShare * 100),
-                String.format(Locale.ROOT, "%.1f%%", be * 100), be >= beShare, Double.isNaN(be)));
+                String.format(Locale.ROOT, "%.2f%%", be * 100), be >= beShare, Double.isNaN(be)));
         if (!Double.isNaN(wastedBelow)) {
             double w = f.wasted();
             sb.append(line(head + String.format(Locale.ROOT, "wasted < %.0f%%", wastedBelow * 100),

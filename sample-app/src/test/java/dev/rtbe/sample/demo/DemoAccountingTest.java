@@ -89,7 +89,7 @@ class DemoAccountingTest {
                 result(RunSpec.byId("f", 3), 1.2));
         String lines = Targets.forTrace("adr").lines(RunGroup.of(results));
         assertTrue(lines.contains("RT TTFT p95 <= 1.25x the floor: 1.20x -> met"), lines);
-        assertTrue(lines.contains("BE/hour >= 97% of (a)'s: 100.0% -> met"), lines);
+        assertTrue(lines.contains("BE/hour >= 97% of (a)'s: 100.00% -> met"), lines);
         assertTrue(lines.contains("wasted < 3%: 0.0% -> met"), lines);
         String burst = Targets.forTrace("burst").lines(RunGroup.of(List.of(result(RunSpec.floor(2, 2), 1.0),
                 result(RunSpec.byId("a", 3), 100), result(RunSpec.byId("f", 3), 1.3))));
