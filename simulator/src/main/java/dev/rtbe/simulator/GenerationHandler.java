@@ -48,7 +48,7 @@ final class GenerationHandler {
             return;
         }
         int promptTokens = timing.promptTokens(g.promptText());
-        rec.describe(model, g.stream(), promptTokens);
+        rec.describe(model, g.stream(), promptTokens, g.firstToken());
 
         Cancellation cancel = ex.cancellation();
         cancel.onCancel(() -> rec.disconnected(cancel.cancelledAt(), false));

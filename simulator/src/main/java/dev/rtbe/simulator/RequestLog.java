@@ -34,6 +34,7 @@ final class RequestLog {
         private boolean stream;
         private long start = -1;
         private long firstToken = -1;
+        private long lastToken = -1;
         private long end = -1;
         private long disconnect = -1;
         private Outcome outcome = Outcome.IN_PROGRESS;
@@ -43,6 +44,7 @@ final class RequestLog {
         private long startSeq = -1;
         private int promptTokens;
         private int evalCount;
+        private int continuedTokens;
         private String error;
         private boolean responding;
         private long respondingAt = -1;
@@ -55,10 +57,15 @@ final class RequestLog {
         }
 
         void describe(String model, boolean stream, int promptTokens) {
+            describe(model, stream, promptTokens, 0);
+        }
+
+        void describe(String model, boolean stream, int promptTokens, int continuedTokens) {
             update(() -> {
                 this.model = model;
                 this.stream = stream;
                 this.promptTokens = promptTokens;
+                this.continuedTokens = continuedTokens;
             });
         }
 
@@ -79,6 +86,7 @@ final class RequestLog {
             long now = System.nanoTime() - origin;
             update(() -> {
                 if (firstToken < 0) firstToken = now;
+                lastToken = now;
                 evalCount++;
             });
         }
@@ -121,8 +129,9 @@ final class RequestLog {
         }
 
         private RequestRecord snapshot() {
-            return new RequestRecord(id, path, model, stream, headers, arrival, start, firstToken, end, disconnect,
-                    outcome, status, runningAtStart, queueSeq, startSeq, promptTokens, evalCount, error);
+            return new RequestRecord(id, path, model, stream, headers, arrival, start, firstToken, lastToken, end,
+                    disconnect, outcome, status, runningAtStart, queueSeq, startSeq, promptTokens, evalCount,
+                    continuedTokens, error);
         }
     }
 

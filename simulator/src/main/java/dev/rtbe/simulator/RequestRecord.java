@@ -16,6 +16,7 @@ import java.util.Map;
  * @param arrivalNanos   request parsed
  * @param startNanos     slot acquired
  * @param firstTokenNanos first token generated (recorded just before it is written)
+ * @param lastTokenNanos the latest token generated so far, or -1
  * @param endNanos       generation finished (the final write began), request failed, or the slot was freed after a
  *                       disconnect
  * @param disconnectNanos client disconnect seen, or -1
@@ -26,6 +27,8 @@ import java.util.Map;
  * @param startSeq       0-based order of getting a slot (-1 if it never did)
  * @param promptTokens   modelled prompt tokens
  * @param evalCount      tokens generated so far
+ * @param continuedTokens tokens of the answer given as a trailing assistant message that this request continues
+ *                       (0 when it starts the answer afresh): the output of an earlier, cut attempt that was kept
  * @param error          error message sent, or null
  */
 public record RequestRecord(
@@ -37,6 +40,7 @@ public record RequestRecord(
         long arrivalNanos,
         long startNanos,
         long firstTokenNanos,
+        long lastTokenNanos,
         long endNanos,
         long disconnectNanos,
         Outcome outcome,
@@ -46,6 +50,7 @@ public record RequestRecord(
         long startSeq,
         int promptTokens,
         int evalCount,
+        int continuedTokens,
         String error) {
 
     /** First value of a request header (case-insensitive), or null. */

@@ -233,6 +233,24 @@ class ContinuationTest {
     }
 
     @Test
+    void theRecordSaysHowManyTokensARequestContinues() throws Exception {
+        Answer whole = call(Route.CHAT, true, conversation(), 10, "X-Test-Id", "record-whole");
+        String partial = String.join("", whole.chunks().subList(0, 4));
+        call(Route.OPENAI, false, continued(partial), 6, "X-Test-Id", "record-rest");
+        call(Route.CHAT, false, continued("Something else entirely"), null, "X-Test-Id", "record-other");
+        assertEquals(0, record("record-whole").continuedTokens());
+        assertEquals(10, record("record-whole").evalCount());
+        assertTrue(record("record-whole").lastTokenNanos() > record("record-whole").firstTokenNanos());
+        assertEquals(4, record("record-rest").continuedTokens(), "the cut attempt's 4 tokens are kept");
+        assertEquals(6, record("record-rest").evalCount());
+        assertEquals(0, record("record-other").continuedTokens(), "a foreign assistant text starts afresh");
+    }
+
+    static RequestRecord record(String testId) {
+        return sim.records().stream().filter(r -> testId.equals(r.header("X-Test-Id"))).findFirst().orElseThrow();
+    }
+
+    @Test
     void openAiContentPartsContinueLikeAString() throws Exception {
         // llama-server appends the text parts of a prefilled assistant message; the simulator joins them the same way.
         Answer whole = call(Route.OPENAI, true, conversation(), 8);

@@ -4,7 +4,6 @@ import dev.rtbe.sample.demo.pools.PoolsReport;
 import dev.rtbe.sample.demo.pools.PoolsRun;
 import dev.rtbe.sample.demo.pools.PoolsScenario;
 import dev.rtbe.simulator.OllamaSimulator;
-import dev.rtbe.simulator.RequestRecord;
 import dev.rtbe.simulator.SimulatorConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -19,28 +18,36 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Replays the ADR-day trace seven times against a fresh simulator each time: (a) no agent, (b) agent
- * N=2 R=0, (c) agent N=2 R=1, (d) agent N=3 R=1 with a 3-slot server, (e) agent N=2 R=0 with transparent
- * preemption, each in its own JVM; then the fleet runs, the trace split over K JVMs (default 3) with (c)'s
- * settings in each: (f) every JVM's agent on its own, (g) one fleet coordinated through Redis. Prints one
- * table in unscaled seconds next to the reference figures (with the server slot time wasted on aborted
- * attempts) and writes an HTML report. Then, unless {@code --scenario trace}, the pools scenario
- * ({@link PoolsScenario}): a chat and an embedding model on one server, and N learned from scratch; its table
- * follows the first and its charts end the report.
+ * Replays a trace (default the ADR day; {@code --trace burst}: RT bursts and 10-90 s batch calls) against a fresh
+ * simulator each time, each run in its own JVM: (a) no agent, (b) agent N=2 R=0, (c) agent N=2 R=1, (d) agent N=3
+ * R=1 with a 3-slot server, (e) agent N=2 R=0 with transparent preemption that restarts a preempted call, (f) the
+ * same with resumable preemption (a preempted call continues from its output); then the fleet runs, the trace split
+ * over K JVMs (default 3) with (c)'s settings in each: (g) every JVM's agent on its own, (h) one fleet coordinated
+ * through Redis. Before them the floor: the trace's RT calls alone on the same slots, no batch work and no agent,
+ * which each row's RT TTFT p95 is measured against. With {@code --repeat R} every run is made R times (in rounds)
+ * and the table gives medians. Prints one table in unscaled seconds (next to the reference figures on the ADR day,
+ * with the server slot time wasted on aborted attempts and the issue's targets) and writes an HTML report. Then,
+ * unless {@code --scenario trace}, the pools scenario ({@link PoolsScenario}): a chat and an embedding model on one
+ * server, and N learned from scratch; its table follows the first and its charts end the report.
  *
  * <pre>
  * java -jar sample-app/target/demo.jar [--scenario all|trace|pools] [--short] [--scale 100] [--run-length 3000]
- *      [--runs abcdefg] [--fleet 3] [--redis redis://host:port] [--pools-runs pqrs] [--pools-scale 20] [--out DIR]
- *      [--agent agent/target/rtbe-agent.jar] [--trace CSV] [--ollama http://localhost:11434 [--model llama3.2] [--slots 2]]
+ *      [--runs abcdefgh] [--no-floor] [--repeat 1] [--fleet 3] [--redis redis://host:port] [--pools-runs pqrs]
+ *      [--pools-scale 20] [--out DIR] [--agent agent/target/rtbe-agent.jar] [--trace adr|burst|CSV]
+ *      [--ollama http://localhost:11434 [--model llama3.2] [--slots 2]]
  * </pre>
  */
 public final class Demo {
     /** The trace's closed-loop batch workers, over every JVM of a run. */
     static final int BE_WORKERS = 8;
 
-    /** Everything a demo needs; {@link #fromArgs} fills the defaults. */
+    /**
+     * Everything a demo needs; {@link #fromArgs} fills the defaults. {@code trace}: {@code adr}, {@code burst} or a
+     * CSV file ({@link Trace#load(String)}); {@code runs} start with the floor runs unless {@code --no-floor};
+     * {@code repeat}: how many times each run is made.
+     */
     public record Options(double scale, double runLengthS, List<RunSpec> runs, Path outDir, Path agentJar,
-                          Path trace, String ollamaUrl, String model, boolean quiet, String redisUrl) {
+                          String trace, String ollamaUrl, String model, boolean quiet, String redisUrl, int repeat) {
 
         public static Options fromArgs(String... args) {
             Map<String, String> a = Args.parse(args);
@@ -50,36 +57,45 @@ public final class Demo {
             double scale = Double.parseDouble(a.getOrDefault("scale", ollama != null ? "10" : shortRun ? "200" : "100"));
             double length = Double.parseDouble(a.getOrDefault("run-length",
                     ollama != null ? "1200" : shortRun ? "600" : "3000"));
-            List<RunSpec> runs = new ArrayList<>();
-            String ids = a.getOrDefault("runs", ollama != null ? "abce" : "abcdefg");
+            String ids = a.getOrDefault("runs", ollama != null ? "abcef" : "abcdefgh");
             int jvms = Integer.parseInt(a.getOrDefault("fleet", "3"));
             if (jvms < 2 || jvms > BE_WORKERS) {
                 throw new IllegalArgumentException("--fleet " + jvms + ": expected 2 to " + BE_WORKERS + " JVMs");
             }
             if (a.containsKey("fleet")) { // asked for: the fleet runs, whatever --runs says
-                ids = ids.replaceAll("[fg]", "") + "fg";
+                ids = ids.replaceAll("[gh]", "") + "gh";
             }
             int slots = Integer.parseInt(a.getOrDefault("slots", "2"));
+            List<RunSpec> runs = new ArrayList<>();
             for (char c : ids.toCharArray()) {
                 RunSpec r = RunSpec.byId(String.valueOf(c), jvms);
                 runs.add(ollama != null ? r.withServerSlots(slots) : r);
             }
+            if (!a.containsKey("no-floor")) { // one floor per server slot count, first
+                List<RunSpec> floors = new ArrayList<>();
+                runs.stream().map(RunSpec::serverSlots).distinct().sorted()
+                        .forEach(n -> floors.add(RunSpec.floor(n, slots)));
+                runs.addAll(0, floors);
+            }
+            int repeat = Integer.parseInt(a.getOrDefault("repeat", "1"));
+            if (repeat < 1) {
+                throw new IllegalArgumentException("--repeat " + repeat + ": expected 1 or more");
+            }
+            String trace = a.getOrDefault("trace", "adr");
             Path out = a.containsKey("out") ? Path.of(a.get("out"))
                     : root != null ? root.resolve("sample-app/target/demo-report") : Path.of("demo-report");
             Path agent = a.containsKey("agent") ? Path.of(a.get("agent"))
                     : root != null ? root.resolve("agent/target/rtbe-agent.jar") : Path.of("rtbe-agent.jar");
-            Path trace = a.containsKey("trace") ? Path.of(a.get("trace"))
-                    : root != null ? root.resolve("../shared/bench/adr-day-trace.csv").normalize() : null;
-            return new Options(scale, length, runs, out, agent, trace, ollama, a.getOrDefault("model", "llama3.2"),
-                    a.containsKey("quiet"), a.get("redis"));
+            return new Options(scale, length, List.copyOf(runs), out, agent, trace, ollama,
+                    a.getOrDefault("model", "llama3.2"), a.containsKey("quiet"), a.get("redis"), repeat);
         }
     }
 
     public static void main(String[] args) throws Exception {
         if (List.of(args).contains("--help")) {
             System.out.println("usage: java -jar demo.jar [--scenario all|trace|pools] [--short] [--scale S]"
-                    + " [--run-length SECONDS] [--runs abcdefg] [--fleet K] [--redis redis://HOST:PORT] [--out DIR]"
-                    + " [--agent JAR] [--trace CSV]"
+                    + " [--run-length SECONDS] [--runs abcdefgh] [--no-floor] [--repeat R] [--fleet K]"
+                    + " [--redis redis://HOST:PORT] [--out DIR] [--agent JAR] [--trace adr|burst|CSV]"
                     + " [--pools-runs pqrs] [--pools-scale S] [--pools-length SECONDS] [--learn-length SECONDS]"
                     + " [--learn-agent-args slots.total=auto,...]"
                     + " [--ollama URL [--model NAME] [--slots N]]");
@@ -113,61 +129,49 @@ public final class Demo {
                 (System.nanoTime() - t) / 1e9);
     }
 
-    /** Runs every run of {@code o} in turn and returns the results. */
+    /** Runs every run of {@code o} in turn, {@code o.repeat()} rounds, and returns the results in that order. */
     public static List<RunResult> run(Options o) throws IOException, InterruptedException {
         Files.createDirectories(o.outDir());
         Trace trace = Trace.load(o.trace()); // fail early on a bad trace
-        log(o, "trace: %s (%d RT, %d BE rows); scale %.0f; run length %.0f s%s", trace.source(), trace.rt().size(),
-                trace.be().size(), o.scale(), o.runLengthS(), o.ollamaUrl() == null ? "" : "; server " + o.ollamaUrl());
+        log(o, "trace: %s (%d RT, %d BE rows); scale %.0f; run length %.0f s%s%s", trace.source(), trace.rt().size(),
+                trace.be().size(), o.scale(), o.runLengthS(), o.repeat() > 1 ? "; " + o.repeat() + " rounds" : "",
+                o.ollamaUrl() == null ? "" : "; server " + o.ollamaUrl());
         if (o.runs().stream().anyMatch(RunSpec::agent) && !Files.isRegularFile(o.agentJar())) {
             throw new IOException("agent jar not found: " + o.agentJar()
                     + " (build it: mvn -B -ntp -q -DskipTests package)");
         }
         List<RunResult> results = new ArrayList<>();
-        for (RunSpec spec : o.runs()) {
-            results.add(o.ollamaUrl() == null ? runSimulated(spec, o) : runReal(spec, o));
+        for (int round = 0; round < o.repeat(); round++) {
+            for (RunSpec spec : o.runs()) {
+                results.add(o.ollamaUrl() == null ? runSimulated(spec, o, round) : runReal(spec, o, round));
+            }
         }
         return results;
     }
 
-    private static RunResult runSimulated(RunSpec spec, Options o) throws IOException, InterruptedException {
+    private static RunResult runSimulated(RunSpec spec, Options o, int round) throws IOException, InterruptedException {
         SimulatorConfig cfg = SimulatorConfig.builder().slots(spec.serverSlots()).timeScale(o.scale())
                 .acceptAnyModel(true).build();
         long simEpoch = System.nanoTime();
         try (OllamaSimulator sim = OllamaSimulator.start(cfg); FleetRedis redis = spec.redis()
                 ? FleetRedis.start(o.redisUrl()) : null) {
             URI base = sim.baseUri();
-            Child child = runChildren(spec, o, base.toString(), base.getHost() + ":" + base.getPort(), false,
+            Child child = runChildren(spec, o, round, base.toString(), base.getHost() + ":" + base.getPort(), false,
                     redis == null ? null : redis.url(), () -> awaitIdle(sim, spec, o));
             awaitIdle(sim, spec, o);
-            double offsetNs = child.t0 - simEpoch;
-            List<RequestRecord> records = new ArrayList<>();
-            Map<String, Long> lastStart = new java.util.HashMap<>();
-            for (RequestRecord r : sim.records()) {
-                String id = r.header("X-Demo-Id");
-                if (id == null || id.equals("warmup") || id.equals("calibration") || !r.started()) {
-                    continue;
-                }
-                records.add(r);
-                lastStart.merge(id, r.startNanos(), Math::max);
-            }
-            List<RunResult.SlotSpan> spans = new ArrayList<>();
-            for (RequestRecord r : records) {
-                String id = r.header("X-Demo-Id");
-                long end = r.endNanos() >= 0 ? r.endNanos() : r.disconnectNanos();
-                // An attempt the agent aborted: the server saw the disconnect, or (a race) finished it
-                // anyway while the call was already being sent again.
-                boolean aborted = r.outcome() == dev.rtbe.simulator.Outcome.DISCONNECTED
-                        || r.startNanos() < lastStart.get(id);
-                spans.add(new RunResult.SlotSpan(id, id.substring(0, 2), unscaled(r.arrivalNanos(), offsetNs, o),
-                        unscaled(r.startNanos(), offsetNs, o), unscaled(end, offsetNs, o), aborted));
-            }
+            List<RunResult.SlotSpan> spans = ServerSpans.of(sim.records(), child.t0 - simEpoch, o.scale());
             RunResult result = new RunResult(spec, child.calls, spans, o.scale(), o.runLengthS(), child.wallSeconds,
                     child.exitCode, true, child.stallNs / 1e9 * o.scale(), child.idleTtftNs / 1e9 * o.scale());
-            log(o, "run %s (%s): %d RT, %d BE calls, %d failed, %.1f s wall", spec.id(), spec.label(),
-                    result.count("RT"), result.count("BE"), result.failed("RT") + result.failed("BE"), child.wallSeconds);
+            log(o, "run %s%s (%s): %d RT, %d BE calls, %d failed, %.1f s wall", spec.id(), roundTag(o, round),
+                    spec.label(), result.count("RT"), result.count("BE"), result.failed("RT") + result.failed("BE"),
+                    child.wallSeconds);
             return result;
         }
+    }
+
+    /** " round k/R" when there are several rounds. */
+    private static String roundTag(Options o, int round) {
+        return o.repeat() > 1 ? " round " + (round + 1) + "/" + o.repeat() : "";
     }
 
     /** Waits (bounded) until the simulator runs and queues nothing. */
@@ -179,26 +183,22 @@ public final class Demo {
         }
     }
 
-    private static RunResult runReal(RunSpec spec, Options o) throws IOException, InterruptedException {
+    private static RunResult runReal(RunSpec spec, Options o, int round) throws IOException, InterruptedException {
         URI base = URI.create(o.ollamaUrl());
         int port = base.getPort() < 0 ? 11434 : base.getPort();
         Child child;
         try (FleetRedis redis = spec.redis() ? FleetRedis.start(o.redisUrl()) : null) {
-            child = runChildren(spec, o, o.ollamaUrl(), base.getHost() + ":" + port, true,
+            child = runChildren(spec, o, round, o.ollamaUrl(), base.getHost() + ":" + port, true,
                     redis == null ? null : redis.url(), () -> { });
         }
         // Real time throughout: the trace's arrivals were compressed by the scale, durations are the model's.
         List<RunResult.SlotSpan> spans = new ArrayList<>();
         for (CallRecord c : child.calls) {
             spans.add(new RunResult.SlotSpan(c.kind() + "-" + c.seq(), c.kind(), c.issueNs() / 1e9,
-                    c.issueNs() / 1e9, c.endNs() / 1e9, false));
+                    c.issueNs() / 1e9, c.endNs() / 1e9, false, 0));
         }
         return new RunResult(spec, child.calls, spans, 1, o.runLengthS() / o.scale(), child.wallSeconds,
                 child.exitCode, false, child.stallNs / 1e9, child.idleTtftNs / 1e9);
-    }
-
-    private static double unscaled(long simNanos, double offsetNs, Options o) {
-        return simNanos < 0 ? Double.NaN : (simNanos - offsetNs) * o.scale() / 1e9;
     }
 
     private record Child(List<CallRecord> calls, long t0, double wallSeconds, int exitCode, long stallNs,
@@ -217,21 +217,22 @@ public final class Demo {
      * their replay at one instant, each with its share of the trace and of the batch workers; the first
      * measures the idle-server TTFT once the others are done and {@code idle} returned.
      */
-    private static Child runChildren(RunSpec spec, Options o, String baseUrl, String endpoint, boolean real,
-                                     String redisUrl, IdleWait idle) throws IOException, InterruptedException {
-        log(o, "run %s (%s): starting%s%s", spec.id(), spec.label(), spec.isFleet() ? " " + spec.jvms() + " JVMs" : "",
-                spec.agent() ? " with the agent: slots.total=" + spec.total() + ", slots.rt-reserved=" + spec.reserved()
-                        + (spec.preemption() ? ", preemption=transparent" : "")
+    private static Child runChildren(RunSpec spec, Options o, int round, String baseUrl, String endpoint,
+                                     boolean real, String redisUrl, IdleWait idle)
+            throws IOException, InterruptedException {
+        log(o, "run %s%s (%s): starting%s%s", spec.id(), roundTag(o, round), spec.label(),
+                spec.isFleet() ? " " + spec.jvms() + " JVMs" : "",
+                spec.agent() ? " with the agent: " + agentArgs(spec)
                         + (redisUrl == null ? "" : ", coordination=" + redisUrl) : " without the agent");
         long start = System.nanoTime();
         long deadline = start + (long) ((o.runLengthS() / o.scale() * 4 + 120) * 1e9);
         if (!spec.isFleet()) {
-            return finish(spec, launch(spec, o, baseUrl, endpoint, real, null, 0), deadline, start);
+            return finish(spec, launch(spec, o, round, baseUrl, endpoint, real, null, 0), deadline, start);
         }
         List<Launched> jvms = new ArrayList<>();
         try {
             for (int k = 0; k < spec.jvms(); k++) {
-                jvms.add(launch(spec, o, baseUrl, endpoint, real, redisUrl, k));
+                jvms.add(launch(spec, o, round, baseUrl, endpoint, real, redisUrl, k));
             }
             awaitFiles(spec, jvms, ".ready", deadline);
             long t0 = System.nanoTime() + 200_000_000L; // each JVM reads it and sleeps until then
@@ -254,9 +255,9 @@ public final class Demo {
     }
 
     /** Starts one application JVM; {@code redisUrl} and {@code part} matter only in a fleet run. */
-    private static Launched launch(RunSpec spec, Options o, String baseUrl, String endpoint, boolean real,
+    private static Launched launch(RunSpec spec, Options o, int round, String baseUrl, String endpoint, boolean real,
                                    String redisUrl, int part) throws IOException {
-        String name = "run-" + spec.id() + (spec.isFleet() ? "-" + (part + 1) : "");
+        String name = "run-" + spec.id() + (round > 0 ? "-r" + (round + 1) : "") + (spec.isFleet() ? "-" + (part + 1) : "");
         Path results = o.outDir().resolve(name + "-calls.tsv");
         Path logFile = o.outDir().resolve(name + ".log");
         for (String suffix : List.of("", ".ready", ".replayed")) {
@@ -267,8 +268,7 @@ public final class Demo {
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-XX:TieredStopAtLevel=1");
         if (spec.agent()) {
-            cmd.add("-javaagent:" + o.agentJar().toAbsolutePath() + "=slots.total=" + spec.total()
-                    + ",slots.rt-reserved=" + spec.reserved() + (spec.preemption() ? ",preemption=transparent" : ""));
+            cmd.add("-javaagent:" + o.agentJar().toAbsolutePath() + "=" + agentArgs(spec));
             cmd.addAll(agentProperties(endpoint, real ? 1 : o.scale()));
             if (redisUrl != null) {
                 cmd.add("-Drtbe.coordination=" + redisUrl);
@@ -285,8 +285,9 @@ public final class Demo {
             int workers = BE_WORKERS / spec.jvms() + (part < BE_WORKERS % spec.jvms() ? 1 : 0);
             cmd.addAll(List.of("--part", part + "/" + spec.jvms(), "--be-workers", Integer.toString(workers), "--sync"));
         }
-        if (o.trace() != null && Files.isRegularFile(o.trace())) {
-            cmd.addAll(List.of("--trace", o.trace().toString()));
+        cmd.addAll(List.of("--trace", o.trace()));
+        if (!spec.batch()) {
+            cmd.add("--no-batch");
         }
         if (real) {
             cmd.add("--real");
@@ -351,6 +352,11 @@ public final class Demo {
         jvms.forEach(c -> calls.addAll(c.calls()));
         return new Child(calls, jvms.get(0).t0(), jvms.stream().mapToDouble(Child::wallSeconds).max().orElse(0), 0,
                 jvms.stream().mapToLong(Child::stallNs).max().orElse(0), jvms.get(0).idleTtftNs());
+    }
+
+    /** The agent's arguments of a run: the slot counts and preemption. */
+    static String agentArgs(RunSpec spec) {
+        return "slots.total=" + spec.total() + ",slots.rt-reserved=" + spec.reserved() + spec.preemption().agentArgs;
     }
 
     /** The agent's settings for a demo run, besides the slot counts (given as agent arguments). */

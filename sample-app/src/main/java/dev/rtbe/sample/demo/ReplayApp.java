@@ -29,8 +29,9 @@ import java.util.concurrent.locks.LockSupport;
  * batch workers ({@code batch-summarizer-N}), row BE,k for the k-th job issued. RT: open-loop streaming
  * calls at their arrival times, each on its own thread {@code rt-user-N}. Writes one line per call.
  *
- * <p>Arguments: {@code --base-url URL --scale S --run-length SECONDS --out FILE [--trace CSV]
- * [--be-workers 8] [--model NAME] [--real] [--part k/K --sync]}. With {@code --real} no simulator headers
+ * <p>Arguments: {@code --base-url URL --scale S --run-length SECONDS --out FILE [--trace adr|burst|CSV]
+ * [--be-workers 8] [--no-batch] [--model NAME] [--real] [--part k/K --sync]}. With {@code --no-batch} only the
+ * RT rows are replayed (the floor: what RT alone gets). With {@code --real} no simulator headers
  * are sent, output is capped with num_predict and only the arrival times are scaled. With {@code --part k/K}
  * this JVM replays every K-th RT and BE row from the k-th (one of K JVMs sharing the trace). With
  * {@code --sync} the demo starts the JVMs of a fleet run together: after the warm-up this JVM writes
@@ -50,9 +51,10 @@ public final class ReplayApp {
         Path out = Path.of(Args.require(a, "out"));
         int workers = Integer.parseInt(a.getOrDefault("be-workers", "8"));
         boolean real = a.containsKey("real");
-        Trace whole = Trace.load(a.containsKey("trace") ? Path.of(a.get("trace")) : null);
+        Trace whole = Trace.load(a.get("trace"));
         String[] part = a.getOrDefault("part", "0/1").split("/");
-        Trace trace = whole.part(Integer.parseInt(part[0]), Integer.parseInt(part[1]));
+        Trace share = whole.part(Integer.parseInt(part[0]), Integer.parseInt(part[1]));
+        Trace trace = a.containsKey("no-batch") ? share.withoutBatch() : share;
         boolean sync = a.containsKey("sync");
         BufferedReader demo = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
 
@@ -274,10 +276,18 @@ public final class ReplayApp {
         if (!real) {
             h.put("X-Sim-Prefill-Ms", Long.toString(Math.round(row.prefillS() * 1000)));
             h.put("X-Sim-Gen-Ms", Long.toString(Math.round(row.genS() * 1000)));
-            h.put("X-Sim-Output-Tokens", "20");
+            h.put("X-Sim-Output-Tokens", Long.toString(outputTokens(row)));
         }
         h.put("X-Demo-Id", row.kind() + "-" + row.seq());
         return h;
+    }
+
+    /**
+     * Every call generates at the ADR day's RT rate, 20 tokens in 10 s: so a batch call's progress is seen in steps of
+     * 0.5 s (victim choice by tokens, what a continued call keeps), not in a few long steps.
+     */
+    static long outputTokens(Trace.Row row) {
+        return Math.max(1, Math.round(row.genS() * 2));
     }
 
     static Article article(Trace.Row row) {

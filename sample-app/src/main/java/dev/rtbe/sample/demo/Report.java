@@ -14,54 +14,129 @@ final class Report {
     private static final String RT_COLOR = "#d62728";
     private static final String BE_COLOR = "#1f77b4";
     private static final String[] RUN_COLORS = {"#7f7f7f", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
-        "#17becf"};
+        "#17becf", "#bcbd22", "#393b79", "#ad494a", "#637939"};
 
-    static String table(List<RunResult> results, Demo.Options o) {
+    static String table(List<RunResult> results, Demo.Options o) throws IOException {
+        List<RunGroup> groups = RunGroup.of(results);
+        Trace trace = Trace.load(o.trace());
+        boolean simulated = o.ollamaUrl() == null;
+        boolean adr = "adr".equals(Trace.known(o.trace()));
         StringBuilder sb = new StringBuilder();
-        String unit = o.ollamaUrl() == null ? "unscaled seconds (real time x " + Demo.fmt(o.scale()) + ")"
+        String unit = simulated ? "unscaled seconds (real time x " + Demo.fmt(o.scale()) + ")"
                 : "real seconds (real Ollama; trace arrivals compressed " + Demo.fmt(o.scale()) + "x; BE wait unknown)";
-        sb.append(String.format(Locale.ROOT, "RT TTFT and BE throughput, %s; run length %s s%n", unit,
-                Demo.fmt(results.isEmpty() ? o.runLengthS() : results.get(0).runLengthS())));
-        String head = String.format(Locale.ROOT, "%-44s %4s %9s %7s %7s %7s %6s %8s %9s %8s %7s %7s%n", "run", "RT",
-                "TTFT mean", "p50", "p95", "max", "p95/idle", "BE/hour", "BE maxwait", "BE done", "wasted", "stall");
+        int rounds = groups.stream().mapToInt(g -> g.runs().size()).max().orElse(1);
+        sb.append(String.format(Locale.ROOT, "RT TTFT and BE throughput, %s, %s; run length %s s%s%n",
+                traceName(o), unit, Demo.fmt(results.isEmpty() ? o.runLengthS() : results.get(0).runLengthS()),
+                rounds > 1 ? "; medians of " + rounds + " rounds" : ""));
+        String head = String.format(Locale.ROOT, "%-50s %4s %9s %7s %7s %7s %9s %8s %9s %8s %7s %7s%n", "run", "RT",
+                "TTFT mean", "p50", "p95", "max", "p95/floor", "BE/hour", "BE maxwait", "BE done", "wasted", "stall");
         sb.append(head);
         sb.append("-".repeat(head.length() - 1)).append('\n');
-        for (RunResult r : results) {
-            RunSpec s = r.spec();
-            sb.append(String.format(Locale.ROOT, "%-44s %4d %9s %7s %7s %7s %8s %8s %9s %8s %7s %7s%n",
-                    "(" + s.id() + ") " + s.label(), r.rtTtfts().size(), f(r.ttftMean()), f(r.ttftPercentile(50)),
-                    f(r.ttftPercentile(95)), f(r.ttftMax()), ratio(r.p95OverIdle()), f1(r.beDonePerHour()), f(r.beMaxWait()),
-                    (r.count("BE") - r.failed("BE")) + "/" + r.count("BE"), percent(r.wastedSlotShare()),
-                    f(r.maxStallS())));
-            if (s.reference() != null && o.ollamaUrl() == null) {
-                sb.append(refLine(s.reference()));
+        for (RunGroup g : groups) {
+            RunSpec s = g.spec();
+            RunResult rep = g.representative();
+            sb.append(String.format(Locale.ROOT, "%-50s %4.0f %9s %7s %7s %7s %9s %8s %9s %8s %7s %7s%n",
+                    "(" + s.id() + ") " + s.label(), g.median(r -> r.rtTtfts().size()), f(g.median(RunResult::ttftMean)),
+                    f(g.median(r -> r.ttftPercentile(50))), f(g.p95()), f(g.median(RunResult::ttftMax)),
+                    ratio(g.p95OverFloor(groups)), f1(g.bePerHour()),
+                    f(s.isFloor() ? Double.NaN : g.median(RunResult::beMaxWait)),
+                    s.isFloor() ? "-" : (rep.count("BE") - rep.failed("BE")) + "/" + rep.count("BE"),
+                    percent(g.wasted()), f(g.runs().stream().mapToDouble(RunResult::maxStallS).max().orElse(0))));
+            if (s.reference() != null && simulated && adr) {
+                sb.append(refLine(s.reference(), trace, s.serverSlots(), o.runLengthS()));
             }
         }
-        if (o.ollamaUrl() == null) {
+        if (simulated && adr) {
             sb.append("other reference rows (shared/bench/README.md):\n");
             for (RunSpec.Reference ref : RunSpec.OTHER_REFERENCES) {
-                sb.append(refLine(ref));
+                sb.append(refLine(ref, trace, 2, o.runLengthS()));
             }
-            sb.append(idleLine(results));
-            sb.append("idle-server TTFT in the model (the RT prefill): 0.4 s; p95/idle of a run divides by the idle TTFT\n"
-                    + "measured in that run (the same client, machine and time scale), of a ref row by 0.4 s.\n");
-            sb.append("BE/hour relative to the run without the agent:" + beRatios(results) + "\n");
-            sb.append(fleetLines(results));
-            sb.append("wasted: server slot time spent on attempts the agent aborted\n"
-                    + "(preempted batch calls, re-sent later), as a share of the run's slot time. stall: the app JVM's\n"
-                    + "longest oversleep of a 1 ms sleep, unscaled; above a few seconds the machine was too busy for the\n"
-                    + "replay's clock to follow the trace.\n");
+        }
+        sb.append(floorLine(groups, trace, o.runLengthS()));
+        sb.append(idleLine(groups));
+        sb.append("BE/hour relative to the run without the agent:" + beRatios(groups) + "\n");
+        if (simulated) {
+            sb.append(busyLine(groups));
+        }
+        sb.append(preemptionLine(groups));
+        sb.append(fleetLines(groups));
+        if (rounds > 1) {
+            sb.append(roundsLine(groups));
+        }
+        Targets targets = Targets.forTrace(o.trace());
+        if (targets != null && simulated) {
+            sb.append(targets.lines(groups));
+        }
+        sb.append(simulated ? "wasted: server slot time thrown away on attempts the agent aborted (a preempted batch"
+                + " call's\nattempt; when the next attempt continued its output, only the attempt's prefill and the"
+                + " generation after\nits last kept token), as a share of the run's slot time. " : "");
+        sb.append("stall: the app JVM's longest oversleep of a 1 ms sleep,\nunscaled (worst round); above a few seconds"
+                + " the machine was too busy for the replay's clock to follow the trace.\n");
+        return sb.toString();
+    }
+
+    private static String traceName(Demo.Options o) {
+        String known = Trace.known(o.trace());
+        return known == null ? o.trace() : known.equals("adr") ? "the ADR-day trace" : "the burst trace";
+    }
+
+    /** The floor runs against the floor in the model, which has no client, JVM or time-scale overhead. */
+    private static String floorLine(List<RunGroup> groups, Trace trace, double runLengthS) {
+        StringBuilder sb = new StringBuilder();
+        for (RunGroup g : groups) {
+            if (g.spec().isFloor()) {
+                sb.append(String.format(Locale.ROOT, "%s: the trace's RT calls alone on %d slots, no batch work,"
+                        + " no agent: RT TTFT p95 %s s;%n  in the model (RT alone on %d FIFO slots, no overhead) %s s."
+                        + " p95/floor divides a row's p95 by the measured floor's%s.%n", g.spec().id(),
+                        g.spec().serverSlots(), f(g.p95()), g.spec().serverSlots(),
+                        f(trace.modelFloorP95(g.spec().serverSlots(), runLengthS)),
+                        g.runs().size() > 1 ? " (medians)" : ""));
+            }
+        }
+        return sb.length() > 0 ? sb.toString() : "no floor run (--no-floor): p95/floor unknown\n";
+    }
+
+    private static String busyLine(List<RunGroup> groups) {
+        StringBuilder sb = new StringBuilder("server slots busy before the run length (share of its slot time):");
+        for (RunGroup g : groups) {
+            sb.append(String.format(Locale.ROOT, " (%s) %s", g.spec().id(), percent(g.median(RunResult::busySlotShare))));
+        }
+        return sb.append('\n').toString();
+    }
+
+    private static String preemptionLine(List<RunGroup> groups) {
+        StringBuilder sb = new StringBuilder();
+        for (RunGroup g : groups) {
+            if (g.spec().preemption() != RunSpec.Preemption.NONE) {
+                sb.append(String.format(Locale.ROOT, " (%s) %.0f", g.spec().id(),
+                        g.median(r -> r.slots().stream().filter(RunResult.SlotSpan::aborted).count())));
+            }
+        }
+        return sb.length() == 0 ? "" : "preempted attempts (aborted by the agent) per run:" + sb + "\n";
+    }
+
+    /** Every round's RT TTFT p95, BE/hour and wasted share, to show the spread behind the medians. */
+    private static String roundsLine(List<RunGroup> groups) {
+        StringBuilder sb = new StringBuilder("each round's RT TTFT p95 / BE/hour / wasted:\n");
+        for (RunGroup g : groups) {
+            sb.append(String.format(Locale.ROOT, "  (%s)", g.spec().id()));
+            for (RunResult r : g.runs()) {
+                sb.append(String.format(Locale.ROOT, "  %s / %s / %s", f(r.ttftPercentile(95)), f1(r.beDonePerHour()),
+                        percent(r.wastedSlotShare())));
+            }
+            sb.append('\n');
         }
         return sb.toString();
     }
 
-    private static String refLine(RunSpec.Reference ref) {
+    /** A reference row; its p95/floor divides by the floor in the model (the figures are the model's). */
+    private static String refLine(RunSpec.Reference ref, Trace trace, int slots, double runLengthS) {
         String name = "    ref: " + ref.policy();
-        if (name.length() > 49) {
-            name = name.substring(0, 48) + "~";
+        if (name.length() > 55) {
+            name = name.substring(0, 54) + "~";
         }
-        return String.format(Locale.ROOT, "%-49s %9s %7s %7s %7s %8s %8s %9s%n", name, f(ref.mean()), "-", f(ref.p95()),
-                f(ref.max()), ratio(ref.p95() / 0.4), f1(ref.bePerHour()), "-");
+        return String.format(Locale.ROOT, "%-55s %9s %7s %7s %7s %9s %8s %9s%n", name, f(ref.mean()), "-", f(ref.p95()),
+                f(ref.max()), ratio(ref.p95() / trace.modelFloorP95(slots, runLengthS)), f1(ref.bePerHour()), "-");
     }
 
     private static String f(double d) {
@@ -71,17 +146,19 @@ final class Report {
         return String.format(Locale.ROOT, d < 10 ? "%.2f" : "%.1f", d);
     }
 
-    private static String idleLine(List<RunResult> results) {
-        StringBuilder sb = new StringBuilder("measured idle-server TTFT per run (unscaled s):");
-        for (RunResult r : results) {
-            sb.append(String.format(Locale.ROOT, " (%s) %s", r.spec().id(), f(r.idleTtftS() > 0 ? r.idleTtftS() : Double.NaN)));
+    private static String idleLine(List<RunGroup> groups) {
+        StringBuilder sb = new StringBuilder("idle-server TTFT measured in each run (after its replay: the same client,"
+                + " machine and time scale), unscaled s, and p95/idle:\n ");
+        for (RunGroup g : groups) {
+            double idle = g.median(r -> r.idleTtftS() > 0 ? r.idleTtftS() : Double.NaN);
+            sb.append(String.format(Locale.ROOT, " (%s) %s %s", g.spec().id(), f(idle), ratio(g.p95() / idle)));
         }
         return sb.append('\n').toString();
     }
 
     /** For fleet runs: how many requests the server held at once, and RT TTFT p95 against one JVM's (c). */
-    private static String fleetLines(List<RunResult> results) {
-        RunResult fleet = results.stream().filter(r -> r.spec().isFleet()).findFirst().orElse(null);
+    private static String fleetLines(List<RunGroup> groups) {
+        RunGroup fleet = groups.stream().filter(g -> g.spec().isFleet()).findFirst().orElse(null);
         if (fleet == null) {
             return "";
         }
@@ -89,31 +166,32 @@ final class Report {
                 + " in turn to %d JVMs (%d batch workers in all), one %d-slot server.%nrequests inside the server at"
                 + " once (running or queued in it), at most:", fleet.spec().jvms(), Demo.BE_WORKERS,
                 fleet.spec().serverSlots()));
-        for (RunResult r : results) {
-            sb.append(String.format(Locale.ROOT, " (%s) %s", r.spec().id(),
-                    r.maxAtServer() < 0 ? "-" : Integer.toString(r.maxAtServer())));
+        for (RunGroup g : groups) {
+            int most = g.runs().stream().mapToInt(RunResult::maxAtServer).max().orElse(-1);
+            sb.append(String.format(Locale.ROOT, " (%s) %s", g.spec().id(), most < 0 ? "-" : Integer.toString(most)));
         }
-        RunResult one = results.stream().filter(r -> r.spec().id().equals("c")).findFirst().orElse(null);
+        RunGroup one = groups.stream().filter(g -> g.spec().id().equals("c")).findFirst().orElse(null);
         if (one != null) {
             sb.append("\nRT TTFT p95 against one JVM with the same settings (c):");
-            for (RunResult r : results) {
-                if (r.spec().isFleet()) {
-                    sb.append(String.format(Locale.ROOT, " (%s) %s", r.spec().id(),
-                            ratio(r.ttftPercentile(95) / one.ttftPercentile(95))));
+            for (RunGroup g : groups) {
+                if (g.spec().isFleet()) {
+                    sb.append(String.format(Locale.ROOT, " (%s) %s", g.spec().id(), ratio(g.p95() / one.p95())));
                 }
             }
         }
         return sb.append('\n').toString();
     }
 
-    private static String beRatios(List<RunResult> results) {
-        RunResult base = results.stream().filter(r -> !r.spec().agent()).findFirst().orElse(null);
-        if (base == null || base.beDonePerHour() <= 0) {
+    private static String beRatios(List<RunGroup> groups) {
+        RunGroup base = groups.stream().filter(g -> !g.spec().agent() && !g.spec().isFloor()).findFirst().orElse(null);
+        if (base == null || base.bePerHour() <= 0) {
             return " (no run without the agent)";
         }
         StringBuilder sb = new StringBuilder();
-        for (RunResult r : results) {
-            sb.append(String.format(Locale.ROOT, " (%s) %.0f%%", r.spec().id(), 100 * r.beDonePerHour() / base.beDonePerHour()));
+        for (RunGroup g : groups) {
+            if (!g.spec().isFloor()) {
+                sb.append(String.format(Locale.ROOT, " (%s) %.0f%%", g.spec().id(), 100 * g.bePerHour() / base.bePerHour()));
+            }
         }
         return sb.toString();
     }
@@ -146,24 +224,32 @@ final class Report {
             h.append("<h1>rtbe-agent demo</h1>").append(extra).append("</body></html>\n");
             return write(h, o);
         }
-        h.append("<h1>rtbe-agent demo: the ADR-day trace, with and without the agent</h1>");
+        List<RunGroup> groups = RunGroup.of(results);
+        List<RunResult> drawn = groups.stream().map(RunGroup::representative).toList();
+        h.append("<h1>rtbe-agent demo: ").append(esc(traceName(o))).append(", with and without the agent</h1>");
         h.append("<p class=\"note\">Each run replays the trace in its own JVM (a fleet run: split over several JVMs)"
                 + " through langchain4j-ollama (JDK HttpClient)")
                 .append(o.ollamaUrl() == null ? " against the in-process Ollama simulator" : " against " + esc(o.ollamaUrl()))
                 .append(". Times in ").append(o.ollamaUrl() == null ? "unscaled seconds (time scale " + Demo.fmt(o.scale()) + ")"
                         : "real seconds").append(". <span style=\"color:" + RT_COLOR + "\">&#9632; RT</span> interactive streams, ")
-                .append("<span style=\"color:" + BE_COLOR + "\">&#9632; BE</span> batch summaries.</p>");
+                .append("<span style=\"color:" + BE_COLOR + "\">&#9632; BE</span> batch summaries. The floor run replays"
+                        + " the RT calls alone (no batch work, no agent).")
+                .append(groups.stream().anyMatch(g -> g.runs().size() > 1)
+                        ? " The table gives medians over the rounds; the charts show each run's round with the median"
+                        + " RT TTFT p95." : "").append("</p>");
         h.append("<pre>").append(esc(table)).append("</pre>");
         h.append("<h2>RT time to first token, every call (log scale)</h2>");
-        h.append(ttftChart(results));
-        double tMax = results.stream().flatMap(r -> r.slots().stream()).mapToDouble(RunResult.SlotSpan::end)
+        h.append(ttftChart(drawn));
+        double tMax = drawn.stream().flatMap(r -> r.slots().stream()).mapToDouble(RunResult.SlotSpan::end)
                 .filter(d -> !Double.isNaN(d)).max().orElse(o.runLengthS());
-        for (RunResult r : results) {
+        for (RunResult r : drawn) {
             h.append("<h2>(").append(r.spec().id()).append(") ").append(esc(r.spec().label())).append("</h2>");
             h.append(String.format(Locale.ROOT, "<p class=\"note\">%s; RT TTFT mean %s s, p95 %s s, max %s s;"
-                            + " BE %s done per hour. Thin red bars above the slots: RT calls waiting (app start to first token).</p>",
+                            + " BE %s done per hour; %s of the slot time wasted. Thin red bars above the slots: RT calls"
+                            + " waiting (app start to first token). Pale bars: attempts the agent aborted.</p>",
                     r.serverSide() ? "server slots (simulator records)" : "app-side call spans",
-                    f(r.ttftMean()), f(r.ttftPercentile(95)), f(r.ttftMax()), f1(r.beDonePerHour())));
+                    f(r.ttftMean()), f(r.ttftPercentile(95)), f(r.ttftMax()), f1(r.beDonePerHour()),
+                    percent(r.wastedSlotShare())));
             h.append(timeline(r, tMax));
         }
         h.append(extra);
@@ -226,7 +312,8 @@ final class Report {
                             + "stroke=\"#fff\" stroke-width=\"0.5\"%s><title>%s: waited %.1f s at the server, slot %.1f-%.1f s%s</title></rect>",
                     x0, y, w, laneH - 4, s.kind().equals("RT") ? RT_COLOR : BE_COLOR,
                     s.aborted() ? " fill-opacity=\"0.3\"" : "", s.id(), s.start() - s.arrival(), s.start(), s.end(),
-                    s.aborted() ? " (aborted: preempted, re-sent later)" : ""));
+                    s.aborted() ? String.format(Locale.ROOT, " (aborted: preempted, re-sent later; %.1f s wasted)",
+                            s.wastedS()) : ""));
         }
         // RT waits as seen by the app: issue to first token, stacked in a few rows.
         List<CallRecord> rts = r.calls().stream().filter(c -> c.kind().equals("RT")).sorted(

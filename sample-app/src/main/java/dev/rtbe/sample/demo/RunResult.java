@@ -14,8 +14,12 @@ import java.util.List;
 public record RunResult(RunSpec spec, List<CallRecord> calls, List<SlotSpan> slots, double scale, double runLengthS,
                         double wallSeconds, int exitCode, boolean serverSide, double maxStallS, double idleTtftS) {
 
-    /** One request's stay on the server: arrival at the server, slot start, end; aborted by the client or not. */
-    public record SlotSpan(String id, String kind, double arrival, double start, double end, boolean aborted) {}
+    /**
+     * One request's stay on the server: arrival at the server, slot start, end; aborted by the client or not, and
+     * the slot time it threw away ({@link ServerSpans}: all of an aborted attempt's unless its output was continued).
+     */
+    public record SlotSpan(String id, String kind, double arrival, double start, double end, boolean aborted,
+                           double wastedS) {}
 
     public List<Double> rtTtfts() {
         List<Double> t = new ArrayList<>();
@@ -69,16 +73,30 @@ public record RunResult(RunSpec spec, List<CallRecord> calls, List<SlotSpan> slo
     }
 
     /**
-     * Server slot time spent on requests the client aborted (preempted attempts), as a share of all
-     * the slot time the run's length offered; NaN when the server's side is unknown (real Ollama).
+     * Server slot time thrown away on attempts the client aborted (preempted attempts; of a continued one only
+     * what the next attempt did not build on), as a share of all the slot time the run's length offered; NaN when
+     * the server's side is unknown (real Ollama).
      */
     public double wastedSlotShare() {
         if (!serverSide) {
             return Double.NaN;
         }
-        double wasted = slots.stream().filter(SlotSpan::aborted).filter(s -> !Double.isNaN(s.end()))
-                .mapToDouble(s -> s.end() - s.start()).sum();
+        double wasted = slots.stream().mapToDouble(SlotSpan::wastedS).sum();
         return wasted / (spec.serverSlots() * runLengthS);
+    }
+
+    /**
+     * The share of the server's slot time before the run length that requests held (wasted attempts included);
+     * NaN when the server's side is unknown. Below 1 while batch work waited, the slots idled: e.g. an application
+     * JVM too starved by a busy machine to send the next call as soon as a slot freed.
+     */
+    public double busySlotShare() {
+        if (!serverSide) {
+            return Double.NaN;
+        }
+        double busy = slots.stream().filter(s -> !Double.isNaN(s.start()) && !Double.isNaN(s.end()))
+                .mapToDouble(s -> Math.max(0, Math.min(s.end(), runLengthS) - Math.max(s.start(), 0))).sum();
+        return busy / (spec.serverSlots() * runLengthS);
     }
 
     /**

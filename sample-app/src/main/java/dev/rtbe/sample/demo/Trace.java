@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The ADR-day trace (shared/bench/adr-day-trace.csv): RT rows with arrivals, BE rows in issue order. */
+/** A replay trace (the ADR day, the burst trace, or a CSV in their columns): RT rows with arrivals, BE rows in issue order. */
 public record Trace(List<Row> rt, List<Row> be, String source) {
 
     /** One row, unscaled seconds; {@code arrivalS} is NaN for BE. */
@@ -21,7 +21,46 @@ public record Trace(List<Row> rt, List<Row> be, String source) {
         }
     }
 
+    /** The ADR day, bundled (a copy of shared/bench/adr-day-trace.csv). */
     public static final String RESOURCE = "/adr-day-trace.csv";
+    /** RT bursts and 10-90 s batch calls, generated with a documented seed (sample-app/README.md). */
+    public static final String BURST_RESOURCE = "/burst-trace.csv";
+
+    /** Which of the two checked-in traces {@code spec} names ({@code adr}, {@code burst} or their file), or null. */
+    public static String known(String spec) {
+        if (spec == null || spec.equals("adr") || spec.endsWith("adr-day-trace.csv")) {
+            return "adr";
+        }
+        return spec.equals("burst") || spec.endsWith("burst-trace.csv") ? "burst" : null;
+    }
+
+    /** The same trace without its batch rows: what RT alone would get. */
+    public Trace withoutBatch() {
+        return new Trace(rt, List.of(), source + " RT alone");
+    }
+
+    /**
+     * The floor in the model: RT TTFT p95 of the RT rows arriving before {@code runLengthS} alone on {@code slots}
+     * FIFO slots, with no overhead (a call's TTFT is its wait behind earlier RT calls plus its prefill).
+     */
+    public double modelFloorP95(int slots, double runLengthS) {
+        double[] free = new double[slots];
+        List<Double> ttfts = new ArrayList<>();
+        for (Row row : rt) {
+            if (row.arrivalS() >= runLengthS) {
+                break;
+            }
+            int s = 0;
+            for (int i = 1; i < slots; i++) {
+                s = free[i] < free[s] ? i : s;
+            }
+            double start = Math.max(row.arrivalS(), free[s]);
+            free[s] = start + row.slotS();
+            ttfts.add(start - row.arrivalS() + row.prefillS());
+        }
+        ttfts.sort(null);
+        return RunResult.percentile(ttfts, 95);
+    }
 
     /** The share of JVM {@code k} of {@code of} sharing the trace: every {@code of}-th RT and BE row from the k-th. */
     public Trace part(int k, int of) {
@@ -39,19 +78,32 @@ public record Trace(List<Row> rt, List<Row> be, String source) {
         return List.copyOf(out);
     }
 
-    /** Reads {@code file} if it exists, else the copy bundled in the jar. */
-    public static Trace load(Path file) throws IOException {
-        if (file != null && Files.isRegularFile(file)) {
-            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                return parse(r, file.toString());
-            }
+    /**
+     * {@code adr} (default, null): shared/bench/adr-day-trace.csv when the repository is at hand, else the bundled
+     * copy; {@code burst}: the bundled burst trace; anything else: a CSV file in the same columns.
+     */
+    public static Trace load(String spec) throws IOException {
+        if (spec == null || spec.equals("adr")) {
+            Path root = Demo.repoRoot();
+            Path shared = root == null ? null : root.resolve("../shared/bench/adr-day-trace.csv").normalize();
+            return shared != null && Files.isRegularFile(shared) ? load(shared) : bundled(RESOURCE);
         }
-        InputStream in = Trace.class.getResourceAsStream(RESOURCE);
+        return spec.equals("burst") ? bundled(BURST_RESOURCE) : load(Path.of(spec));
+    }
+
+    static Trace load(Path file) throws IOException {
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return parse(r, file.toString());
+        }
+    }
+
+    private static Trace bundled(String resource) throws IOException {
+        InputStream in = Trace.class.getResourceAsStream(resource);
         if (in == null) {
-            throw new IOException("no trace at " + file + " and none bundled");
+            throw new IOException("no trace " + resource + " bundled");
         }
         try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-            return parse(r, "classpath:" + RESOURCE);
+            return parse(r, "classpath:" + resource);
         }
     }
 

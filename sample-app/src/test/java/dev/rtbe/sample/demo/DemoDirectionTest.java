@@ -11,9 +11,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The demo in short mode (first 600 s of the trace at time scale 200, five forked JVMs; the fleet runs are
- * {@link FleetScenarioTest}'s). Asserts the
- * direction of the result, not absolute times: they depend on the machine.
+ * The demo in short mode (first 600 s of the trace at time scale 200, seven forked JVMs: the floor for 2 and for 3
+ * slots, then (a)-(f); the fleet runs are {@link FleetScenarioTest}'s). Asserts the direction of the result, not
+ * absolute times: they depend on the machine.
  */
 class DemoDirectionTest {
     private static Demo.Options options;
@@ -21,7 +21,9 @@ class DemoDirectionTest {
 
     @BeforeAll
     static void runShortDemo() throws Exception {
-        options = Demo.Options.fromArgs("--short", "--quiet", "--runs", "abcde", "--out", "target/demo-test");
+        options = Demo.Options.fromArgs("--short", "--quiet", "--runs", "abcdef", "--out", "target/demo-test");
+        assertEquals(List.of("floor", "floor-3", "a", "b", "c", "d", "e", "f"),
+                options.runs().stream().map(RunSpec::id).toList());
         assertTrue(Files.isRegularFile(options.agentJar()),
                 "agent jar missing: " + options.agentJar() + "; build with mvn -B -ntp -pl sample-app -am package");
         results = Demo.run(options);
@@ -46,6 +48,10 @@ class DemoDirectionTest {
     @Test
     void allBatchWorkCompletesInEveryRun() {
         for (RunResult r : results) {
+            if (r.spec().isFloor()) {
+                assertEquals(0, r.count("BE"), r.spec().id() + ": the floor has no batch work");
+                continue;
+            }
             assertTrue(r.count("BE") >= 8, r.spec().id() + ": only " + r.count("BE") + " BE calls");
             assertEquals(0, r.failed("BE"), r.spec().id() + ": failed BE calls");
             // Each BE call's last attempt ran to its end on the server (earlier ones were preempted).
@@ -96,16 +102,50 @@ class DemoDirectionTest {
 
     @Test
     void transparentPreemptionServesRtWithoutReservingASlot() {
-        RunResult b = run("b");
         RunResult c = run("c");
         RunResult e = run("e");
-        assertTrue(e.wastedSlotShare() > 0, "no batch call was preempted in run (e)");
-        assertTrue(e.ttftMean() * 3 <= b.ttftMean(), String.format(Locale.ROOT,
-                "RT TTFT mean with preemption %.2f s, with priority alone %.2f s: expected at least 3x lower%s",
-                e.ttftMean(), b.ttftMean(), stalls()));
+        assertPreemptsAndServesRtFast(e);
         assertTrue(e.beDonePerHour() >= 1.2 * c.beDonePerHour(), String.format(Locale.ROOT,
                 "BE per hour with preemption %.1f, with a reserved slot %.1f: expected at least 1.2x%s",
                 e.beDonePerHour(), c.beDonePerHour(), stalls()));
+    }
+
+    @Test
+    void resumablePreemptionThrowsAwayLessPerPreemptionThanRestarting() {
+        assertPreemptsAndServesRtFast(run("f"));
+        // Restarting loses the prefill and every token generated; continuing loses the prefill and the step in progress.
+        double restart = wastedPerPreemption(run("e"));
+        double resume = wastedPerPreemption(run("f"));
+        assertTrue(resume * 2 <= restart, String.format(Locale.ROOT,
+                "slot time wasted per preempted attempt: resumable %.2f s, restart %.2f s: expected at most half%s",
+                resume, restart, stalls()));
+    }
+
+    /** The run preempted batch calls and gave RT a mean first token at least 3x lower than priority alone (b). */
+    private static void assertPreemptsAndServesRtFast(RunResult r) {
+        RunResult b = run("b");
+        assertTrue(r.wastedSlotShare() > 0, "no batch call was preempted in run (" + r.spec().id() + ")");
+        assertTrue(r.ttftMean() * 3 <= b.ttftMean(), String.format(Locale.ROOT,
+                "RT TTFT mean in run (%s) %.2f s, with priority alone %.2f s: expected at least 3x lower%s",
+                r.spec().id(), r.ttftMean(), b.ttftMean(), stalls()));
+    }
+
+    private static double wastedPerPreemption(RunResult r) {
+        return r.slots().stream().filter(RunResult.SlotSpan::aborted).mapToDouble(RunResult.SlotSpan::wastedS)
+                .average().orElse(Double.NaN);
+    }
+
+    @Test
+    void theFloorIsRtAloneAndEveryRowIsMeasuredAgainstIt() throws Exception {
+        RunResult floor = run("floor");
+        assertEquals(2, floor.spec().serverSlots());
+        assertEquals(3, run("floor-3").spec().serverSlots());
+        assertTrue(floor.ttftPercentile(95) * 3 <= run("a").ttftPercentile(95), String.format(Locale.ROOT,
+                "RT alone p95 %.2f s, RT behind batch work without the agent %.2f s%s", floor.ttftPercentile(95),
+                run("a").ttftPercentile(95), stalls()));
+        String table = Report.table(results, options);
+        assertTrue(table.contains("p95/floor"), table);
+        assertTrue(table.contains("target (ADR day, run (f)): RT TTFT p95 <= 1.25x the floor"), table);
     }
 
     @Test

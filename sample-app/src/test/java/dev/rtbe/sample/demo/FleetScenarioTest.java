@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The demo's fleet runs in short mode: the first 600 s of the trace at time scale 200, split over three
- * forked JVMs with the agent (N=2, R=1 each) against one 2-slot simulator, (f) each JVM on its own and (g)
+ * forked JVMs with the agent (N=2, R=1 each) against one 2-slot simulator, (g) each JVM on its own and (h)
  * one fleet on a real redis-server the demo starts. Asserts what coordination guarantees (the server never
  * holds more than N requests) and the direction of RT's time to first token, not its ratio.
  */
@@ -24,9 +24,9 @@ class FleetScenarioTest {
 
     @BeforeAll
     static void runShortFleet() throws Exception {
-        options = Demo.Options.fromArgs("--short", "--quiet", "--runs", "fg", "--fleet", "3", "--out",
+        options = Demo.Options.fromArgs("--short", "--quiet", "--runs", "gh", "--fleet", "3", "--no-floor", "--out",
                 "target/fleet-test");
-        assertEquals(List.of("f", "g"), options.runs().stream().map(RunSpec::id).toList());
+        assertEquals(List.of("g", "h"), options.runs().stream().map(RunSpec::id).toList());
         assertTrue(Files.isRegularFile(options.agentJar()),
                 "agent jar missing: " + options.agentJar() + "; build with mvn -B -ntp -pl sample-app -am package");
         results = Demo.run(options);
@@ -41,7 +41,7 @@ class FleetScenarioTest {
     private static String coordinationLog() throws IOException {
         StringBuilder sb = new StringBuilder();
         for (int k = 1; k <= 3; k++) {
-            Path log = options.outDir().resolve("run-g-" + k + ".log");
+            Path log = options.outDir().resolve("run-h-" + k + ".log");
             for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
                 if (line.contains("coordination")) {
                     sb.append("\n  jvm ").append(k).append(": ").append(line);
@@ -64,18 +64,18 @@ class FleetScenarioTest {
 
     @Test
     void oneFleetKeepsTheServerAtItsSlotsWhereLocalSchedulersOverfillIt() throws Exception {
-        int serverSlots = run("g").spec().serverSlots();
-        assertTrue(run("g").maxAtServer() <= serverSlots, "coordinated: the server held " + run("g").maxAtServer()
+        int serverSlots = run("h").spec().serverSlots();
+        assertTrue(run("h").maxAtServer() <= serverSlots, "coordinated: the server held " + run("h").maxAtServer()
                 + " requests at once, more than its " + serverSlots + " slots; the agents said:" + coordinationLog());
         // Each JVM believes it owns both slots: up to one batch call each plus RT calls.
-        assertTrue(run("f").maxAtServer() > serverSlots, "local schedulers: the server held at most "
-                + run("f").maxAtServer() + " requests at once");
+        assertTrue(run("g").maxAtServer() > serverSlots, "local schedulers: the server held at most "
+                + run("g").maxAtServer() + " requests at once");
     }
 
     @Test
     void rtFirstTokensComeSoonerInOneFleetThanFromJvmsOnTheirOwn() throws Exception {
-        double local = run("f").ttftPercentile(95);
-        double fleet = run("g").ttftPercentile(95);
+        double local = run("g").ttftPercentile(95);
+        double fleet = run("h").ttftPercentile(95);
         assertTrue(fleet < local, String.format(Locale.ROOT,
                 "RT TTFT p95: one fleet %.2f s, local schedulers %.2f s; the agents said:%s", fleet, local,
                 coordinationLog()));
