@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.sun.net.httpserver.HttpServer;
 import dev.rtbe.agent.it.OtlpReceiver.Received;
 import dev.rtbe.agent.it.apps.ChildFirstLauncher;
+import dev.rtbe.agent.it.apps.contract.ClientDriver;
 import dev.rtbe.agent.it.apps.contract.ContractApp;
 import dev.rtbe.simulator.OllamaSimulator;
 import dev.rtbe.simulator.Outcome;
@@ -17,6 +18,10 @@ import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +29,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,7 +60,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ClientContractIT {
     /** Those whose spans the tests read come first: spans of the last calls are only flushed as the JVM exits. */
     static final String[] MAIN_SCENARIOS = {"telemetry", "classify", "aging", "flood", "overtake", "lifo", "queue-limit",
-            "early-close", "cancel-queued", "reader-throws", "reset", "refused", "redirect", "timeout"};
+            "early-close", "cancel-queued", "reader-throws", "reset", "refused", "redirect", "timeout", "preempt"};
     private static final String SCOPE = "dev.rtbe.agent";
 
     static Stream<ClientVariant> variants() {
@@ -68,7 +74,7 @@ class ClientContractIT {
 
     /** What one variant's runs left behind, read by every test of that variant. */
     private record Run(ForkedJvm.Result main, ForkedJvm.Result priority, List<RequestRecord> records,
-                       List<Received> spans, int redirected) {}
+                       List<Received> spans, int redirected, List<RequestRecord> preemptRecords, String uninterrupted) {}
 
     private static Run run;
 
@@ -83,7 +89,8 @@ class ClientContractIT {
         }
         SimulatorConfig config = SimulatorConfig.builder().slots(8).acceptAnyModel(true).modelLoadTime(Duration.ZERO)
                 .promptTokensPerSecond(1_000_000).decodeTokensPerSecond(100).decodeSlowdown(0).build();
-        try (OllamaSimulator sim = OllamaSimulator.start(config); OtlpReceiver otlp = new OtlpReceiver()) {
+        try (OllamaSimulator sim = OllamaSimulator.start(config); OllamaSimulator preemptSim = OllamaSimulator.start(config);
+             OtlpReceiver otlp = new OtlpReceiver()) {
             AtomicInteger redirected = new AtomicInteger();
             HttpServer redirector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             redirector.createContext("/", exchange -> {
@@ -94,12 +101,27 @@ class ClientContractIT {
                 exchange.close();
             });
             redirector.start();
+            // Not an endpoint: the preempt scenario asks here how far the batch call's first attempt got.
+            HttpServer progress = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            progress.createContext("/progress", exchange -> {
+                int tokens = preemptSim.records().stream().filter(r -> r.model().startsWith("preempt-be")).findFirst()
+                        .map(RequestRecord::evalCount).orElse(0);
+                byte[] body = Integer.toString(tokens).getBytes(StandardCharsets.US_ASCII);
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+                exchange.close();
+            });
+            progress.start();
             try {
                 int resetPort = freePort();
                 int refusedPort = freePort();
                 String redirectUrl = "http://127.0.0.1:" + redirector.getAddress().getPort();
                 String endpoints = String.join(",", "127.0.0.1:" + sim.port(), "127.0.0.1:" + resetPort,
-                        "127.0.0.1:" + refusedPort, "127.0.0.1:" + redirector.getAddress().getPort());
+                        "127.0.0.1:" + refusedPort, "127.0.0.1:" + redirector.getAddress().getPort(),
+                        "preempting@127.0.0.1:" + preemptSim.port());
+                String progressUrl = "http://127.0.0.1:" + progress.getAddress().getPort() + "/progress";
+                Urls urls = new Urls(sim.baseUri().toString(), resetPort, refusedPort, redirectUrl,
+                        preemptSim.baseUri().toString(), progressUrl);
                 ForkedJvm main = new ForkedJvm().property("rtbe.endpoints", endpoints)
                         // Each call names itself in its model field; one pool per server keeps every
                         // scenario's calls in one pool (pools per model have tests of their own).
@@ -108,6 +130,10 @@ class ClientContractIT {
                         .property("rtbe.rt.order", "lifo")
                         .property("rtbe.aging.threshold", "1s").property("rtbe.aging.promotion", "2500ms")
                         .property("rtbe.queue.be.max-length", 6)
+                        // The preempt scenario's server: one slot, taken back from batch work for a stream.
+                        .property("rtbe.server.preempting.slots.total", 1)
+                        .property("rtbe.server.preempting.slots.rt-reserved", 0)
+                        .property("rtbe.server.preempting.preemption", "transparent")
                         .property("rtbe.classify.rt-stack", "dev.rtbe.agent.it.apps.contract.InteractiveChat#reply")
                         .property("rtbe.classify.rt-threads", "rt-worker-*,user-*")
                         .property("otel.exporter.otlp.endpoint", otlp.endpoint())
@@ -115,20 +141,20 @@ class ClientContractIT {
                         .property("otel.metric.export.interval", 600_000)
                         .timeout(Duration.ofMinutes(5));
                 long started = System.nanoTime();
-                ForkedJvm.Result mainResult = launch(main, variant, sim.baseUri().toString(), resetPort, refusedPort,
-                        redirectUrl, MAIN_SCENARIOS);
+                ForkedJvm.Result mainResult = launch(main, variant, urls, MAIN_SCENARIOS);
                 long mainEnded = System.nanoTime();
                 ForkedJvm priority = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
                         .property("rtbe.pools.by-model", "false")
                         .property("rtbe.slots.total", 2).property("rtbe.slots.rt-reserved", 0)
                         .property("rtbe.classify.rt-threads", "user-*")
                         .property("rtbe.telemetry.exporter", "none").timeout(Duration.ofMinutes(2));
-                ForkedJvm.Result priorityResult = launch(priority, variant, sim.baseUri().toString(), resetPort,
-                        refusedPort, redirectUrl, "priority-only");
+                ForkedJvm.Result priorityResult = launch(priority, variant, urls, "priority-only");
                 System.out.printf("contract %s: main JVM %d ms, R=0 JVM %d ms%n", variant.name,
                         TimeUnit.NANOSECONDS.toMillis(mainEnded - started),
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - mainEnded));
                 sim.await(() -> sim.running() == 0, Duration.ofSeconds(20));
+                preemptSim.await(() -> preemptSim.running() == 0, Duration.ofSeconds(20));
+                List<RequestRecord> preemptRecords = preemptSim.records();
                 // The main JVM flushed its spans as it exited; wait for the telemetry call's span to be in.
                 try {
                     otlp.await(() -> otlp.spansOf(SCOPE).stream().anyMatch(s -> "telemetry".equals(s.attr("gen_ai.request.model"))),
@@ -136,9 +162,11 @@ class ClientContractIT {
                 } catch (AssertionError missing) {
                     // the telemetry test reports it
                 }
-                run = new Run(mainResult, priorityResult, sim.records(), otlp.spansOf(SCOPE), redirected.get());
+                run = new Run(mainResult, priorityResult, sim.records(), otlp.spansOf(SCOPE), redirected.get(),
+                        preemptRecords, uninterruptedAnswer(preemptSim));
             } finally {
                 redirector.stop(0);
+                progress.stop(0);
             }
         }
     }
@@ -148,14 +176,31 @@ class ClientContractIT {
         run = null;
     }
 
-    private static ForkedJvm.Result launch(ForkedJvm jvm, ClientVariant variant, String simUrl, int resetPort,
-                                           int refusedPort, String redirectUrl, String... scenarios) {
+    /** Where the application's calls go (ContractApp's arguments before the scenarios). */
+    private record Urls(String sim, int resetPort, int refusedPort, String redirect, String preempt, String progress) {}
+
+    /**
+     * The text the preempt scenario's batch call would have got uninterrupted: the same request, sent
+     * straight to the simulator (which answers it deterministically).
+     */
+    private static String uninterruptedAnswer(OllamaSimulator sim) throws Exception {
+        ClientDriver.Call call = new ClientDriver.Call(sim.baseUri().toString(), "preempt-be", false,
+                ContractApp.PREEMPT_TOKENS, null, 0);
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(call.chatUrl()))
+                .POST(HttpRequest.BodyPublishers.ofString(call.json())).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        Map<?, ?> message = (Map<?, ?>) ((Map<?, ?>) dev.rtbe.simulator.Json.parse(r.body())).get("message");
+        return (String) message.get("content");
+    }
+
+    private static ForkedJvm.Result launch(ForkedJvm jvm, ClientVariant variant, Urls urls, String... scenarios) {
         List<String> args = new ArrayList<>();
         if (variant.jars != null) {
             args.add(variant.jars.toString());
             args.add(ContractApp.class.getName());
         }
-        args.addAll(List.of(variant.driver, simUrl, Integer.toString(resetPort), Integer.toString(refusedPort), redirectUrl));
+        args.addAll(List.of(variant.driver, urls.sim(), Integer.toString(urls.resetPort()),
+                Integer.toString(urls.refusedPort()), urls.redirect(), urls.preempt(), urls.progress()));
         args.addAll(List.of(scenarios));
         return jvm.run(variant.jars == null ? ContractApp.class : ChildFirstLauncher.class, args.toArray(new String[0]));
     }
@@ -190,7 +235,7 @@ class ClientContractIT {
         } catch (AssertionError e) {
             if (known != null) {
                 note(scenario, "known failure", known);
-                Assumptions.abort("known failure pending #9 (" + known + "): " + e.getMessage());
+                Assumptions.abort("known failure (" + known + "): " + e.getMessage());
             }
             note(scenario, "FAIL", e.getMessage().lines().findFirst().orElse(""));
             throw e;
@@ -422,6 +467,32 @@ class ClientContractIT {
             assertTrue(value("TIMEOUT").startsWith("failed "), value("TIMEOUT"));
             assertEquals("0", value("TIMEOUT-QUEUED"));
             assertTrue(find("timeout").isEmpty(), "a call that timed out while queued reached the server");
+        });
+    }
+
+    // ---- preemption
+
+    @Test
+    void aBatchCallPreemptedByAStreamIsContinuedAndAnsweredWhole() throws Exception {
+        cell("preempt", () -> {
+            assertEquals("ok", value("CALL preempt-rt"));
+            assertEquals("1", value("PREEMPTIONS"), "preemptions");
+            List<RequestRecord> attempts = run.preemptRecords.stream().filter(r -> r.model().startsWith("preempt-be"))
+                    .toList();
+            assertEquals(2, attempts.size(), attempts::toString);
+            RequestRecord cut = attempts.get(0);
+            RequestRecord rest = attempts.get(1);
+            assertEquals(Outcome.DISCONNECTED, cut.outcome(), cut::toString);
+            assertEquals(Outcome.COMPLETED, rest.outcome(), rest::toString);
+            RequestRecord rt = run.preemptRecords.stream().filter(r -> r.model().startsWith("preempt-rt")).findFirst()
+                    .orElseThrow(() -> new AssertionError("the stream never reached the server"));
+            assertTrue(rt.startNanos() < rest.startNanos(), () -> "the stream ran first: " + rt + " / " + rest);
+            assertTrue(cut.evalCount() >= 20, cut::toString);
+            assertTrue(rest.evalCount() < ContractApp.PREEMPT_TOKENS,
+                    () -> "the second attempt continued the kept output, it did not start again: " + rest);
+            String body = new String(java.util.Base64.getDecoder().decode(value("PREEMPT-BODY")), StandardCharsets.UTF_8);
+            assertTrue(body.contains(run.uninterrupted) && body.contains("\"done\":true"),
+                    () -> "the application's answer is not the uninterrupted one: " + body);
         });
     }
 

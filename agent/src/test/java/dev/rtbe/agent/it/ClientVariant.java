@@ -41,7 +41,7 @@ final class ClientVariant {
         return this;
     }
 
-    /** A cell that fails today and should pass once issue #9's agent changes are merged. */
+    /** A cell that fails today and should pass once the agent change it names has landed. */
     ClientVariant knownFailure(String scenario, String why) {
         knownFailures.put(scenario, why);
         return this;

@@ -4,13 +4,14 @@ import java.util.stream.Stream;
 
 /**
  * The rows of the client contract suite and what each cannot do. README.md's client table says
- * the same in prose; keep them together. Known failures name what the agent's changes for issue
- * #9 fix: whole request bodies for one-shot publishers (so the streaming rule, the model in the
- * span and the stream flag can be read), headers and classification inside the exchange, early
- * close aborting the exchange, one gate for every client (a method on every span).
+ * the same in prose; keep them together. Known failures name the agent change that will make them
+ * pass (now: preemption on every client that can abort and re-send, issue 12).
  */
 final class ClientVariants {
     private static final String SPRING_AI = "client-versions/spring-ai-1.1";
+
+    /** Not preemptible yet: its calls run to their end (issue 12 part 2). */
+    private static final String NOT_PREEMPTIBLE_YET = "this client's batch calls are not preemptible yet";
 
     private static final String OKHTTP3_307 = "OkHttp 3 follows a 307 only for GET and HEAD (4.x follows it for POST)";
 
@@ -20,24 +21,35 @@ final class ClientVariants {
         return Stream.of(
                 ClientVariant.of("jdk-send-string", "jdk send string"),
                 ClientVariant.of("jdk-send-publisher", "jdk send publisher"),
-                ClientVariant.of("jdk-sendAsync-string", "jdk sendAsync string"),
-                ClientVariant.of("okhttp-execute", "okhttp-4."),
-                ClientVariant.of("okhttp-enqueue", "okhttp-4."),
-                ClientVariant.of("urlconnection", "urlconnection"),
-                ClientVariant.of("apache5-classic", "Apache-HttpClient"),
-                ClientVariant.of("apache5-async", "Apache-HttpClient"),
-                ClientVariant.of("reactor-netty", "reactor-netty-http-"),
-                ClientVariant.of("webclient", "spring-webflux-7."),
-                ClientVariant.of("restclient", "spring-web-7."),
+                ClientVariant.of("jdk-sendAsync-string", "jdk sendAsync string")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("okhttp-execute", "okhttp-4.")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("okhttp-enqueue", "okhttp-4.")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("urlconnection", "urlconnection")
+                        .cannot("preempt", "an HttpURLConnection is one exchange the application holds with its streams: it cannot be sent again"),
+                ClientVariant.of("apache5-classic", "Apache-HttpClient")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("apache5-async", "Apache-HttpClient")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("reactor-netty", "reactor-netty-http-")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("webclient", "spring-webflux-7.")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("restclient", "spring-web-7.")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
                 ClientVariant.of("langchain4j", "langchain4j-ollama-1.18.1")
                         .cannot("reader-throws", "langchain4j catches an exception thrown by the stream handler and reads on"),
                 ClientVariant.of("ollama4j", "ollama4j-1.1.6")
                         .cannot("classify-header", "ollama4j sets no per-request header")
                         .cannot("early-close", "ollama4j has no way to stop a stream but throwing from the handler (reader-throws)")
                         .cannot("redirect", "ollama4j's HttpClient (a new one per call) never follows redirects"),
-                ClientVariant.onJars("spring-ai-jdk", "spring-ai-jdk", SPRING_AI, "spring-ai-ollama-1.1.2.jar spring-web-6.2."),
+                ClientVariant.onJars("spring-ai-jdk", "spring-ai-jdk", SPRING_AI, "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
                 ClientVariant.onJars("spring-ai-reactor-netty", "spring-ai-reactor-netty", SPRING_AI,
-                                "spring-ai-ollama-1.1.2.jar spring-web-6.2."));
+                                "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET));
     }
 
     /**
@@ -56,19 +68,28 @@ final class ClientVariants {
         return Stream.of(
                 ClientVariant.of("jdk-send-bytes", "jdk send bytes"),
                 ClientVariant.of("jdk-send-input-stream", "jdk send input-stream"),
-                ClientVariant.of("jdk-sendAsync-publisher", "jdk sendAsync publisher"),
-                ClientVariant.of("apache5-async-entity", "streamed entity Apache-HttpClient"),
+                ClientVariant.of("jdk-sendAsync-publisher", "jdk sendAsync publisher")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("apache5-async-entity", "streamed entity Apache-HttpClient")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
                 ClientVariant.onJars("okhttp-3-execute", "okhttp-execute", "client-versions/okhttp3", "okhttp-3.14.9")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET)
                         .cannot("redirect", OKHTTP3_307),
                 ClientVariant.onJars("okhttp-3-enqueue", "okhttp-enqueue", "client-versions/okhttp3", "okhttp-3.14.9")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET)
                         .cannot("redirect", OKHTTP3_307),
-                ClientVariant.onJars("okhttp-5-execute", "okhttp-execute", "client-versions/okhttp5", "okhttp-jvm-5.5.1"),
-                ClientVariant.onJars("okhttp-5-enqueue", "okhttp-enqueue", "client-versions/okhttp5", "okhttp-jvm-5.5.1"),
+                ClientVariant.onJars("okhttp-5-execute", "okhttp-execute", "client-versions/okhttp5", "okhttp-jvm-5.5.1")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.onJars("okhttp-5-enqueue", "okhttp-enqueue", "client-versions/okhttp5", "okhttp-jvm-5.5.1")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
                 ClientVariant.onJars("apache5-oldest-classic", "apache5-classic", "client-versions/apache5-oldest",
-                        "Apache-HttpClient/5.0.4"),
+                        "Apache-HttpClient/5.0.4")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
                 ClientVariant.onJars("apache5-oldest-async", "apache5-async", "client-versions/apache5-oldest",
-                        "Apache-HttpClient/5.0.4"),
+                        "Apache-HttpClient/5.0.4")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
                 ClientVariant.onJars("reactor-netty-oldest", "reactor-netty", "client-versions/reactor-netty-oldest",
-                        "reactor-netty-http-1.2.16"));
+                        "reactor-netty-http-1.2.16")
+                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET));
     }
 }

@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * Streams in the scheduling scenarios run on threads named {@code user-*}, which the test's
  * settings make real-time: the scheduling contract holds however the body is classified (the
  * classify scenario checks each rule on its own). {@code main(driver, simUrl, resetPort,
- * refusedPort, redirectUrl, scenario...)}.
+ * refusedPort, redirectUrl, preemptUrl, progressUrl, scenario...)}: {@code preemptUrl} is a second
+ * server on which the agent preempts (N=1, R=0, transparent preemption), {@code progressUrl} answers
+ * how many tokens the preempt scenario's batch call has generated there so far.
  */
 public final class ContractApp {
     private final ClientDriver driver;
@@ -32,6 +34,11 @@ public final class ContractApp {
     private final int resetPort;
     private final int refusedPort;
     private final String redirectUrl;
+    private final String preemptUrl;
+    private final String progressUrl;
+
+    /** Arguments before the scenarios. */
+    static final int FIXED_ARGS = 7;
 
     private ContractApp(ClientDriver driver, String[] args) {
         this.driver = driver;
@@ -39,6 +46,8 @@ public final class ContractApp {
         this.resetPort = Integer.parseInt(args[2]);
         this.refusedPort = Integer.parseInt(args[3]);
         this.redirectUrl = args[4];
+        this.preemptUrl = args[5];
+        this.progressUrl = args[6];
     }
 
     public static void main(String[] args) throws Exception {
@@ -47,7 +56,7 @@ public final class ContractApp {
         ContractApp app = new ContractApp(driver, args);
         // One call first, so that class loading and connection set-up do not stretch the first scenario's timings.
         System.out.println("WARMUP " + app.outcome(app.call("warmup", false, 1)));
-        for (int i = 5; i < args.length; i++) {
+        for (int i = FIXED_ARGS; i < args.length; i++) {
             String scenario = args[i];
             long started = System.nanoTime();
             try {
@@ -85,6 +94,7 @@ public final class ContractApp {
             case "redirect": redirect(); break;
             case "timeout": timeout(); break;
             case "telemetry": telemetry(); break;
+            case "preempt": preempt(); break;
             default: throw new IllegalArgumentException(scenario);
         }
     }
@@ -353,6 +363,46 @@ public final class ContractApp {
 
     private void telemetry() throws Exception {
         System.out.println("CALL telemetry " + outcome(call("telemetry", true, 10)));
+    }
+
+    // ---- preemption (the second server: N=1, R=0, transparent preemption)
+
+    /** Output tokens of the preempted batch call: 3 s at the simulator's 100 tokens/s. */
+    public static final int PREEMPT_TOKENS = 300;
+
+    /**
+     * A non-streaming batch call runs on the preemptible server; once it has generated 20 tokens a
+     * stream arrives and takes its slot. The batch call is cut on the wire, continued from its output
+     * after the stream, and its application still gets one whole answer.
+     */
+    private void preempt() throws Exception {
+        long before = (Long) AgentState.mbean("Preemptions");
+        CompletableFuture<String> batch = new CompletableFuture<>();
+        Thread b = new Thread(() -> {
+            try {
+                batch.complete(driver.exchange(new Call(preemptUrl, "preempt-be", false, PREEMPT_TOKENS, null, 0),
+                        Read.ALL, new Canceller()));
+            } catch (Throwable e) {
+                batch.complete("failed " + e);
+            }
+        }, "batch-preempted");
+        b.start();
+        AgentState.await(() -> progress() >= 20, "20 tokens of the batch call");
+        Thread user = start("user-preempt", new Call(preemptUrl, "preempt-rt", true, 5, null, 0));
+        join(List.of(user, b));
+        System.out.println("PREEMPTIONS " + ((Long) AgentState.mbean("Preemptions") - before));
+        System.out.println("PREEMPT-BODY " + java.util.Base64.getEncoder().encodeToString(
+                batch.get(20, TimeUnit.SECONDS).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Tokens the batch call's first attempt has generated (the test's progress server reads the simulator). */
+    private int progress() throws java.io.IOException {
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(progressUrl).toURL().openConnection();
+        try (InputStream in = c.getInputStream()) {
+            return Integer.parseInt(new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim());
+        } finally {
+            c.disconnect();
+        }
     }
 
     private static void drainRequestHead(InputStream in) throws java.io.IOException {
