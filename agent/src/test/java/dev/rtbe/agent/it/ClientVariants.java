@@ -33,10 +33,8 @@ final class ClientVariants {
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
                 ClientVariant.of("apache5-async", "Apache-HttpClient")
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
-                ClientVariant.of("reactor-netty", "reactor-netty-http-")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
-                ClientVariant.of("webclient", "spring-webflux-7.")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("reactor-netty", "reactor-netty-http-"),
+                ClientVariant.of("webclient", "spring-webflux-7."),
                 ClientVariant.of("restclient", "spring-web-7.")
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
                 ClientVariant.of("langchain4j", "langchain4j-ollama-1.18.1")
@@ -48,8 +46,7 @@ final class ClientVariants {
                 ClientVariant.onJars("spring-ai-jdk", "spring-ai-jdk", SPRING_AI, "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
                 ClientVariant.onJars("spring-ai-reactor-netty", "spring-ai-reactor-netty", SPRING_AI,
-                                "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET));
+                                "spring-ai-ollama-1.1.2.jar spring-web-6.2."));
     }
 
     /**
@@ -89,7 +86,6 @@ final class ClientVariants {
                         "Apache-HttpClient/5.0.4")
                         .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
                 ClientVariant.onJars("reactor-netty-oldest", "reactor-netty", "client-versions/reactor-netty-oldest",
-                        "reactor-netty-http-1.2.16")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET));
+                        "reactor-netty-http-1.2.16"));
     }
 }
