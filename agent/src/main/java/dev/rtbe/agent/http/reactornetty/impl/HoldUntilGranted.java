@@ -28,7 +28,10 @@ import reactor.netty.Connection;
  * out in order and later ones pass straight through. Each write is accepted at once, so Reactor
  * Netty goes on writing the body up to its end (it writes the end only when the writes before it
  * succeeded). Whatever is still held when the exchange ends without a slot, or the connection
- * closes, is released. Confined to the event loop, so it needs no locks.
+ * closes, is released. On the way back it guards a preemptible attempt ({@link Attempt}): its
+ * response goes up only if the attempt was not preempted first, and a stream the agent asked for
+ * instead of a non-streaming answer is read here ({@link StreamedAnswer}). Confined to the event
+ * loop, so it needs no locks.
  */
 final class HoldUntilGranted extends ChannelDuplexHandler {
     static final String NAME = "rtbe.hold-until-granted";
