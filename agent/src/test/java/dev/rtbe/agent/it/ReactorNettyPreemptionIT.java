@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.rtbe.agent.it.ResumablePreemptionIT.SimJson;
+import dev.rtbe.agent.it.apps.ChildFirstLauncher;
 import dev.rtbe.agent.it.apps.ReactorPreemptionApp;
 import dev.rtbe.simulator.OllamaSimulator;
 import dev.rtbe.simulator.Outcome;
@@ -16,6 +17,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +29,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -68,11 +73,22 @@ class ReactorNettyPreemptionIT {
     }
 
     private ForkedJvm.Result run(String scenario, String route, String client, String resume) {
+        return run(null, scenario, route, client, resume);
+    }
+
+    /** {@code jars}: a directory of client jars the application runs on instead of the class path's; or null. */
+    private ForkedJvm.Result run(Path jars, String scenario, String route, String client, String resume) {
+        List<String> args = new ArrayList<>();
+        if (jars != null) {
+            args.add(jars.toString());
+            args.add(ReactorPreemptionApp.class.getName());
+        }
+        args.addAll(List.of(scenario, sim.baseUri().toString(),
+                "http://127.0.0.1:" + probe.getAddress().getPort() + "/progress", route, client));
         ForkedJvm.Result r = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
                 .property("rtbe.slots.total", 1).property("rtbe.preemption", "transparent")
                 .property("rtbe.preemption.resume", resume).property("rtbe.log.calls", true)
-                .run(ReactorPreemptionApp.class, scenario, sim.baseUri().toString(),
-                        "http://127.0.0.1:" + probe.getAddress().getPort() + "/progress", route, client);
+                .run(jars == null ? ReactorPreemptionApp.class : ChildFirstLauncher.class, args.toArray(new String[0]));
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(r.lines("ERROR").isEmpty(), r::toString);
         assertEquals("inFlight=0 queued=0", r.value("STATE"), r::toString);
@@ -114,6 +130,20 @@ class ReactorNettyPreemptionIT {
         List<String> calls = batchCallLines(r);
         assertEquals(3, calls.size(), r::toString);
         assertTrue(calls.get(0).contains(" preempted=1 ") && calls.get(0).contains("outcome=completed"), calls::toString);
+    }
+
+    /** The oldest Reactor Netty the contract suite runs (its jars are copied with -Pclient-versions). */
+    @ParameterizedTest(name = "{0} on Reactor Netty 1.2")
+    @ValueSource(strings = {"continue", "restart"})
+    void onTheOldestReactorNettyToo(String resume) throws Exception {
+        Path jars = ForkedJvm.AGENT_JAR.getParent().resolve("client-versions/reactor-netty-oldest");
+        Assumptions.assumeTrue(Files.isDirectory(jars), "run with -Pclient-versions");
+        ForkedJvm.Result r = run(jars, "preempt", "chat", "reactor-netty", resume);
+        assertEquals("1", r.value("PREEMPTIONS"), r::toString);
+        List<RequestRecord> attempts = batchAttempts("be");
+        assertEquals(2, attempts.size(), attempts::toString);
+        assertEquals(Outcome.DISCONNECTED, attempts.get(0).outcome(), attempts::toString);
+        assertAnswer(r, "BE", "chat", uninterrupted("chat"));
     }
 
     @ParameterizedTest(name = "via {0}")

@@ -169,6 +169,8 @@ final class HoldUntilGranted extends ChannelDuplexHandler {
             if (answer.onMessage(ctx, msg)) {
                 answer = null;
                 answered = true;
+            } else if (!ctx.channel().config().isAutoRead()) {
+                ctx.read(); // nobody above asks for the stream's bytes: the agent reads them
             }
             return;
         }
