@@ -28,6 +28,8 @@ public final class ReactorPreemptionApp {
 
     /** Output tokens of the batch call. */
     public static final int TOKENS = 200;
+    /** How long the server takes to generate them: long enough for a stream to come on a busy machine. */
+    public static final long GEN_MS = 3000;
 
     public static void main(String[] args) throws Exception {
         String scenario = args[0];
@@ -47,6 +49,7 @@ public final class ReactorPreemptionApp {
 
     /** The batch call, cut by a stream, and the same call unpreempted, and one the server refuses. */
     static void preempt(String url, String progressProbe, String route, String client) throws Exception {
+        warmUp(progressProbe);
         Thread batch = start("batch", () -> print("BE", chat(client, url, route, "llama3.2:latest", "be")
                 .block(Duration.ofSeconds(60))));
         awaitProgress(progressProbe, 30);
@@ -63,6 +66,7 @@ public final class ReactorPreemptionApp {
      * preemption: it leaves the queue, and the server never sees it again.
      */
     static void dispose(String url, String progressProbe, String route, String client) throws Exception {
+        warmUp(progressProbe);
         AtomicReference<String> signal = new AtomicReference<>("none");
         Disposable call = chat(client, url, route, "llama3.2:latest", "be")
                 .subscribe(answer -> signal.set("value"), error -> signal.set("error " + error), () -> signal.set("complete"));
@@ -106,7 +110,7 @@ public final class ReactorPreemptionApp {
         String body = chatBody(route, model);
         if (client.equals("webclient")) {
             return WebClient.create(url).post().uri(path).header("Content-Type", "application/json")
-                    .header("X-Sim-Prefill-Ms", "50").header("X-Sim-Gen-Ms", "2000")
+                    .header("X-Sim-Prefill-Ms", "50").header("X-Sim-Gen-Ms", Long.toString(GEN_MS))
                     .header("X-Sim-Output-Tokens", Integer.toString(TOKENS)).header("X-Test-Id", testId)
                     .bodyValue(body)
                     .exchangeToMono(r -> r.bodyToMono(String.class).defaultIfEmpty("").map(s -> new Answer(
@@ -114,7 +118,7 @@ public final class ReactorPreemptionApp {
                             r.headers().asHttpHeaders().getFirst("Content-Length"), s)));
         }
         return CLIENT.headers(h -> h.set("Content-Type", "application/json").set("X-Sim-Prefill-Ms", "50")
-                        .set("X-Sim-Gen-Ms", "2000").set("X-Sim-Output-Tokens", TOKENS).set("X-Test-Id", testId))
+                        .set("X-Sim-Gen-Ms", GEN_MS).set("X-Sim-Output-Tokens", TOKENS).set("X-Test-Id", testId))
                 .post().uri(url + path).send(ByteBufFlux.fromString(Mono.just(body)))
                 .responseSingle((r, b) -> b.asString().defaultIfEmpty("").map(s -> new Answer(r.status().code(),
                         r.responseHeaders().get("Content-Type"), r.responseHeaders().get("Content-Length"), s)));
@@ -135,6 +139,14 @@ public final class ReactorPreemptionApp {
                 .post().uri(url + "/api/generate").send(ByteBufFlux.fromString(Mono.just(AppSupport.generateBody(true))))
                 .responseContent().aggregate().asString().block(Duration.ofSeconds(30));
         return text == null ? 0 : Stream.of(text.split("\n")).filter(l -> !l.isBlank()).count();
+    }
+
+    /**
+     * Readies the client the stream goes through (its event loops and pool) on a call the agent
+     * does not gate, so that on a busy machine the stream still comes while the batch call runs.
+     */
+    private static void warmUp(String probe) {
+        CLIENT.get().uri(probe).responseContent().aggregate().asString().block(Duration.ofSeconds(30));
     }
 
     private static void awaitProgress(String probe, int tokens) throws Exception {
