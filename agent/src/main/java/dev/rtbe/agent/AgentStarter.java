@@ -115,15 +115,15 @@ public final class AgentStarter {
         return all;
     }
 
-    /** Which calls transparent preemption may abort: only the JDK client's blocking send re-sends. */
+    /** Which calls transparent preemption may abort: every client's but HttpURLConnection's (README). */
     private static String preemptionNote(Settings settings) {
         if (settings.preemption() != PreemptionMode.TRANSPARENT) {
             return "";
         }
-        return " preemption=transparent (preemptible: jdk-httpclient send"
-                + (Runtime.version().feature() >= 16 ? "" : " needs JDK 16+, so none here")
-                + "; other clients' calls are immune; resume=" + settings.preemptionResume().name().toLowerCase(java.util.Locale.ROOT)
-                + ")";
+        return " preemption=transparent (preemptible: jdk-httpclient send and sendAsync"
+                + (Runtime.version().feature() >= 16 ? "" : " need JDK 16+, so not here")
+                + ", okhttp, apache5, reactor-netty; HttpURLConnection calls are immune; resume="
+                + settings.preemptionResume().name().toLowerCase(java.util.Locale.ROOT) + ")";
     }
 
     /**

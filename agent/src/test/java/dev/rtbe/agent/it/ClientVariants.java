@@ -5,13 +5,10 @@ import java.util.stream.Stream;
 /**
  * The rows of the client contract suite and what each cannot do. README.md's client table says
  * the same in prose; keep them together. Known failures name the agent change that will make them
- * pass (now: preemption on every client that can abort and re-send, issue 12).
+ * pass; none now.
  */
 final class ClientVariants {
     private static final String SPRING_AI = "client-versions/spring-ai-1.1";
-
-    /** Not preemptible yet: its calls run to their end (issue 12 part 2). */
-    private static final String NOT_PREEMPTIBLE_YET = "this client's batch calls are not preemptible yet";
 
     private static final String OKHTTP3_307 = "OkHttp 3 follows a 307 only for GET and HEAD (4.x follows it for POST)";
 
@@ -28,10 +25,8 @@ final class ClientVariants {
                         .cannot("preempt", "an HttpURLConnection is one exchange the application holds with its streams: it cannot be sent again"),
                 ClientVariant.of("apache5-classic", "Apache-HttpClient"),
                 ClientVariant.of("apache5-async", "Apache-HttpClient"),
-                ClientVariant.of("reactor-netty", "reactor-netty-http-")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
-                ClientVariant.of("webclient", "spring-webflux-7.")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET),
+                ClientVariant.of("reactor-netty", "reactor-netty-http-"),
+                ClientVariant.of("webclient", "spring-webflux-7."),
                 ClientVariant.of("restclient", "spring-web-7."),
                 ClientVariant.of("langchain4j", "langchain4j-ollama-1.18.1")
                         .cannot("reader-throws", "langchain4j catches an exception thrown by the stream handler and reads on"),
@@ -41,8 +36,7 @@ final class ClientVariants {
                         .cannot("redirect", "ollama4j's HttpClient (a new one per call) never follows redirects"),
                 ClientVariant.onJars("spring-ai-jdk", "spring-ai-jdk", SPRING_AI, "spring-ai-ollama-1.1.2.jar spring-web-6.2."),
                 ClientVariant.onJars("spring-ai-reactor-netty", "spring-ai-reactor-netty", SPRING_AI,
-                                "spring-ai-ollama-1.1.2.jar spring-web-6.2.")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET));
+                                "spring-ai-ollama-1.1.2.jar spring-web-6.2."));
     }
 
     /**
@@ -74,7 +68,6 @@ final class ClientVariants {
                 ClientVariant.onJars("apache5-oldest-async", "apache5-async", "client-versions/apache5-oldest",
                         "Apache-HttpClient/5.0.4"),
                 ClientVariant.onJars("reactor-netty-oldest", "reactor-netty", "client-versions/reactor-netty-oldest",
-                        "reactor-netty-http-1.2.16")
-                        .knownFailure("preempt", NOT_PREEMPTIBLE_YET));
+                        "reactor-netty-http-1.2.16"));
     }
 }

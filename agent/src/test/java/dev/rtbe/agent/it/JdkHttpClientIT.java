@@ -91,7 +91,7 @@ class JdkHttpClientIT {
         assertIdle(r);
         assertEquals("11", r.value("RT-LINES"), r::toString); // 10 tokens and the final line
         assertEquals("1", r.value("PREEMPTIONS"), r::toString);
-        assertTrue(r.stderr().contains("preemption=transparent (preemptible: jdk-httpclient send;"), r::toString);
+        assertTrue(r.stderr().contains("preemption=transparent (preemptible: jdk-httpclient send and sendAsync, okhttp, apache5, reactor-netty;"), r::toString);
         assertTrue(Double.parseDouble(r.value("PREEMPTED-SLOT-SECONDS")) > 0, r::toString);
 
         List<RequestRecord> younger = sim.records().stream().filter(x -> "be-1".equals(x.header("X-Test-Id")))

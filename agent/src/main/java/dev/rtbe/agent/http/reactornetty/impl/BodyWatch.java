@@ -44,8 +44,8 @@ final class BodyWatch {
     }
 
     static void onResponse(GatedCall call, HttpClientResponse response) {
-        if (call == null) {
-            return; // never: a response comes only after the request went out, decided
+        if (call == null || call.isFinished()) {
+            return; // a streamed answer, assembled by the agent, was watched as it streamed
         }
         call.onResponse(response.status().code(), response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE),
                 response.responseHeaders().get(HttpHeaderNames.CONTENT_ENCODING));
@@ -53,7 +53,7 @@ final class BodyWatch {
 
     /** Reads through views of the buffer, so its reader index and reference count stay as they are. */
     static void onBytes(GatedCall call, ByteBuf bytes) {
-        if (call == null) {
+        if (call == null || call.isFinished()) {
             return;
         }
         try {

@@ -4,6 +4,7 @@ import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
 import dev.rtbe.agent.scheduler.Permit;
+import io.netty.handler.codec.http.HttpRequest;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -24,6 +25,8 @@ final class CallEnd {
     private volatile GatedCall call;
     private volatile CompletableFuture<Permit> permit;
     private volatile boolean bodyHandedOver;
+    /** The request as first written, while the call may be preempted; else null. */
+    private volatile KeptRequest kept;
     /** Completed with the scheduler's refusal (queue full, waited too long): the application's error. */
     private final CompletableFuture<Throwable> refused = new CompletableFuture<>();
 
@@ -65,6 +68,22 @@ final class CallEnd {
             }
         }
         return permit;
+    }
+
+    /**
+     * Right after {@link #decide}, with the request's head and whole body as first written
+     * ({@code body} null: not read): keeps them when the call may be preempted and sent again.
+     */
+    void keep(HttpRequest head, byte[] body) {
+        GatedCall c = call;
+        if (kept == null && c != null && permit != null) {
+            kept = KeptRequest.of(c, pending.runtime().settings(), head, body);
+        }
+    }
+
+    /** The request kept for sending again, or null: the call is not preemptible. */
+    KeptRequest kept() {
+        return kept;
     }
 
     /** Fails with the scheduler's refusal of a slot; never signals otherwise. */

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
@@ -27,17 +28,23 @@ import reactor.netty.Connection;
  * out in order and later ones pass straight through. Each write is accepted at once, so Reactor
  * Netty goes on writing the body up to its end (it writes the end only when the writes before it
  * succeeded). Whatever is still held when the exchange ends without a slot, or the connection
- * closes, is released. Confined to the event loop, so it needs no locks.
+ * closes, is released. On the way back it guards a preemptible attempt ({@link Attempt}): its
+ * response goes up only if the attempt was not preempted first, and a stream the agent asked for
+ * instead of a non-streaming answer is read here ({@link StreamedAnswer}). Confined to the event
+ * loop, so it needs no locks.
  */
 final class HoldUntilGranted extends ChannelDuplexHandler {
     static final String NAME = "rtbe.hold-until-granted";
     private static final String CLIENT = "reactor-netty";
 
+    private final Attempt attempt;
     private final CallEnd end;
     private final int maxBodyBytes;
     private final String headerName;
     /** The classification header as the request head was written, before it is stripped. */
     private String header;
+    /** The request head as written. */
+    private HttpRequest head;
     private final ArrayDeque<Object> held = new ArrayDeque<>();
     private BodyCopy body;
     /** The call was decided: waiting for its slot, nothing more to read. */
@@ -46,9 +53,16 @@ final class HoldUntilGranted extends ChannelDuplexHandler {
     private boolean passing;
     /** Given up (no slot, or the connection went): held messages were released, later ones are dropped. */
     private boolean released;
+    /** The attempt's streamed answer, being read here; null: none (or done). */
+    private StreamedAnswer answer;
+    /** The response reached the application (or was answered here): later reads pass. */
+    private boolean answered;
+    /** The attempt was preempted as its response arrived: what arrives is dropped. */
+    private boolean dropping;
 
-    HoldUntilGranted(CallEnd end, int maxBodyBytes, String headerName) {
-        this.end = end;
+    HoldUntilGranted(Attempt attempt, int maxBodyBytes, String headerName) {
+        this.attempt = attempt;
+        this.end = attempt.end();
         this.maxBodyBytes = maxBodyBytes;
         this.headerName = headerName;
     }
@@ -58,12 +72,12 @@ final class HoldUntilGranted extends ChannelDuplexHandler {
      * connection. Last of the application's handlers, so it sees the request first, as written
      * (with the classification header, which {@link HeaderStrip} removes after it).
      */
-    static void install(Connection connection, CallEnd end, int maxBodyBytes, String headerName) {
+    static void install(Connection connection, Attempt attempt, int maxBodyBytes, String headerName) {
         ChannelPipeline pipeline = connection.channel().pipeline();
         if (pipeline.get(NAME) != null) {
             pipeline.remove(NAME);
         }
-        connection.addHandlerLast(NAME, new HoldUntilGranted(end, maxBodyBytes, headerName));
+        connection.addHandlerLast(NAME, new HoldUntilGranted(attempt, maxBodyBytes, headerName));
     }
 
     @Override
@@ -95,7 +109,8 @@ final class HoldUntilGranted extends ChannelDuplexHandler {
             body = new BodyCopy(maxBodyBytes);
         }
         if (msg instanceof HttpRequest) {
-            header = ((HttpRequest) msg).headers().get(headerName);
+            head = (HttpRequest) msg;
+            header = head.headers().get(headerName);
         }
         boolean readable;
         if (msg instanceof ByteBufHolder) {
@@ -110,7 +125,9 @@ final class HoldUntilGranted extends ChannelDuplexHandler {
         }
         if (!readable || msg instanceof LastHttpContent) {
             byte[] whole = readable ? body.bytes() : null;
-            await(ctx, end.decide(whole, header));
+            CompletableFuture<Permit> permit = end.decide(whole, header);
+            end.keep(head, whole); // before the grant: a granted request may be offered at once
+            await(ctx, permit);
         }
     }
 
@@ -131,10 +148,50 @@ final class HoldUntilGranted extends ChannelDuplexHandler {
         }
         end.call().onSent();
         passing = true;
+        byte[] replacement = attempt.offer(ctx.channel());
+        if (replacement != null) { // the call goes out as a stream: the same head, the streaming body
+            releaseHeld();
+            held.add(end.kept().request(replacement));
+        }
         while (!held.isEmpty()) {
             ctx.write(held.poll(), ctx.voidPromise());
         }
         ctx.flush();
+    }
+
+    /**
+     * The response of an offered attempt: reaches the application only if the attempt was not
+     * preempted first; a stream the agent asked for is read here and answered as one body.
+     */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (answer != null) {
+            if (answer.onMessage(ctx, msg)) {
+                answer = null;
+                answered = true;
+            } else if (!ctx.channel().config().isAutoRead()) {
+                ctx.read(); // nobody above asks for the stream's bytes: the agent reads them
+            }
+            return;
+        }
+        if (dropping) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (!answered && passing && msg instanceof HttpResponse) {
+            if (attempt.stream() != null && StreamedAnswer.isStream((HttpResponse) msg)) {
+                answer = new StreamedAnswer(attempt, (HttpResponse) msg);
+                channelRead(ctx, msg);
+                return;
+            }
+            answered = true;
+            if (!attempt.responseArrived()) {
+                dropping = true; // its connection is being closed; the next attempt answers
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+        }
+        ctx.fireChannelRead(msg);
     }
 
     @Override
@@ -166,6 +223,10 @@ final class HoldUntilGranted extends ChannelDuplexHandler {
             return;
         }
         released = true;
+        releaseHeld();
+    }
+
+    private void releaseHeld() {
         Object msg;
         while ((msg = held.poll()) != null) {
             ReferenceCountUtil.release(msg);

@@ -22,12 +22,15 @@ final class PreparedRequest {
     final HttpClient client;
     final ByteBufAllocator alloc;
     final Gate.Pending pending;
+    /** How failures to get a slot reach the application. */
+    final ReactorRequestView view;
     final int maxBodyBytes;
     final String headerName;
 
-    private PreparedRequest(HttpClient client, Gate.Pending pending) {
+    private PreparedRequest(HttpClient client, Gate.Pending pending, ReactorRequestView view) {
         this.client = client;
         this.pending = pending;
+        this.view = view;
         this.maxBodyBytes = pending.runtime().settings().requestMaxBodyBytes();
         this.headerName = pending.runtime().classifier().headerName();
         Object configured = client.configuration().options().get(ChannelOption.ALLOCATOR);
@@ -37,7 +40,8 @@ final class PreparedRequest {
     /** Null when the request does not go to a configured endpoint (or its target is not known yet). */
     static PreparedRequest of(HttpClient client) {
         HttpClientConfig config = client.configuration();
-        Gate.Pending pending = Gate.beginLater(new ReactorRequestView(config));
+        ReactorRequestView view = new ReactorRequestView(config);
+        Gate.Pending pending = Gate.beginLater(view);
         if (pending == null) {
             return null;
         }
@@ -51,7 +55,7 @@ final class PreparedRequest {
             // Headers set later (in the send callback, as Spring's WebClient does) are removed on the wire.
             toSend = toSend.doOnRequest((request, connection) -> HeaderStrip.install(connection, headerName));
         }
-        return new PreparedRequest(toSend, pending);
+        return new PreparedRequest(toSend, pending, view);
     }
 
     /**

@@ -58,46 +58,49 @@ public final class ReactorNettyHooks implements ReactorNettyBridge.Hooks {
         private Responses() {}
 
         static ByteBufFlux content(PreparedRequest request) {
-            return ByteBufFlux.fromInbound(GatedExchange.flux(request, end -> receiver(request, end).responseContent()
-                    .doOnNext(bytes -> BodyWatch.onBytes(end.call(), bytes))), request.alloc);
+            return ByteBufFlux.fromInbound(GatedExchange.flux(request, a -> receiver(request, a).responseContent()
+                    .doOnNext(bytes -> BodyWatch.onBytes(a.end().call(), bytes))), request.alloc);
         }
 
         static Mono<HttpClientResponse> headersOnly(PreparedRequest request) {
-            return GatedExchange.mono(request, end -> receiver(request, end).response());
+            return GatedExchange.mono(request, a -> receiver(request, a).response());
         }
 
         static <V> Object withBody(PreparedRequest request,
                                    BiFunction<? super HttpClientResponse, ? super ByteBufFlux, ? extends Publisher<V>> fn) {
-            return GatedExchange.flux(request, end -> receiver(request, end).response((response, body) ->
-                    fn.apply(response, ByteBufFlux.fromInbound(body.doOnNext(bytes -> BodyWatch.onBytes(end.call(), bytes)),
+            return GatedExchange.flux(request, a -> receiver(request, a).response((response, body) ->
+                    fn.apply(response, ByteBufFlux.fromInbound(body.doOnNext(bytes -> BodyWatch.onBytes(a.end().call(), bytes)),
                             request.alloc))));
         }
 
         static <V> Object single(PreparedRequest request,
                                  BiFunction<? super HttpClientResponse, ? super ByteBufMono, ? extends Mono<V>> fn) {
-            return GatedExchange.mono(request, end -> receiver(request, end).responseSingle((response, body) ->
-                    fn.apply(response, ByteBufFlux.fromInbound(body.doOnNext(bytes -> BodyWatch.onBytes(end.call(), bytes)),
+            return GatedExchange.mono(request, a -> receiver(request, a).responseSingle((response, body) ->
+                    fn.apply(response, ByteBufFlux.fromInbound(body.doOnNext(bytes -> BodyWatch.onBytes(a.end().call(), bytes)),
                             request.alloc).aggregate())));
         }
 
         static <V> Object connection(PreparedRequest request,
                                      BiFunction<? super HttpClientResponse, ? super Connection, ? extends Publisher<V>> fn) {
-            return GatedExchange.flux(request, end -> receiver(request, end).responseConnection((response, connection) -> {
-                end.handOver(connection);
-                BodyWatch.watchInbound(connection, end.call()); // the application reads the body off the connection
+            return GatedExchange.flux(request, a -> receiver(request, a).responseConnection((response, connection) -> {
+                a.end().handOver(connection);
+                BodyWatch.watchInbound(connection, a.end().call()); // the application reads the body off the connection
                 return fn.apply(response, connection);
             }));
         }
 
         /**
-         * The prepared client, holding each request of this subscription on its connection until
-         * the call has a slot, and reporting each response's head to the call.
+         * The prepared client, holding each request of this attempt on its connection until the
+         * call has a slot, and reporting each response's head to the call. An attempt after a
+         * preemption sends the kept request instead of running the application's send again.
          */
-        private static HttpClient.ResponseReceiver<?> receiver(PreparedRequest request, CallEnd end) {
-            return (HttpClient.ResponseReceiver<?>) request.client
-                    .doOnRequest((sent, connection) -> HoldUntilGranted.install(connection, end, request.maxBodyBytes,
+        private static HttpClient.ResponseReceiver<?> receiver(PreparedRequest request, Attempt attempt) {
+            HttpClient client = request.client
+                    .doOnRequest((sent, connection) -> HoldUntilGranted.install(connection, attempt, request.maxBodyBytes,
                             request.headerName))
-                    .doOnResponse((response, connection) -> BodyWatch.onResponse(end.call(), response));
+                    .doOnResponse((response, connection) -> BodyWatch.onResponse(attempt.end().call(), response));
+            return attempt.isFirst() ? (HttpClient.ResponseReceiver<?>) client
+                    : Resend.of((HttpClient.RequestSender) client, attempt.end().kept(), attempt.body());
         }
     }
 }

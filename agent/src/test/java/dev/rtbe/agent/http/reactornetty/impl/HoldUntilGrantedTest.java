@@ -80,7 +80,7 @@ class HoldUntilGrantedTest {
     void aStreamedBodyIsHeldUntilItsEndAndItsSlotThenTheSameMessagesGoOutInOrder() {
         GatedCall holder = holdTheSlot();
         CallEnd end = new CallEnd(pending());
-        EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(end, 64, "X-Rtbe-Priority"));
+        EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         HttpRequest head = head();
         ByteBuf first = buffer(STREAM.substring(0, 10));
         ByteBuf second = buffer(STREAM.substring(10));
@@ -114,7 +114,7 @@ class HoldUntilGrantedTest {
     @Test
     void aWholeRequestInOneMessageIsDecidedAtOnceAndSentWhenGranted() {
         CallEnd end = new CallEnd(pending());
-        EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(end, 64, "X-Rtbe-Priority"));
+        EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/api/chat",
                 Unpooled.copiedBuffer("{\"model\":\"m2\",\"stream\":false}", StandardCharsets.UTF_8));
         channel.writeAndFlush(request);
@@ -130,7 +130,7 @@ class HoldUntilGrantedTest {
     @Test
     void theHeaderAsTheRequestIsWrittenWinsOverTheBody() {
         CallEnd end = new CallEnd(pending());
-        EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(end, 64, "X-Rtbe-Priority"));
+        EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         HttpRequest head = head();
         head.headers().set("X-Rtbe-Priority", "batch"); // set inside the exchange (a Spring interceptor)
         channel.writeAndFlush(head);
@@ -146,7 +146,7 @@ class HoldUntilGrantedTest {
     @Test
     void aBodyPastTheLimitGoesOutUnchangedDecidedWithoutIt() {
         CallEnd end = new CallEnd(pending());
-        EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(end, 64, "X-Rtbe-Priority"));
+        EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         HttpRequest head = head();
         ByteBuf big = buffer("{\"model\":\"m1\",\"stream\":true,\"pad\":\"" + "x".repeat(100) + "\"}");
         channel.writeAndFlush(head);
@@ -168,7 +168,7 @@ class HoldUntilGrantedTest {
     void cancellingWhileQueuedLeavesTheQueueReleasesTheHeldBuffersAndLosesNoSlot() {
         GatedCall holder = holdTheSlot();
         CallEnd end = new CallEnd(pending());
-        EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(end, 64, "X-Rtbe-Priority"));
+        EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         ByteBuf body = buffer(STREAM);
         channel.writeAndFlush(head());
         channel.writeAndFlush(body);
@@ -194,7 +194,7 @@ class HoldUntilGrantedTest {
     void aConnectionThatClosesWhileHeldReleasesWhatItHeld() {
         GatedCall holder = holdTheSlot();
         CallEnd end = new CallEnd(pending());
-        EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(end, 64, "X-Rtbe-Priority"));
+        EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         ByteBuf body = buffer("{\"model\":");
         channel.writeAndFlush(head());
         channel.writeAndFlush(body);
@@ -209,13 +209,13 @@ class HoldUntilGrantedTest {
     @Test
     void aRedirectOfAGrantedCallPassesStraightOn() {
         CallEnd end = new CallEnd(pending());
-        EmbeddedChannel first = new EmbeddedChannel(new HoldUntilGranted(end, 64, "X-Rtbe-Priority"));
+        EmbeddedChannel first = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         first.writeAndFlush(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/api/chat",
                 buffer(STREAM)));
         first.runPendingTasks();
         assertNotNull(first.readOutbound());
         GatedCall call = end.call();
-        EmbeddedChannel second = new EmbeddedChannel(new HoldUntilGranted(end, 64, "X-Rtbe-Priority"));
+        EmbeddedChannel second = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         HttpRequest head = head();
         second.writeAndFlush(head);
         second.runPendingTasks();
@@ -232,7 +232,7 @@ class HoldUntilGrantedTest {
         GatedCall waiting = Gate.beginLater(view()).start(null); // fills the batch queue (length 1)
         waiting.acquireAsync(null);
         CallEnd end = new CallEnd(pending());
-        EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(end, 64, "X-Rtbe-Priority"));
+        EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         ByteBuf body = buffer("{\"model\":\"m1\",\"stream\":false}"); // a batch call: its queue is full
         channel.writeAndFlush(head());
         channel.writeAndFlush(body);

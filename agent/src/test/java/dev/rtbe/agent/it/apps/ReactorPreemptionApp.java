@@ -1,0 +1,157 @@
+package dev.rtbe.agent.it.apps;
+
+import static dev.rtbe.agent.it.apps.AppSupport.start;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.http.client.HttpClient;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * A long non-streaming batch chat call through Reactor Netty's {@code HttpClient} or Spring's
+ * WebClient on it, preempted by a stream once the server has generated some of its tokens (the
+ * test's probe says how many). Prints the batch call's status, headers and body (Base64), as the
+ * application received them. Knows nothing of the agent.
+ */
+public final class ReactorPreemptionApp {
+    static final HttpClient CLIENT = HttpClient.create();
+    private static final java.net.http.HttpClient PROBE = java.net.http.HttpClient.newHttpClient();
+
+    /** Output tokens of the batch call. */
+    public static final int TOKENS = 200;
+    /** How long the server takes to generate them: long enough for a stream to come on a busy machine. */
+    public static final long GEN_MS = 3000;
+
+    public static void main(String[] args) throws Exception {
+        String scenario = args[0];
+        String url = args[1];
+        String progressProbe = args[2];
+        String route = args[3];
+        String client = args[4];
+        switch (scenario) {
+            case "preempt": preempt(url, progressProbe, route, client); break;
+            case "dispose": dispose(url, progressProbe, route, client); break;
+            default: throw new IllegalArgumentException(scenario);
+        }
+        AppSupport.awaitIdleAndReport();
+        System.out.flush();
+        System.exit(0); // the event loops' threads would keep the JVM alive a little longer
+    }
+
+    /** The batch call, cut by a stream, and the same call unpreempted, and one the server refuses. */
+    static void preempt(String url, String progressProbe, String route, String client) throws Exception {
+        warmUp(progressProbe);
+        Thread batch = start("batch", () -> print("BE", chat(client, url, route, "llama3.2:latest", "be")
+                .block(Duration.ofSeconds(60))));
+        awaitProgress(progressProbe, 30);
+        Thread user = start("user", () -> System.out.println("RT-LINES " + stream(url)));
+        batch.join();
+        user.join();
+        System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
+        print("AGAIN", chat(client, url, route, "llama3.2:latest", "be-again").block(Duration.ofSeconds(60)));
+        print("MISSING", chat(client, url, route, "nosuch:latest", "missing").block(Duration.ofSeconds(60)));
+    }
+
+    /**
+     * The application gives up on the batch call while it waits for a slot again after its
+     * preemption: it leaves the queue, and the server never sees it again.
+     */
+    static void dispose(String url, String progressProbe, String route, String client) throws Exception {
+        warmUp(progressProbe);
+        AtomicReference<String> signal = new AtomicReference<>("none");
+        Disposable call = chat(client, url, route, "llama3.2:latest", "be")
+                .subscribe(answer -> signal.set("value"), error -> signal.set("error " + error), () -> signal.set("complete"));
+        awaitProgress(progressProbe, 30);
+        Thread user = start("user", () -> System.out.println("RT-LINES " + stream(url)));
+        AppSupport.awaitCondition(() -> (Integer) AppSupport.mbean("BeQueued") == 1, "the batch call waiting again");
+        call.dispose();
+        AppSupport.awaitCondition(() -> (Integer) AppSupport.mbean("BeQueued") == 0, "the batch call gone from the queue");
+        System.out.println("RT-RUNNING-AFTER-DISPOSE " + AppSupport.mbean("RtInFlight"));
+        user.join();
+        System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
+        System.out.println("SIGNAL " + signal.get());
+    }
+
+    /** What the application got: status, two headers, the body. */
+    static final class Answer {
+        final int status;
+        final String contentType;
+        final String contentLength;
+        final String body;
+
+        Answer(int status, String contentType, String contentLength, String body) {
+            this.status = status;
+            this.contentType = contentType;
+            this.contentLength = contentLength;
+            this.body = body;
+        }
+    }
+
+    static void print(String key, Answer a) {
+        byte[] body = a.body.getBytes(StandardCharsets.UTF_8);
+        System.out.println(key + "-STATUS " + a.status);
+        System.out.println(key + "-CONTENT-TYPE " + a.contentType);
+        System.out.println(key + "-CONTENT-LENGTH " + a.contentLength);
+        System.out.println(key + "-BODY-LENGTH " + body.length);
+        System.out.println(key + "-BODY " + Base64.getEncoder().encodeToString(body));
+    }
+
+    static Mono<Answer> chat(String client, String url, String route, String model, String testId) {
+        String path = route.equals("chat") ? "/api/chat" : "/v1/chat/completions";
+        String body = chatBody(route, model);
+        if (client.equals("webclient")) {
+            return WebClient.create(url).post().uri(path).header("Content-Type", "application/json")
+                    .header("X-Sim-Prefill-Ms", "50").header("X-Sim-Gen-Ms", Long.toString(GEN_MS))
+                    .header("X-Sim-Output-Tokens", Integer.toString(TOKENS)).header("X-Test-Id", testId)
+                    .bodyValue(body)
+                    .exchangeToMono(r -> r.bodyToMono(String.class).defaultIfEmpty("").map(s -> new Answer(
+                            r.statusCode().value(), r.headers().asHttpHeaders().getFirst("Content-Type"),
+                            r.headers().asHttpHeaders().getFirst("Content-Length"), s)));
+        }
+        return CLIENT.headers(h -> h.set("Content-Type", "application/json").set("X-Sim-Prefill-Ms", "50")
+                        .set("X-Sim-Gen-Ms", GEN_MS).set("X-Sim-Output-Tokens", TOKENS).set("X-Test-Id", testId))
+                .post().uri(url + path).send(ByteBufFlux.fromString(Mono.just(body)))
+                .responseSingle((r, b) -> b.asString().defaultIfEmpty("").map(s -> new Answer(r.status().code(),
+                        r.responseHeaders().get("Content-Type"), r.responseHeaders().get("Content-Length"), s)));
+    }
+
+    /** The body of {@code JdkClientApp.resumableChat}: a non-streaming chat call that may be continued. */
+    public static String chatBody(String route, String model) {
+        String messages = "\"messages\":[{\"role\":\"system\",\"content\":\"You summarise news.\"},"
+                + "{\"role\":\"user\",\"content\":\"Summarise today's batch of articles.\"}]";
+        boolean chat = route.equals("chat");
+        return "{\"model\":\"" + model + "\"," + messages + (chat ? ",\"stream\":false,\"options\":{\"temperature\":0}}" : "}");
+    }
+
+    /** An RT stream through Reactor Netty; returns its lines. */
+    private static long stream(String url) {
+        String text = CLIENT.headers(h -> h.set("X-Sim-Prefill-Ms", "20").set("X-Sim-Gen-Ms", "1500")
+                        .set("X-Sim-Output-Tokens", 10).set("X-Test-Id", "rt"))
+                .post().uri(url + "/api/generate").send(ByteBufFlux.fromString(Mono.just(AppSupport.generateBody(true))))
+                .responseContent().aggregate().asString().block(Duration.ofSeconds(30));
+        return text == null ? 0 : Stream.of(text.split("\n")).filter(l -> !l.isBlank()).count();
+    }
+
+    /**
+     * Readies the client the stream goes through (its event loops and pool) on a call the agent
+     * does not gate, so that on a busy machine the stream still comes while the batch call runs.
+     */
+    private static void warmUp(String probe) {
+        CLIENT.get().uri(probe).responseContent().aggregate().asString().block(Duration.ofSeconds(30));
+    }
+
+    private static void awaitProgress(String probe, int tokens) throws Exception {
+        HttpRequest get = HttpRequest.newBuilder(URI.create(probe)).build();
+        AppSupport.awaitCondition(() -> Integer.parseInt(PROBE.send(get, HttpResponse.BodyHandlers.ofString()).body().trim())
+                >= tokens, "the batch call " + tokens + " tokens in");
+    }
+}
