@@ -16,11 +16,14 @@ import dev.rtbe.agent.http.reactornetty.ReactorNettyInstrumentation;
 import dev.rtbe.agent.http.okhttp.OkHttpInstrumentation;
 import dev.rtbe.agent.http.urlconnection.UrlConnectionInstrumentation;
 import java.io.IOException;
+import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 
@@ -89,9 +92,18 @@ public final class AgentStarter {
             }
             return;
         }
-        ClientWatch watch = new ClientWatch(prefixes,
-                trigger -> AgentActivation.activate(settings, inst, clients, "on the first load of " + trigger, log),
-                log::warn);
+        // Classes, not lambdas: premain spins no lambda classes (nor the JVM's lambda machinery).
+        ClientWatch watch = new ClientWatch(prefixes, new Function<String, ClassFileTransformer>() {
+            @Override
+            public ClassFileTransformer apply(String trigger) {
+                return AgentActivation.activate(settings, inst, clients, "on the first load of " + trigger, log);
+            }
+        }, new Consumer<String>() {
+            @Override
+            public void accept(String warning) {
+                log.warn(warning);
+            }
+        });
         watch.install(inst);
     }
 

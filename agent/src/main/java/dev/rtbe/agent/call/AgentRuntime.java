@@ -31,6 +31,7 @@ public final class AgentRuntime {
     private volatile CallTelemetry telemetry = CallTelemetry.NOOP;
     private final Cleaner cleaner;
     private final long maxHoldNanos;
+    private final MaxHoldGuard maxHold;
     private final AgentLog log;
     /** Whether a request body past rtbe.request.max-body-bytes was said already ({@link Gate#bodyOverLimit}). */
     final AtomicBoolean bodyOverLimitSaid = new AtomicBoolean();
@@ -50,6 +51,7 @@ public final class AgentRuntime {
             return t;
         });
         this.maxHoldNanos = settings.slotMaxHold().toNanos();
+        this.maxHold = new MaxHoldGuard(clock);
         this.log = log;
     }
 
@@ -122,6 +124,10 @@ public final class AgentRuntime {
 
     long maxHoldNanos() {
         return maxHoldNanos;
+    }
+
+    MaxHoldGuard maxHold() {
+        return maxHold;
     }
 
     public AgentLog log() {

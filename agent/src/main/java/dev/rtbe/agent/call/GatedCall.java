@@ -8,9 +8,9 @@ import dev.rtbe.agent.pool.Route;
 import dev.rtbe.agent.scheduler.Cancellable;
 import dev.rtbe.agent.scheduler.Permit;
 import dev.rtbe.agent.scheduler.Priority;
-import dev.rtbe.agent.scheduler.SchedulerClock;
 import dev.rtbe.agent.scheduler.SchedulerRejectedException;
 import dev.rtbe.agent.telemetry.CallRecord;
+import dev.rtbe.agent.telemetry.CallTelemetry;
 import dev.rtbe.agent.telemetry.TraceParent;
 import dev.rtbe.agent.wire.LlmRequest;
 import dev.rtbe.agent.wire.LlmResult;
@@ -166,8 +166,7 @@ public final class GatedCall implements StreamListener {
                 pool.callEnded(); // finish ran between the check above and the count
             }
         }
-        SchedulerClock clock = pool.scheduler().clock();
-        maxHold = clock.schedule(p.grantedNanos() + runtime.maxHoldNanos(), this::onMaxHold);
+        maxHold = runtime.maxHold().hold(p.grantedNanos() + runtime.maxHoldNanos(), this::onMaxHold);
     }
 
     private void onMaxHold() {
@@ -371,13 +370,18 @@ public final class GatedCall implements StreamListener {
                 // learning is best-effort: the call itself is over and its slot released
             }
         }
+        CallTelemetry telemetry = runtime.telemetry();
+        boolean logCalls = runtime.settings().logCalls();
+        if (telemetry == CallTelemetry.NOOP && !logCalls) {
+            return true; // nobody reads the record
+        }
         long end = pool.scheduler().clock().nanoTime();
         CallRecord record = record(how, error, end, hiddenWait);
-        if (runtime.settings().logCalls()) {
+        if (logCalls) {
             runtime.log().info(callLine(how, error, end, record));
         }
         try {
-            runtime.telemetry().callEnded(record);
+            telemetry.callEnded(record);
         } catch (RuntimeException | LinkageError e) {
             // telemetry is best-effort: the call itself is over and its slot released
         }

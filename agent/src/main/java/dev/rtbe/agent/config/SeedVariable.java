@@ -8,9 +8,8 @@ import java.util.regex.Pattern;
  * the setting's syntax. Unlike the seed, a value that does not parse is reported, never ignored.
  */
 public final class SeedVariable {
-    interface Translation {
-        String apply(String raw) throws BadValueException;
-    }
+    /** How a seed value becomes the setting's syntax (a switch, not lambdas: this runs at premain). */
+    private enum Translation { PLAIN, INTEGER, SECONDS, OLLAMA_HOST }
 
     private static final Pattern SECONDS = Pattern.compile("\\d+(\\.\\d*)?|\\.\\d+");
     private static final Pattern WHOLE = Pattern.compile("[+-]?\\d+");
@@ -25,31 +24,21 @@ public final class SeedVariable {
 
     /** Same syntax as the setting. */
     static SeedVariable plain(String name) {
-        return new SeedVariable(name, raw -> raw);
+        return new SeedVariable(name, Translation.PLAIN);
     }
 
     /** An integer, as Ollama reads OLLAMA_NUM_PARALLEL: the setting's own words (such as auto) do not apply. */
     static SeedVariable integer(String name) {
-        return new SeedVariable(name, raw -> {
-            if (!WHOLE.matcher(raw.trim()).matches()) {
-                throw new BadValueException("not an integer", "an integer >= 1");
-            }
-            return raw.trim();
-        });
+        return new SeedVariable(name, Translation.INTEGER);
     }
 
     /** A number of seconds, as the seed's float(os.getenv(...)) read it. */
     static SeedVariable seconds(String name) {
-        return new SeedVariable(name, raw -> {
-            if (!SECONDS.matcher(raw.trim()).matches()) {
-                throw new BadValueException("not a number of seconds", "a number of seconds >= 0, e.g. 60 or 0.5");
-            }
-            return raw.trim() + "s";
-        });
+        return new SeedVariable(name, Translation.SECONDS);
     }
 
     static SeedVariable ollamaHost(String name) {
-        return new SeedVariable(name, OllamaHost::toEndpoints);
+        return new SeedVariable(name, Translation.OLLAMA_HOST);
     }
 
     public String name() {
@@ -57,6 +46,21 @@ public final class SeedVariable {
     }
 
     String translate(String raw) throws BadValueException {
-        return translation.apply(raw);
+        switch (translation) {
+            case INTEGER:
+                if (!WHOLE.matcher(raw.trim()).matches()) {
+                    throw new BadValueException("not an integer", "an integer >= 1");
+                }
+                return raw.trim();
+            case SECONDS:
+                if (!SECONDS.matcher(raw.trim()).matches()) {
+                    throw new BadValueException("not a number of seconds", "a number of seconds >= 0, e.g. 60 or 0.5");
+                }
+                return raw.trim() + "s";
+            case OLLAMA_HOST:
+                return OllamaHost.toEndpoints(raw);
+            default:
+                return raw;
+        }
     }
 }

@@ -65,8 +65,12 @@ public final class SettingsLoader {
         } catch (SecurityException e) {
             // A security manager may deny either; what could be read still configures the agent.
         }
-        return new SettingsLoader(props, agentArgs, env,
-                path -> new String(Files.readAllBytes(Paths.get(path)), StandardCharsets.UTF_8));
+        return new SettingsLoader(props, agentArgs, env, new FileReader() { // not a lambda: premain spins none
+            @Override
+            public String read(String path) throws IOException {
+                return new String(Files.readAllBytes(Paths.get(path)), StandardCharsets.UTF_8);
+            }
+        });
     }
 
     /**

@@ -19,8 +19,8 @@ import java.util.function.Supplier;
  * The agent's telemetry: off entirely ({@code rtbe.telemetry.exporter=none} or
  * {@code OTEL_SDK_DISABLED=true}: no SDK is ever initialised), or an SDK built on a background
  * thread when the first call starts, so neither start-up nor any call waits for it. An ended call
- * is handed to a bounded queue and turned into spans and metrics by one recorder thread, so the
- * application's thread pays only the hand-off (when the queue is full, the record is dropped:
+ * is handed to a bounded queue and turned into spans and metrics by one recorder thread, in
+ * batches (at most {@link #BATCH_NANOS} late), so the application's thread pays only the enqueue (when the queue is full, the record is dropped:
  * telemetry never slows a call). The {@code logging} exporter records on the calling thread
  * instead, so the last lines before exit are not lost. A shutdown hook flushes, bounded in time.
  * Recording and shutdown take one lock, so a call being turned into spans when the JVM exits is
@@ -28,6 +28,13 @@ import java.util.function.Supplier;
  */
 public final class AgentTelemetry implements CallTelemetry {
     static final int MAX_PENDING = 1024;
+    /**
+     * While calls keep ending, the recorder wakes this often (or once {@link #WAKE_AT} records
+     * wait) and records them in a batch: waking it for every call cost the calling thread a
+     * thread hand-off per call, and on few cores the woken recorder competed with the application.
+     */
+    static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final int WAKE_AT = 64;
     static final long SHUTDOWN_WAIT_MILLIS = 3_000;
 
     private final Supplier<TelemetryPipeline> factory;
@@ -44,6 +51,8 @@ public final class AgentTelemetry implements CallTelemetry {
     private volatile TelemetryPipeline pipeline;
     /** The thread that records queued calls, once the SDK is up (null in logging mode). */
     private volatile Thread recorder;
+    /** The recorder sleeps until the next record (no call ended during its last batch period). */
+    private volatile boolean recorderIdle;
 
     AgentTelemetry(Supplier<TelemetryPipeline> factory, Consumer<String> warn, boolean recordOnCallingThread) {
         this.factory = factory;
@@ -92,24 +101,37 @@ public final class AgentTelemetry implements CallTelemetry {
             return;
         }
         startOnce();
-        if (pendingCount.incrementAndGet() > MAX_PENDING) {
+        int waiting = pendingCount.incrementAndGet();
+        if (waiting > MAX_PENDING) {
             pendingCount.decrementAndGet(); // the backlog is full: drop rather than slow the call
             return;
         }
         pending.add(record);
         Thread r = recorder;
         if (r != null) {
-            LockSupport.unpark(r);
+            if (recorderIdle || waiting >= WAKE_AT) {
+                LockSupport.unpark(r);
+            }
         } else if ((p = pipeline) != null) {
             drain(p); // became ready meanwhile: make sure this record is not left behind
         }
     }
 
-    /** The recorder thread: turns queued records into spans and metrics, parking when idle. */
+    /**
+     * The recorder thread: turns queued records into spans and metrics, a batch per period while
+     * calls end, and sleeps until the next record once a period passed without one.
+     */
     private void recordLoop(TelemetryPipeline p) {
         while (true) {
-            drain(p);
-            LockSupport.park(this);
+            if (drain(p) > 0) {
+                LockSupport.parkNanos(this, BATCH_NANOS);
+                continue;
+            }
+            recorderIdle = true; // then re-check: a record added before this was seen is not left waiting
+            if (pendingCount.get() == 0) {
+                LockSupport.park(this);
+            }
+            recorderIdle = false;
         }
     }
 
@@ -142,12 +164,15 @@ public final class AgentTelemetry implements CallTelemetry {
         }
     }
 
-    private void drain(TelemetryPipeline p) {
+    /** Records what is queued; returns how many records it took. */
+    private int drain(TelemetryPipeline p) {
+        int taken = 0;
         recording.lock();
         try {
             CallRecord r;
             while ((r = pending.poll()) != null) {
                 pendingCount.decrementAndGet();
+                taken++;
                 if (!closed) {
                     p.record(r);
                 }
@@ -155,6 +180,7 @@ public final class AgentTelemetry implements CallTelemetry {
         } finally {
             recording.unlock();
         }
+        return taken;
     }
 
     /**

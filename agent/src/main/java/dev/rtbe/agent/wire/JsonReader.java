@@ -1,6 +1,7 @@
 package dev.rtbe.agent.wire;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Strict pull tokenizer for one JSON document (RFC 8259) held in a byte range.
@@ -25,9 +26,12 @@ final class JsonReader {
     private static final int DANGLING_NAME = 5;
     private static final int NONEMPTY_OBJECT = 6;
 
-    private final int[] scopes = new int[MAX_DEPTH + 1];
+    private static final byte[] NO_BYTES = new byte[0];
+
+    /** Grown on demand up to MAX_DEPTH + 1: most documents nest a few levels, and a reader is made per call. */
+    private int[] scopes = new int[8];
     private int depth;
-    private byte[] buf = new byte[0];
+    private byte[] buf = NO_BYTES;
     private int pos;
     private int end;
     /** The token found by peek() and not yet consumed. STRING/NAME/NUMBER leave pos at their first byte. */
@@ -546,7 +550,10 @@ final class JsonReader {
 
     private void push(int scope) throws JsonException {
         if (depth == scopes.length) {
-            throw error("nesting too deep");
+            if (depth == MAX_DEPTH + 1) {
+                throw error("nesting too deep");
+            }
+            scopes = Arrays.copyOf(scopes, Math.min(MAX_DEPTH + 1, depth * 2));
         }
         scopes[depth++] = scope;
     }

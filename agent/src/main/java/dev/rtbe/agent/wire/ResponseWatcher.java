@@ -54,7 +54,7 @@ public final class ResponseWatcher {
 
     /**
      * Observes {@code src}'s remaining bytes (position to limit) without moving its position or
-     * limit. Heap buffers are read in place; direct buffers are copied through a small scratch array.
+     * limit. Heap buffers are read in place; direct and read-only ones (the JDK client's) are copied through a small scratch array.
      */
     public void onBytes(ByteBuffer src) {
         if (stopped || src == null || !src.hasRemaining()) {
@@ -66,8 +66,11 @@ public final class ResponseWatcher {
                 return;
             }
             ByteBuffer view = src.duplicate();
-            if (scratch == null) {
-                scratch = new byte[SCRATCH_BYTES];
+            // Sized to what is shown (most bodies are small), up to SCRATCH_BYTES: a fresh 8 KiB
+            // array per response was the largest cost of watching a short one.
+            int want = Math.min(SCRATCH_BYTES, view.remaining());
+            if (scratch == null || scratch.length < want) {
+                scratch = new byte[want];
             }
             while (view.hasRemaining() && !stopped) {
                 int n = Math.min(scratch.length, view.remaining());

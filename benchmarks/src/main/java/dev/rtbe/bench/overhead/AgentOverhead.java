@@ -37,6 +37,11 @@ public final class AgentOverhead {
 
     /** Only the workload classes: benchmarks.jar embeds the agent's classes for the JMH benchmarks. */
     private static final String FORK_CLASS_PATH = System.getProperty("rtbe.bench.classes", "benchmarks/target/classes");
+    /**
+     * Extra JVM options for every forked JVM, split at spaces (e.g. a flight recording to profile the
+     * agent's JVMs: {@code -Drtbe.bench.fork-options=-XX:StartFlightRecording=filename=/tmp/call.jfr}).
+     */
+    private static final String FORK_OPTIONS = System.getProperty("rtbe.bench.fork-options", "");
     /** Linux's USER_HZ: the unit of the times in /proc/self/stat. */
     private static final double TICKS_PER_SECOND = 100;
 
@@ -115,24 +120,30 @@ public final class AgentOverhead {
     private static void perCall(List<String> agents, List<String> agentArgs, String settings, String url, int rounds,
                                 int warmup, int calls) throws IOException, InterruptedException {
         List<Long> off = new ArrayList<>();
+        List<Long> offCpu = new ArrayList<>();
         List<List<Long>> on = new ArrayList<>();
+        List<List<Long>> onCpu = new ArrayList<>();
         for (int a = 0; a < agents.size(); a++) {
             on.add(new ArrayList<>());
+            onCpu.add(new ArrayList<>());
         }
         for (int round = 0; round < rounds; round++) {
-            off.addAll(runClient(null, url, warmup, calls));
+            runClient(null, url, warmup, calls, off, offCpu);
             for (int a = 0; a < agents.size(); a++) {
-                on.get(a).addAll(runClient(agentArgs.get(a), url, warmup, calls));
+                runClient(agentArgs.get(a), url, warmup, calls, on.get(a), onCpu.get(a));
             }
         }
         System.out.printf(Locale.ROOT, "per call (%d calls each, %d alternating rounds, after %d warm-up calls per JVM;"
                 + " agent settings %s)%n", off.size(), rounds, warmup, settings);
-        System.out.printf(Locale.ROOT, "  agent off: median %.1f us, p99 %.1f us%n", pct(off, 50), pct(off, 99));
+        System.out.printf(Locale.ROOT, "  agent off: median %.1f us, p99 %.1f us; cpu per call %.1f us%n",
+                pct(off, 50), pct(off, 99), pct(offCpu, 50));
         for (int a = 0; a < agents.size(); a++) {
             List<Long> o = on.get(a);
             System.out.printf(Locale.ROOT, "  %s: median %.1f us, p99 %.1f us; added median %.1f us, p99 %.1f us"
-                            + " (ratio on/off median %.3f)%n", agents.get(a), pct(o, 50), pct(o, 99),
-                    pct(o, 50) - pct(off, 50), pct(o, 99) - pct(off, 99), pct(o, 50) / pct(off, 50));
+                            + " (ratio on/off median %.3f); cpu per call %.1f us (added %.1f us)%n",
+                    agents.get(a), pct(o, 50), pct(o, 99),
+                    pct(o, 50) - pct(off, 50), pct(o, 99) - pct(off, 99), pct(o, 50) / pct(off, 50),
+                    pct(onCpu.get(a), 50), pct(onCpu.get(a), 50) - pct(offCpu, 50));
         }
     }
 
@@ -166,16 +177,18 @@ public final class AgentOverhead {
         }
     }
 
-    private static List<Long> runClient(String agentArg, String url, int warmup, int calls)
-            throws IOException, InterruptedException {
+    /** One forked client: adds its per-call latencies (ns) and its CPU time per call (ns, median across rounds). */
+    private static void runClient(String agentArg, String url, int warmup, int calls, List<Long> latencies,
+                                  List<Long> cpuPerCall) throws IOException, InterruptedException {
         String out = fork(agentArg, OverheadClient.class, url, Integer.toString(warmup), Integer.toString(calls));
-        List<Long> latencies = new ArrayList<>();
         for (String line : out.split("\n")) {
-            if (!line.isBlank()) {
-                latencies.add(Long.parseLong(line.trim()));
+            String t = line.trim();
+            if (t.startsWith("cpu ")) {
+                cpuPerCall.add(Long.parseLong(t.substring(4)) / calls);
+            } else if (!t.isEmpty() && Character.isDigit(t.charAt(0))) { // not a line the JVM itself logged (JFR)
+                latencies.add(Long.parseLong(t));
             }
         }
-        return latencies;
     }
 
     private static Start startup(String agentArg, Class<?> main, String... args)
@@ -212,6 +225,11 @@ public final class AgentOverhead {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xshare:auto");
+        for (String option : FORK_OPTIONS.trim().split(" +")) {
+            if (!option.isEmpty()) {
+                command.add(option);
+            }
+        }
         if (agentArg != null) {
             command.add(agentArg);
         }
