@@ -121,24 +121,40 @@ public final class Types {
     /** A share from 0 to 1, as a decimal number (0.02 is 2%). */
     public static SettingType<Double> share() {
         SettingType<Double> number = decimal(0);
-        return of("a decimal number from 0 to 1 (0.02 = 2%)", raw -> {
-            double value = number.parse(raw);
-            if (value > 1) {
-                throw new BadValueException("above 1");
+        return new Type<Double>("a decimal number from 0 to 1 (0.02 = 2%)") {
+            @Override
+            Double parseTrimmed(String raw) throws BadValueException {
+                double value = number.parse(raw);
+                if (value > 1) {
+                    throw new BadValueException("above 1");
+                }
+                return value;
             }
-            return value;
-        }, Types::plain);
+
+            @Override
+            public String format(Double value) {
+                return plain(value);
+            }
+        };
     }
 
     /** A duration above zero. */
     public static SettingType<Duration> positiveDuration() {
-        return of(Durations.ALLOWED.replace(">= 0", "> 0"), raw -> {
-            Duration d = Durations.parse(raw);
-            if (d.isZero()) {
-                throw new BadValueException("must be above zero");
+        return new Type<Duration>(Durations.ALLOWED.replace(">= 0", "> 0")) {
+            @Override
+            Duration parseTrimmed(String raw) throws BadValueException {
+                Duration d = Durations.parse(raw);
+                if (d.isZero()) {
+                    throw new BadValueException("must be above zero");
+                }
+                return d;
             }
-            return d;
-        }, Durations::format);
+
+            @Override
+            public String format(Duration d) {
+                return Durations.format(d);
+            }
+        };
     }
 
     private static String plain(double d) {
