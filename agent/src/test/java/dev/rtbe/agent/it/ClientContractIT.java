@@ -365,7 +365,7 @@ class ClientContractIT {
             assertStartsBefore("aging-be", "aging-rt-0");
             assertStartsBefore("aging-be", "aging-rt-1");
             RequestRecord aged = record("aging-be");
-            RequestRecord ahead = record("aging-be-hold");
+            RequestRecord ahead = record("aging-rt-hold-b"); // the first slot to free
             long bound = TimeUnit.MILLISECONDS.toNanos(2500) + (ahead.endNanos() - ahead.startNanos());
             long waited = aged.startNanos() - aged.arrivalNanos();
             assertTrue(waited <= bound + TimeUnit.MILLISECONDS.toNanos(300),

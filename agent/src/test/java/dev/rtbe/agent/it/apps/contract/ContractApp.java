@@ -203,11 +203,16 @@ public final class ContractApp {
         join(threads);
     }
 
-    /** A batch call waits past the promotion time behind a long batch call: it then beats waiting streams. */
+    /**
+     * Streams hold both slots (beyond the one reserved for them), so a waiting batch call is passed
+     * over by RT and ages; once it has waited past the promotion time it beats the streams that
+     * wait when a slot frees. (Aging counts only time passed over by RT: a batch call waiting
+     * behind another batch call does not age.)
+     */
     private void aging() throws Exception {
         List<Thread> threads = new ArrayList<>();
-        threads.add(start("user-hold", call("aging-rt-hold", true, 400)));
-        threads.add(start("batch-hold", call("aging-be-hold", false, 300)));
+        threads.add(start("user-hold-a", call("aging-rt-hold-a", true, 400)));
+        threads.add(start("user-hold-b", call("aging-rt-hold-b", true, 300)));
         awaitInFlight(2);
         threads.add(start("batch", call("aging-be", false, 5)));
         awaitQueued(1);
