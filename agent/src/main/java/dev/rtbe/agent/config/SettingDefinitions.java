@@ -19,6 +19,7 @@ import static dev.rtbe.agent.config.Types.list;
 import static dev.rtbe.agent.config.Types.stackPatterns;
 import static dev.rtbe.agent.config.Types.pathOrNone;
 import static dev.rtbe.agent.config.Types.positiveDuration;
+import static dev.rtbe.agent.config.Types.shareOrOff;
 import static dev.rtbe.agent.config.Types.share;
 import static dev.rtbe.agent.config.Types.slotCount;
 
@@ -89,8 +90,8 @@ public final class SettingDefinitions {
             "How often one batch call may be preempted; after that it is immune, so batch work always finishes.");
     public static final Setting<ResumeMode> PREEMPTION_RESUME = row("rtbe.preemption.resume", enumOf(ResumeMode.class), "continue", null,
             "continue: a non-streaming batch chat call goes to the server as a stream, and once preempted keeps its output and is continued from it where that is as valid as an uninterrupted answer (README: Resumable preemption); restart: every preempted call starts again from zero.");
-    public static final Setting<Double> PREEMPTION_BUDGET = row("rtbe.preemption.budget", share(), "0.02", null,
-            "Share of the slot time that preemption may throw away (a preempted call's prefill when it is continued, all of its time when it restarts), counted over rtbe.preemption.budget-window; batch work takes the last slot real-time calls could use only in a call that can be taken back within it.");
+    public static final Setting<Double> PREEMPTION_BUDGET = row("rtbe.preemption.budget", shareOrOff(), "0.02", null,
+            "Share of the slot time that preemption may throw away (a preempted call's prefill when it is continued, all of its time when it restarts), counted over rtbe.preemption.budget-window; batch work takes the last slot real-time calls could use only in a call that can be taken back within it. off: no bound and no last-slot rule (preemption as before this policy: RT first at any cost).");
     public static final Setting<Duration> PREEMPTION_BUDGET_WINDOW = row("rtbe.preemption.budget-window", positiveDuration(), "10m", null,
             "Window of the preemption budget: at most budget x slots x window of slot time may be thrown away at once, and the budget refills at budget x slots.");
     public static final Setting<Double> PREEMPTION_RESERVE_ABOVE = row("rtbe.preemption.reserve-above", share(), "0.3", null,

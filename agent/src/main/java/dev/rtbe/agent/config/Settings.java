@@ -154,8 +154,11 @@ public final class Settings {
      * pool's policy; the budget matters only where the pool preempts.
      */
     public dev.rtbe.agent.scheduler.SchedulerPolicy.Builder tune(dev.rtbe.agent.scheduler.SchedulerPolicy.Builder b) {
-        return b.agingPassedOver(agingPassedOver())
-                .preemptionBudget(preemptionBudget(), preemptionBudgetWindow())
+        b.agingPassedOver(agingPassedOver());
+        if (preemptionBudget() == Types.OFF) {
+            return b; // unbounded: no budget, no last-slot rule, no reservation under high RT load
+        }
+        return b.preemptionBudget(preemptionBudget(), preemptionBudgetWindow())
                 .reserveAboveRtLoad(preemptionReserveAbove());
     }
 

@@ -138,6 +138,25 @@ public final class Types {
         };
     }
 
+    /** A share as {@link #share()}, or {@code off} ({@code -1}: no bound at all). */
+    public static SettingType<Double> shareOrOff() {
+        SettingType<Double> share = share();
+        return new Type<Double>(share.allowed() + ", or off") {
+            @Override
+            Double parseTrimmed(String raw) throws BadValueException {
+                return raw.equalsIgnoreCase("off") ? OFF : share.parse(raw);
+            }
+
+            @Override
+            public String format(Double value) {
+                return value == OFF ? "off" : share.format(value);
+            }
+        };
+    }
+
+    /** {@link #shareOrOff()}'s {@code off}. */
+    public static final double OFF = -1;
+
     /** A duration above zero. */
     public static SettingType<Duration> positiveDuration() {
         return new Type<Duration>(Durations.ALLOWED.replace(">= 0", "> 0")) {

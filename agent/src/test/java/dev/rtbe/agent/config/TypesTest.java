@@ -18,6 +18,18 @@ class TypesTest {
     }
 
     @Test
+    void sharesAndOff() throws Exception {
+        SettingType<Double> t = Types.shareOrOff();
+        assertEquals(0.02, t.parse("0.02"));
+        assertEquals(Types.OFF, t.parse(" OFF "));
+        assertEquals("off", t.format(Types.OFF));
+        assertEquals("0.3", t.format(0.3));
+        assertEquals("above 1", reason(t, "1.5"));
+        assertEquals("below the minimum 0", reason(t, "-1"));
+        assertEquals("not a decimal number", reason(t, "none"));
+    }
+
+    @Test
     void integers() throws Exception {
         SettingType<Integer> t = Types.integer(1);
         assertEquals(3, t.parse(" 3 "));

@@ -23,8 +23,8 @@ public record RunSpec(String id, String label, boolean agent, int total, int res
     /** The agent's {@code rtbe.preemption} and {@code rtbe.preemption.resume}. */
     public enum Preemption {
         NONE(""),
-        /** A preempted call starts again from zero (the behaviour before resumable preemption). */
-        RESTART(",preemption=transparent,preemption.resume=restart"),
+        /** A preempted call starts again from zero, preemption unbounded (the behaviour before issue 12). */
+        RESTART(",preemption=transparent,preemption.resume=restart,preemption.budget=off"),
         /** A preempted call continues from its output so far (rtbe.preemption.resume's default, continue). */
         CONTINUE(",preemption=transparent");
 

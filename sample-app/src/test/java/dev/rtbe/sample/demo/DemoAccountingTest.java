@@ -130,7 +130,7 @@ class DemoAccountingTest {
         assertEquals(List.of("c", "g", "h"),
                 Demo.Options.fromArgs("--runs", "cg", "--fleet", "2", "--no-floor").runs().stream().map(RunSpec::id)
                         .toList());
-        assertTrue(Demo.agentArgs(RunSpec.byId("e", 3)).endsWith(",preemption=transparent,preemption.resume=restart"));
+        assertTrue(Demo.agentArgs(RunSpec.byId("e", 3)).endsWith(",preemption=transparent,preemption.resume=restart,preemption.budget=off"));
         assertTrue(Demo.agentArgs(RunSpec.byId("f", 3)).endsWith(",preemption=transparent"));
         assertThrows(IllegalArgumentException.class, () -> Demo.Options.fromArgs("--repeat", "0"));
         assertEquals(Path.of("x"), Demo.Options.fromArgs("--out", "x").outDir());

@@ -51,11 +51,12 @@ public final class JdkHttpClientInstrumentation implements ClientInstrumentation
     public AgentBuilder install(AgentBuilder builder) throws ReflectiveOperationException {
         JdkClientBridge.install(AdapterClassLoader.instantiate(HOOKS, ClassLoader.getPlatformClassLoader(),
                 JdkClientBridge.Hooks.class));
+        ElementMatcher<MethodDescription> privateSendAsync = privateSendAsync();
         return builder.type(named(IMPL)).transform((b, type, loader, module, domain) -> {
-            if (!type.getDeclaredMethods().filter(PRIVATE_SEND_ASYNC).isEmpty()) {
+            if (!type.getDeclaredMethods().filter(privateSendAsync).isEmpty()) {
                 JdkClientBridge.exchangesVisible();
             }
-            return b.visit(Advice.to(ExchangeAdvice.class, AdapterClassLoader.adviceLocator()).on(PRIVATE_SEND_ASYNC))
+            return b.visit(Advice.to(ExchangeAdvice.class, AdapterClassLoader.adviceLocator()).on(privateSendAsync))
                 .visit(Advice.to(SendAdvice.class, AdapterClassLoader.adviceLocator()).on(named("send").and(isPublic()).and(takesArguments(2))
                         .and(takesArgument(0, named("java.net.http.HttpRequest")))))
                 .visit(Advice.to(SendAsyncAdvice.class, AdapterClassLoader.adviceLocator()).on(named("sendAsync").and(isPublic())
@@ -63,9 +64,14 @@ public final class JdkHttpClientInstrumentation implements ClientInstrumentation
         });
     }
 
-    /** {@code sendAsync(request, handler, pushPromiseHandler, exchangeExecutor)}, which {@code send} calls. */
-    private static final ElementMatcher<MethodDescription> PRIVATE_SEND_ASYNC = named("sendAsync").and(isPrivate())
-            .and(takesArguments(4)).and(takesArgument(0, named("java.net.http.HttpRequest")));
+    /**
+     * {@code sendAsync(request, handler, pushPromiseHandler, exchangeExecutor)}, which {@code send} calls.
+     * Built at install, not in a static field: premain loads this class, and no Byte Buddy class may load then.
+     */
+    private static ElementMatcher<MethodDescription> privateSendAsync() {
+        return named("sendAsync").and(isPrivate()).and(takesArguments(4))
+                .and(takesArgument(0, named("java.net.http.HttpRequest")));
+    }
 
     /** Inlined into the private {@code HttpClientImpl.sendAsync} that {@code send} runs. */
     public static final class ExchangeAdvice {
