@@ -111,6 +111,11 @@ final class AttemptConsumer implements AsyncResponseConsumer<Object> {
 
     @Override
     public void consume(ByteBuffer src) throws IOException {
+        if (attempt.aborted()) {
+            // A cancelled exchange is not always cut at once by the client; failing it here makes it close
+            // the connection, so the server frees the slot.
+            throw new IOException("rtbe: the attempt was preempted");
+        }
         Mode m = mode;
         if (m == Mode.APPLICATION) {
             call.onBytes(src.duplicate()); // a view: the application's consumer gets the buffer untouched

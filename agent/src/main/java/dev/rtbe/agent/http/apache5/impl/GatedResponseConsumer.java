@@ -44,6 +44,11 @@ final class GatedResponseConsumer<T> implements AsyncResponseConsumer<T> {
 
     @Override
     public void consume(ByteBuffer src) throws IOException {
+        if (call.outcome() == Outcome.CANCELLED) {
+            // The application cancelled the call: the client does not always cut a cancelled exchange at
+            // once; failing it here makes it close the connection, so the server frees the slot.
+            throw new IOException("rtbe: the call was cancelled");
+        }
         call.onBytes(src.duplicate()); // a view: the application's consumer gets the buffer untouched
         delegate.consume(src);
     }
