@@ -348,16 +348,21 @@ public final class RedisFleet implements AutoCloseable {
     }
 
     /**
-     * A notice for this JVM: "G\tpool\tpromoted" (granted) or "R\tpool" (revoked by a preemption).
+     * A notice for this JVM: "G\tpool\tpromoted\tagingMark" (granted) or "R\tpool" (revoked by a preemption); in a
+     * script's reply only, "S\tpool\tms" (settle the pool again then) and "C\tpool" (the stored settings differ).
      * {@code fromMailbox}: read by a heartbeat; false for a script's reply and for pub/sub.
      * {@code inOrder}: on the script thread, after every acquire of this JVM was answered (not pub/sub).
      */
     void onNotice(String member, String notice, boolean fromMailbox, boolean inOrder) {
         String[] parts = notice.split("\t");
         RedisLedger ledger = ledgers.get(parts[1]);
-        if (ledger != null) {
+        if (ledger != null && parts[0].equals("S")) {
+            ledger.settleIn(Long.parseLong(parts[2]));
+        } else if (ledger != null && parts[0].equals("C")) {
+            ledger.settingsDiffer();
+        } else if (ledger != null) {
             boolean recovered = ledger.onNotice(member, parts[0].equals("G"), parts.length > 2 && parts[2].equals("1"),
-                    inOrder);
+                    parts.length > 3 ? parts[3] : "", inOrder);
             if (recovered && fromMailbox) {
                 recoveredNotices.incrementAndGet();
             }

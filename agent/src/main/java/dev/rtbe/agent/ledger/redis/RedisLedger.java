@@ -2,6 +2,7 @@ package dev.rtbe.agent.ledger.redis;
 
 import dev.rtbe.agent.ledger.SlotLedger;
 import dev.rtbe.agent.ledger.SlotWaiter;
+import dev.rtbe.agent.scheduler.Cancellable;
 import dev.rtbe.agent.scheduler.HybridScheduler;
 import dev.rtbe.agent.scheduler.Permit;
 import dev.rtbe.agent.scheduler.Priority;
@@ -44,10 +45,14 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
     /** Slots admitted by the local scheduler in fallback mode, re-asserted while they run. */
     private final Map<Permit, String> fallbackPermits = new ConcurrentHashMap<>();
     /** Grants that came by pub/sub before the acquire's own reply registered the waiter. */
-    private final Map<String, Boolean> early = new ConcurrentHashMap<>();
+    private final Map<String, Grant> early = new ConcurrentHashMap<>();
     private final AtomicLong calls = new AtomicLong();
     private volatile int[] counts;
     private volatile boolean warnedSettings;
+    private volatile boolean warnedPolicy;
+    /** A settle Redis asked for (the budget will cover a waiting preemption then), and when; null when none. */
+    private Cancellable settleTimer;
+    private long settleAt;
 
     // Counters of this JVM, for the snapshot: index 0 RT, 1 BE.
     private final AtomicLongArray granted = new AtomicLongArray(2);
@@ -74,22 +79,46 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
 
     volatile Interleaving interleaving;
 
+    /** A grant as Redis sent it: promoted or not, and the BE call's aging mark ("" for RT). */
+    private static final class Grant {
+        final boolean promoted;
+        final String agingMark;
+
+        Grant(boolean promoted, String agingMark) {
+            this.promoted = promoted;
+            this.agingMark = agingMark;
+        }
+    }
+
     /** One granted slot of this JVM, as Redis knows it. */
     private static final class Hold {
         final String member;
         final Priority priority;
         final long arrivalMillis;
+        /** Redis's aging clock when the call arrived: a preempted call asks again with it, keeping what it aged. */
+        final String agingMark;
         final Permit permit;
         volatile Runnable abort;
+        /** When its first token came (this JVM's clock), or {@link #NO_TOKEN}: the prefill is what a preemption costs. */
+        volatile long firstTokenNanos = NO_TOKEN;
         boolean requeued;
 
-        Hold(String member, Priority priority, long arrivalMillis, Permit permit) {
+        Hold(String member, Priority priority, long arrivalMillis, String agingMark, Permit permit) {
             this.member = member;
             this.priority = priority;
             this.arrivalMillis = arrivalMillis;
+            this.agingMark = agingMark;
             this.permit = permit;
         }
+
+        /** Grant to first token in ms, or -1 while no token came. */
+        long prefillMillis() {
+            long first = firstTokenNanos;
+            return first == NO_TOKEN ? -1 : Math.max(0, first - permit.grantedNanos()) / MILLI;
+        }
     }
+
+    private static final long NO_TOKEN = Long.MIN_VALUE;
 
     RedisLedger(RedisFleet fleet, String pool, SchedulerPolicy policy, SchedulerPolicy fallbackPolicy,
                 SchedulerClock clock) {
@@ -99,10 +128,14 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         this.fallback = new HybridScheduler(fallbackPolicy, clock);
         this.clock = clock;
         long promote = policy.promotionAfterNanos();
+        boolean budgeted = policy.preemptionBudgeted();
         this.cfgArgs = Arrays.asList(Integer.toString(policy.totalSlots()), Integer.toString(policy.rtReservedSlots()),
                 policy.rtOrder() == RtOrder.LIFO ? "1" : "0",
                 Long.toString(promote == SchedulerPolicy.UNLIMITED ? -1 : promote / MILLI),
-                Long.toString(policy.preemptionGraceNanos() / MILLI), policy.preemption() ? "1" : "0");
+                Long.toString(policy.preemptionGraceNanos() / MILLI), policy.preemption() ? "1" : "0",
+                budgeted ? Double.toString(policy.preemptionBudget()) : "-1",
+                budgeted ? Long.toString(policy.preemptionBudgetWindowNanos() / MILLI) : "0",
+                Double.toString(policy.reserveAboveRtLoad()), policy.agingPassedOver() ? "1" : "0");
         this.counts = new int[] {0, 0, 0, 0, policy.totalSlots(), policy.rtReservedSlots()};
     }
 
@@ -176,6 +209,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
                 timeout, false);
         w.member = hold.member;
         w.arrivalMillis = hold.arrivalMillis;
+        w.agingMark = hold.agingMark;
         fleet.execute(() -> admit(w, "requeue"));
         return w;
     }
@@ -223,6 +257,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         args.add(mode);
         args.add(requeue ? w.member : Long.toString(calls.incrementAndGet()));
         args.add(requeue ? Long.toString(w.arrivalMillis) : "");
+        args.add(requeue ? w.agingMark : "");
         Reply r = fleet.run(Scripts.ACQUIRE, pool, args);
         if (r == null) {
             moveToFallback(w);
@@ -258,9 +293,9 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
             probe.replied(member);
         }
         deliver(r);
-        Boolean promoted = early.remove(member);
-        if (promoted != null) {
-            grant(member, promoted);
+        Grant early = this.early.remove(member);
+        if (early != null) {
+            grant(member, early);
         }
     }
 
@@ -346,12 +381,13 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
      * acquire of this JVM is in flight, so a grant nobody waits for is a leftover to release.
      * Returns true when a grant reached its waiter.
      */
-    boolean onNotice(String member, boolean grant, boolean promoted, boolean inOrder) {
+    boolean onNotice(String member, boolean grant, boolean promoted, String agingMark, boolean inOrder) {
         if (!grant) {
             revoke(member, inOrder);
             return false;
         }
-        if (grant(member, promoted)) {
+        Grant g = new Grant(promoted, agingMark);
+        if (grant(member, g)) {
             return true;
         }
         if (held.containsKey(member)) {
@@ -363,7 +399,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
         if (inOrder) {
             releaseInRedis(member); // its waiter left (cancel lost while Redis was away)
         } else {
-            early.put(member, promoted);
+            early.put(member, g);
         }
         return false;
     }
@@ -376,14 +412,15 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
      * Completes the waiter of {@code member} with a new permit; false if nobody waits for it or
      * another thread delivers it (the same grant may come by reply, pub/sub and mailbox).
      */
-    private boolean grant(String member, boolean promoted) {
+    private boolean grant(String member, Grant g) {
         RedisWaiter w = waiting.get(member);
         if (w == null) {
             return false;
         }
+        boolean promoted = g.promoted;
         Permit permit = new Permit(this, w.priority, w.arrivalNanos, clock.nanoTime(), promoted, w.position,
                 w.preemptions);
-        Hold hold = new Hold(member, w.priority, w.arrivalMillis, permit);
+        Hold hold = new Hold(member, w.priority, w.arrivalMillis, g.agingMark, permit);
         if (held.putIfAbsent(member, hold) != null) {
             return false; // claimed by whoever delivers it
         }
@@ -486,6 +523,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
             List<String> args = new ArrayList<>(cfgArgs);
             args.add(hold.member);
             args.add(Long.toString(permit.progress())); // victim choice: fewest tokens first
+            args.add(Long.toString(hold.prefillMillis())); // what preempting it costs, within the budget
             Reply r = fleet.run(Scripts.OFFER, pool, args);
             if (r != null) {
                 update(r);
@@ -493,6 +531,81 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
             }
         });
         return true;
+    }
+
+    /**
+     * A BE call's first token came: its prefill is what a preemption now costs. If it is offered and the pool
+     * has a budget, Redis learns it at once (not at the next heartbeat), as the local scheduler settles then:
+     * an RT waiter may take it back, or a BE waiter may take the last slot beside it.
+     */
+    @Override
+    public void onRunning(Permit permit) {
+        Hold hold = byPermit.get(permit);
+        if (hold == null || hold.priority != Priority.BE || hold.firstTokenNanos != NO_TOKEN) {
+            return;
+        }
+        hold.firstTokenNanos = clock.nanoTime();
+        if (hold.abort == null || !policy.preemptionBudgeted() || !redis()) {
+            return;
+        }
+        fleet.execute(() -> {
+            if (!redis() || hold.abort == null || permit.isReleased()) {
+                return;
+            }
+            List<String> args = new ArrayList<>(cfgArgs);
+            args.add(hold.member);
+            args.add(Long.toString(permit.progress()));
+            args.add(Long.toString(hold.prefillMillis()));
+            Reply r = fleet.run(Scripts.PROGRESS, pool, args);
+            if (r != null) {
+                update(r);
+                deliver(r);
+            }
+        });
+    }
+
+    /**
+     * Redis asks for a settle in {@code millis}: the budget will then cover a preemption (or the last slot) that
+     * waits on it. One timer per pool, the earliest; any event of the fleet settles the pool as well.
+     */
+    void settleIn(long millis) {
+        long at = clock.nanoTime() + Math.max(1, millis) * MILLI;
+        Cancellable stale;
+        synchronized (this) {
+            if (settleTimer != null && settleAt <= at) {
+                return;
+            }
+            stale = settleTimer;
+            settleAt = at;
+            settleTimer = clock.schedule(at, () -> fleet.execute(this::settleNow));
+        }
+        if (stale != null) {
+            stale.cancel();
+        }
+    }
+
+    private void settleNow() {
+        synchronized (this) {
+            settleTimer = null;
+        }
+        if (!redis()) {
+            return;
+        }
+        Reply r = fleet.run(Scripts.PREEMPT, pool, cfgArgs);
+        if (r != null) {
+            update(r);
+            deliver(r);
+        }
+    }
+
+    /** The fleet stores other settings for this pool than this JVM's (beyond N and R, warned about in update). */
+    void settingsDiffer() {
+        if (!warnedPolicy) {
+            warnedPolicy = true;
+            fleet.warn("pool " + pool + ": the fleet stores other scheduling settings (RT order, aging, preemption, "
+                    + "budget, reserve-above) than this JVM's " + policy + "; following the stored values (set them "
+                    + "alike in every JVM of the fleet)");
+        }
     }
 
     /** A continued call kept this much of its lost attempt: it was not thrown away (net wasted time). */
@@ -589,6 +702,10 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
                     long tokens = h.permit.progress();
                     if (tokens >= 0) { // its progress so far, for the victim choice
                         out.addAll(Arrays.asList(pool, "prg", h.member, Long.toString(tokens)));
+                    }
+                    long prefill = h.prefillMillis();
+                    if (prefill >= 0) { // what preempting it costs, for the budget
+                        out.addAll(Arrays.asList(pool, "pfl", h.member, Long.toString(prefill)));
                     }
                 }
             }

@@ -16,6 +16,8 @@ final class RedisWaiter extends SlotWaiter {
     /** The member in Redis: set by the acquire reply (or known already for a re-queued call). */
     volatile String member;
     volatile long arrivalMillis;
+    /** Redis's aging clock at its first arrival, for a re-queued call ("" when unknown). */
+    volatile String agingMark = "";
     volatile int position;
     volatile Cancellable deadline;
     volatile Cancellable grace;

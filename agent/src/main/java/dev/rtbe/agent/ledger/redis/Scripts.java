@@ -21,6 +21,7 @@ enum Scripts {
     OFFER("offer"),
     WITHDRAW("withdraw"),
     PREEMPT("preempt"),
+    PROGRESS("progress"),
     HEARTBEAT("heartbeat");
 
     private static final Map<Scripts, String[]> TEXT = new EnumMap<>(Scripts.class);

@@ -1,6 +1,6 @@
 -- preempt: an RT waiter's grace is over (a timer in its JVM): settle the pool, which preempts the
 -- youngest offered BE call for it if no slot is free. Reply: ok.
-ensureCfg(POOL, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
+ensureCfg(POOL, 5)
 local changed = sessions()
 settle(POOL)
 settleChanged(changed)

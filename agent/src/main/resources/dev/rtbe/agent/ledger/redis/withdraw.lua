@@ -1,10 +1,10 @@
 -- withdraw: the response is about to reach the application: no more preemption.
--- ARGV[11] the member. Reply: ok (held; no longer offered) | preempted (its revocation waits in the
+-- ARGV[15] the member. Reply: ok (held; no longer offered) | preempted (its revocation waits in the
 -- mailbox) | lost (Redis does not know the slot: restarted empty, or this JVM's session was purged;
 -- the call runs on and the next heartbeat re-asserts it).
-ensureCfg(POOL, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
+ensureCfg(POOL, 5)
 local changed = sessions()
-local member = ARGV[11]
+local member = ARGV[15]
 redis.call('ZREM', key('off', POOL), member)
 local status = 'ok'
 if not redis.call('ZSCORE', key('hbe', POOL), member) then
