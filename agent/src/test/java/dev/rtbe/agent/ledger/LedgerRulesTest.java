@@ -271,11 +271,12 @@ class LedgerRulesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"local", "redis"})
-    void beWaitIsBoundedByPromotionPlusOneHoldUnderContinuousRtLoad(String kind) {
+    @ValueSource(strings = {"local", "redis", "local-passed-over", "redis-passed-over"})
+    void beWaitIsBoundedByPromotionPlusOneHoldUnderContinuousRtLoad(String variant) {
         Duration promotion = Duration.ofSeconds(30);
         Duration hold = Duration.ofSeconds(7);
-        SlotLedger s = ledger(kind, SchedulerPolicy.builder(2).rtReservedSlots(1).promotionAfter(promotion));
+        SlotLedger s = ledger(variant.split("-")[0], SchedulerPolicy.builder(2).rtReservedSlots(1).promotionAfter(promotion)
+                .agingPassedOver(variant.endsWith("passed-over")));
         List<Permit> running = new ArrayList<>(List.of(s.tryAcquire(RT), s.tryAcquire(RT)));
         List<CompletableFuture<Permit>> rtWaiting = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -507,5 +508,233 @@ class LedgerRulesTest {
         }
         running.release();
         assertEquals(Priority.RT, waiting.get(30, java.util.concurrent.TimeUnit.SECONDS).priority());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The preemption policy (BudgetedPreemptionTest rule by rule, on both ledgers): the budget of thrown-away
+    // slot time, the last slot only for a call that can be taken back, reservation under high RT load, and
+    // aging that counts only the time a batch call is passed over by RT.
+
+    /** N slots, R = 0, no promotion, preemption at once, a budget of {@code share} over 100 s. */
+    private SlotLedger budgeted(String kind, int n, double share) {
+        return ledger(kind, SchedulerPolicy.builder(n).rtReservedSlots(0).promotionAfter(null)
+                .preemption(Duration.ZERO, 4).preemptionBudget(share, Duration.ofSeconds(100)));
+    }
+
+    /** A BE call that runs as a stream (continued if preempted): offered, first token after {@code prefill}. */
+    private Permit streamedBe(SlotLedger s, Duration prefill) {
+        Permit p = granted(s.acquireAsync(BE, null));
+        p.reportProgress(0);
+        assertTrue(p.offerPreemption(() -> { }));
+        clock.advance(prefill);
+        p.reportProgress(1);
+        return p;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void aContinuedVictimCostsItsPrefillAndPreemptionWaitsWhileTheBudgetIsSpent(String kind) {
+        // Budget: 0.01 x 2 slots x 100 s = 2 s of slot time, refilling at 0.02 s per second.
+        SlotLedger s = budgeted(kind, 2, 0.01);
+        Permit a = streamedBe(s, Duration.ofMillis(1500));
+        Permit b = streamedBe(s, Duration.ofMillis(1500));
+        clock.advance(Duration.ofSeconds(60)); // both generate for a minute: their kept output is no loss
+        Permit rt1 = granted(s.acquireAsync(RT, null));
+        assertTrue(b.isPreempted() && !a.isPreempted(), "1.5 s of prefill fits the 2 s budget; the youngest goes");
+
+        CompletableFuture<Permit> rt2 = s.acquireAsync(RT, null);
+        assertFalse(rt2.isDone(), "0.5 s left: the next 1.5 s prefill does not fit");
+        assertFalse(a.isPreempted());
+        clock.advance(Duration.ofSeconds(49)); // 0.5 + 49 x 0.02 = 1.48 s
+        assertFalse(rt2.isDone());
+        assertFalse(a.isPreempted());
+        clock.advance(Duration.ofSeconds(2)); // the budget covers it at 50 s: a timer preempts at that moment
+        assertTrue(a.isPreempted());
+        long waited = granted(rt2).grantedNanos() - rt1.grantedNanos();
+        assertTrue(waited >= Duration.ofSeconds(50).toNanos() && waited <= Duration.ofMillis(50_001).toNanos(),
+                "preempted as soon as the budget covered it, waited " + waited);
+        assertEquals(2, s.snapshot().preemptions());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void aRestartedVictimCostsAllOfItsTimeSoAnOldOneIsSpared(String kind) {
+        SlotLedger s = budgeted(kind, 2, 0.05); // 10 s of budget
+        Permit young = granted(s.acquireAsync(BE, null)); // progress unknown: restarts from zero
+        assertTrue(young.offerPreemption(() -> { }));
+        clock.advance(Duration.ofSeconds(30));
+        assertNotNull(granted(s.acquireAsync(RT, null)), "a slot is free: BE never took the last one in a call that restarts");
+        assertFalse(young.isPreempted());
+        CompletableFuture<Permit> rt2 = s.acquireAsync(RT, null);
+        assertFalse(rt2.isDone(), "30 s of work to throw away: more than the 10 s budget");
+        assertFalse(young.isPreempted());
+        young.release();
+        granted(rt2);
+        assertEquals(0, s.snapshot().preemptions());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void batchWorkTakesTheLastSlotOnlyInACallThatCanBeTakenBack(String kind) {
+        SlotLedger s = budgeted(kind, 2, 0.02); // 4 s of budget
+        Permit first = granted(s.acquireAsync(BE, null)); // not offered yet: RT could not take it back
+        CompletableFuture<Permit> second = s.acquireAsync(BE, null);
+        assertFalse(second.isDone(), "the last slot stays free while the running batch call is not preemptible");
+        assertTrue(first.offerPreemption(() -> { }));
+        assertFalse(second.isDone(), "offered, but it would start again from zero: its loss grows as it runs");
+        first.reportProgress(0);
+        clock.advance(Duration.ofSeconds(1));
+        first.reportProgress(1); // streamed and continued: a preemption costs its 1 s prefill, within the budget
+        Permit last = granted(second);
+        assertFalse(last.isPreempted());
+
+        CompletableFuture<Permit> third = s.acquireAsync(BE, null);
+        assertFalse(third.isDone());
+        assertNotNull(granted(s.acquireAsync(RT, null)));
+        assertTrue(first.isPreempted(), "RT found its slot without waiting for a batch call to end");
+        assertFalse(third.isDone());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void theLastSlotStaysFreeWhileTheRunningCallCostsMoreThanTheBudget(String kind) {
+        SlotLedger s = budgeted(kind, 2, 0.02); // 4 s of budget, the most it ever holds
+        Permit slow = streamedBe(s, Duration.ofSeconds(5)); // a 5 s prefill: never covered
+        CompletableFuture<Permit> second = s.acquireAsync(BE, null);
+        clock.advance(Duration.ofMinutes(5));
+        assertFalse(second.isDone(), "RT could not take the running call back: the last slot stays RT's");
+        assertNotNull(granted(s.acquireAsync(RT, null)));
+        CompletableFuture<Permit> rt2 = s.acquireAsync(RT, null);
+        assertFalse(rt2.isDone());
+        assertFalse(slow.isPreempted(), "5 s of prefill to throw away: more than the budget holds");
+        slow.release();
+        granted(rt2);
+        assertFalse(second.isDone());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void underHighRtLoadThePoolWorksAsWithOneReservedSlot(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(2).rtReservedSlots(0).promotionAfter(null)
+                .preemption(Duration.ZERO, 4).preemptionBudget(0.02, Duration.ofSeconds(600)).reserveAboveRtLoad(0.3));
+        // RT holds one slot for ten minutes: its load (about 1 of 2 slots) is above 0.3 x 2.
+        Permit rt = granted(s.acquireAsync(RT, null));
+        clock.advance(Duration.ofMinutes(10));
+        Permit be = streamedBe(s, Duration.ofSeconds(1));
+        CompletableFuture<Permit> be2 = s.acquireAsync(BE, null);
+        CompletableFuture<Permit> rt2 = s.acquireAsync(RT, null);
+        assertFalse(rt2.isDone(), "the last slot batch work holds is not preempted");
+        assertFalse(be.isPreempted());
+        rt.release();
+        granted(rt2);
+        assertFalse(be2.isDone());
+        rt2.join().release();
+        assertFalse(be2.isDone(), "a slot stays free for RT: batch work never takes the last one");
+        assertEquals(1, s.snapshot().freeSlots(), "one slot free, kept for RT as with R = 1");
+
+        // Quiet for ten minutes: the load falls and RT may take the last batch slot again.
+        be.release();
+        Permit continued = granted(be2);
+        continued.reportProgress(0);
+        assertTrue(continued.offerPreemption(() -> { }));
+        continued.reportProgress(1); // its first token: a preemption would cost no more than this
+        CompletableFuture<Permit> be3 = s.acquireAsync(BE, null);
+        assertFalse(be3.isDone());
+        clock.advance(Duration.ofMinutes(10));
+        assertNotNull(granted(s.acquireAsync(RT, null))); // the free slot
+        assertNotNull(granted(s.acquireAsync(RT, null)), "the load is low again: RT takes the last batch slot");
+        assertTrue(continued.isPreempted());
+        assertFalse(be3.isDone());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void budgetOffPreemptsWithoutBoundAndLetsBatchWorkTakeEverySlot(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(2).rtReservedSlots(0).promotionAfter(null)
+                .preemption(Duration.ZERO, 4));
+        Permit first = granted(s.acquireAsync(BE, null)); // never offered
+        Permit second = granted(s.acquireAsync(BE, null));
+        assertTrue(second.offerPreemption(() -> { })); // restarts: an hour of work to throw away
+        clock.advance(Duration.ofHours(1));
+        assertNotNull(granted(s.acquireAsync(RT, null)));
+        assertTrue(second.isPreempted());
+        assertFalse(first.isPreempted());
+    }
+
+    private SlotLedger passedOver(String kind, int n, int r, Duration promotion) {
+        return ledger(kind, SchedulerPolicy.builder(n).rtReservedSlots(r).promotionAfter(promotion).agingPassedOver(true));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void timeBehindOtherBatchCallsDoesNotAge(String kind) {
+        SlotLedger s = passedOver(kind, 1, 0, Duration.ofSeconds(10));
+        Permit running = s.tryAcquire(BE);
+        CompletableFuture<Permit> waiting = s.acquireAsync(BE, null);
+        clock.advance(Duration.ofMinutes(5)); // behind a batch call: no RT passed it over
+        CompletableFuture<Permit> rt = s.acquireAsync(RT, null);
+        running.release();
+        assertNotNull(granted(rt));
+        assertFalse(waiting.isDone(), "the batch waiter is not promoted: RT keeps its place");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void timePassedOverByRtAgesAndPromotes(String kind) {
+        SlotLedger s = passedOver(kind, 1, 0, Duration.ofSeconds(10));
+        Permit rt = s.tryAcquire(RT);
+        CompletableFuture<Permit> waiting = s.acquireAsync(BE, null);
+        clock.advance(Duration.ofSeconds(10)); // 10 s with RT holding the slot it could have used
+        CompletableFuture<Permit> rt2 = s.acquireAsync(RT, null);
+        rt.release();
+        assertTrue(granted(waiting).promoted(), "the promoted batch call beats RT for the slot");
+        assertFalse(rt2.isDone());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void rtInTheReservedSlotsPassesNobodyOver(String kind) {
+        SlotLedger s = passedOver(kind, 2, 1, Duration.ofSeconds(10));
+        Permit be = s.tryAcquire(BE);
+        Permit rt = s.tryAcquire(RT); // in the reserved slot: no batch call could have used it
+        CompletableFuture<Permit> waiting = s.acquireAsync(BE, null);
+        clock.advance(Duration.ofMinutes(1));
+        assertNotNull(rt);
+        be.release();
+        assertFalse(granted(waiting).promoted());
+    }
+
+    /**
+     * A preempted call keeps what it had aged, and ages on only while passed over: not while it ran, not by its
+     * whole wait (the fleet ledger gets its aging mark back with its grant and sends it with its second request).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void aPreemptedCallKeepsWhatItAgedAndAgesOnlyWhilePassedOver(String kind) {
+        SlotLedger s = ledger(kind, SchedulerPolicy.builder(1).promotionAfter(Duration.ofSeconds(10))
+                .agingPassedOver(true).preemption(Duration.ZERO, 4));
+        Permit rt0 = s.tryAcquire(RT);
+        CompletableFuture<Permit> a = s.acquireAsync(BE, null);
+        clock.advance(Duration.ofSeconds(2)); // passed over for 2 s
+        rt0.release();
+        Permit first = granted(a);
+        assertFalse(first.promoted());
+        assertTrue(first.offerPreemption(() -> { }));
+        clock.advance(Duration.ofSeconds(20)); // runs alone: nobody is passed over
+        Permit r1 = granted(s.acquireAsync(RT, null));
+        assertTrue(first.isPreempted());
+        CompletableFuture<Permit> again = s.reacquireAsync(first, null);
+        clock.advance(Duration.ofSeconds(5)); // 2 + 5 = 7 s passed over
+        CompletableFuture<Permit> r2 = s.acquireAsync(RT, null);
+        r1.release();
+        Permit r2Got = granted(r2);
+        assertFalse(again.isDone(), "7 s of the 10 s: RT still goes first");
+        clock.advance(Duration.ofSeconds(3)); // 10 s passed over
+        CompletableFuture<Permit> r3 = s.acquireAsync(RT, null);
+        r2Got.release();
+        Permit second = granted(again);
+        assertTrue(second.promoted(), "promoted after 10 s passed over, counted across the preemption");
+        assertEquals(first.arrivalNanos(), second.arrivalNanos());
+        assertFalse(r3.isDone());
     }
 }

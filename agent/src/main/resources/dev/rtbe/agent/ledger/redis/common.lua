@@ -284,7 +284,8 @@ local function waitForBudget(pool, c)
       need = math.min(need or math.huge, tonumber(prefill))
     end
   end
-  if not need or need <= budget(pool, c) then
+  -- (a loss above one window's budget is never covered: no settle for it)
+  if not need or need <= budget(pool, c) or need > c.budget * c.n * c.window then
     return
   end
   local due = math.ceil((need - budget(pool, c)) / rate)
