@@ -353,4 +353,67 @@ class RedisFleetTest {
         assertEquals(1, b.snapshot().totalSlots());
         assertTrue(new String(logged.toByteArray(), StandardCharsets.UTF_8).contains("following the stored values"));
     }
+
+    /** N=2, R=0, preemption at once, a budget of 0.01 over 100 s: 2 s of slot time, refilling at 0.02 s per second. */
+    private static SchedulerPolicy budgeted(double share) {
+        return SchedulerPolicy.builder(2).rtReservedSlots(0).promotionAfter(null).preemption(Duration.ZERO, 4)
+                .preemptionBudget(share, Duration.ofSeconds(100)).build();
+    }
+
+    /** A streamed BE call (continued if preempted), offered, first token after {@code prefill}. */
+    private Permit streamedBe(RedisLedger ledger, Duration prefill) throws Exception {
+        Permit p = ledger.acquireAsync(BE, null).get(30, TimeUnit.SECONDS);
+        p.reportProgress(0);
+        assertTrue(p.offerPreemption(() -> { }));
+        clock.advance(prefill);
+        p.reportProgress(1);
+        return p;
+    }
+
+    /** Moves the clock as the JVMs live through it: each heartbeats (every 3 s), so no session expires. */
+    private void live(Duration d) {
+        for (Duration left = d; !left.isZero(); ) {
+            Duration step = left.compareTo(Duration.ofSeconds(3)) < 0 ? left : Duration.ofSeconds(3);
+            clock.advance(step);
+            open.forEach(RedisFleet::heartbeat);
+            left = left.minus(step);
+        }
+    }
+
+    /**
+     * One preemption budget for the whole fleet: what one JVM's RT call spent, another JVM's cannot spend again,
+     * and the JVM whose RT call waits for the budget settles the pool when it has grown (its own timer, on Redis's
+     * arithmetic), preempting a batch call of the other JVM.
+     */
+    @Test
+    void thePreemptionBudgetIsOneForTheFleet() throws Exception {
+        RedisLedger a = jvm().ledger(POOL, budgeted(0.01));
+        RedisLedger b = jvm().ledger(POOL, budgeted(0.01));
+        Permit aBatch = streamedBe(a, Duration.ofMillis(1500));
+        Permit bBatch = streamedBe(b, Duration.ofMillis(1500)); // a's call can be taken back: b may take the last slot
+        live(Duration.ofSeconds(60));
+        Permit aRt = a.acquireAsync(RT, null).get(30, TimeUnit.SECONDS);
+        await(bBatch::isPreempted, "A's RT call preempts B's younger batch call (1.5 s of the 2 s budget)");
+        assertFalse(aBatch.isPreempted());
+
+        CompletableFuture<Permit> bRt = b.acquireAsync(RT, null);
+        assertFalse(bRt.isDone(), "A spent the fleet's budget: 0.5 s left, B's RT call may not spend 1.5 s");
+        live(Duration.ofSeconds(49)); // heartbeats settle the pool too: still too little
+        assertFalse(bRt.isDone());
+        assertFalse(aBatch.isPreempted());
+        live(Duration.ofSeconds(2)); // at 50 s the budget covers it: B's timer settles the pool
+        Permit got = bRt.get(30, TimeUnit.SECONDS);
+        await(aBatch::isPreempted, "A's batch call is preempted by B's settle (by pub/sub)");
+        assertEquals(Duration.ofSeconds(50).toNanos(), got.grantedNanos() - aRt.grantedNanos());
+    }
+
+    @Test
+    void aJvmWithOtherPolicySettingsIsToldAndFollowsTheStoredOnes() {
+        RedisLedger a = jvm().ledger(POOL, budgeted(0.01));
+        RedisLedger b = jvm().ledger(POOL, budgeted(0.5));
+        Permit be = a.tryAcquire(BE); // not offered: the last slot stays free for RT (A's budget rule)
+        assertNotNull(be);
+        assertNull(b.tryAcquire(BE), "the stored rule applies to B too");
+        assertTrue(new String(logged.toByteArray(), StandardCharsets.UTF_8).contains("other scheduling settings"));
+    }
 }
