@@ -511,7 +511,7 @@ class LedgerRulesTest {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // The preemption policy (BudgetedPreemptionTest rule by rule, on both ledgers): the budget of thrown-away
+    // The preemption policy, rule by rule on both ledgers: the budget of thrown-away
     // slot time, the last slot only for a call that can be taken back, reservation under high RT load, and
     // aging that counts only the time a batch call is passed over by RT.
 

@@ -357,7 +357,7 @@ public final class RedisFleet implements AutoCloseable {
         String[] parts = notice.split("\t");
         RedisLedger ledger = ledgers.get(parts[1]);
         if (ledger != null && parts[0].equals("S")) {
-            ledger.settleIn(Long.parseLong(parts[2]));
+            ledger.settleIn((long) Double.parseDouble(parts[2]));
         } else if (ledger != null && parts[0].equals("C")) {
             ledger.settingsDiffer();
         } else if (ledger != null) {

@@ -51,6 +51,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
     private volatile boolean warnedSettings;
     private volatile boolean warnedPolicy;
     /** A settle Redis asked for (the budget will cover a waiting preemption then), and when; null when none. */
+    private final Object settleLock = new Object();
     private Cancellable settleTimer;
     private long settleAt;
 
@@ -571,7 +572,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
     void settleIn(long millis) {
         long at = clock.nanoTime() + Math.max(1, millis) * MILLI;
         Cancellable stale;
-        synchronized (this) {
+        synchronized (settleLock) {
             if (settleTimer != null && settleAt <= at) {
                 return;
             }
@@ -585,7 +586,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
     }
 
     private void settleNow() {
-        synchronized (this) {
+        synchronized (settleLock) {
             settleTimer = null;
         }
         if (!redis()) {

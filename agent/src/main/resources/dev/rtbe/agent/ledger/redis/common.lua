@@ -118,9 +118,10 @@ local function reservedNow(c, load)
   return c.r
 end
 
--- Advances the pool's aging clock and RT load to NOW. Every script calls it before it changes a pool
--- (ensureCfg, a purge, remove, grant), so what it counts is the state of the whole interval since the
--- last event. The aging clock runs with real time, or (passed-over aging) only while BE calls wait and
+-- Advances the pool's aging clock and RT load to NOW. Whatever changes what they count (RT holders, BE
+-- waiters) calls it first (remove, and so a purge; a BE waiter joining; grant), so what they count is
+-- the state of the whole interval since the pool's last event; settle calls it for scripts that change
+-- neither. The aging clock runs with real time, or (passed-over aging) only while BE calls wait and
 -- RT holds more than the slots kept for it: slots a BE call could have used. Time behind other BE calls
 -- does not count. It never runs backwards, so BE waiters are promoted in arrival order.
 local function advance(pool, c)
