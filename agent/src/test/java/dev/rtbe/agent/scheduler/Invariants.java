@@ -3,11 +3,13 @@ package dev.rtbe.agent.scheduler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rtbe.agent.ledger.SlotLedger;
+
 /** The scheduler's invariants, checked against a snapshot and the permits a test holds. */
 final class Invariants {
     private Invariants() {}
 
-    static void check(HybridScheduler scheduler, int heldRt, int heldBe, String context) {
+    static void check(SlotLedger scheduler, int heldRt, int heldBe, String context) {
         check(scheduler, heldRt, heldBe, false, context);
     }
 
@@ -15,7 +17,7 @@ final class Invariants {
      * {@code shrunk}: N was lowered while more calls ran than the new N admits, and they have not
      * all ended yet; then held may exceed N and BE may hold what is now reserved (nothing is revoked).
      */
-    static void check(HybridScheduler scheduler, int heldRt, int heldBe, boolean shrunk, String context) {
+    static void check(SlotLedger scheduler, int heldRt, int heldBe, boolean shrunk, String context) {
         SchedulerSnapshot s = scheduler.snapshot();
         int n = s.totalSlots();
         int r = s.rtReservedSlots();
