@@ -107,7 +107,12 @@ final class Report {
     private static String preemptionLine(List<RunGroup> groups) {
         StringBuilder sb = new StringBuilder();
         for (RunGroup g : groups) {
-            if (g.spec().preemption() != RunSpec.Preemption.NONE) {
+            if (g.spec().preemption() == RunSpec.Preemption.NONE) {
+                continue;
+            }
+            if (g.runs().stream().anyMatch(r -> !r.serverSide())) { // a real server: no records of its slots here
+                sb.append(String.format(Locale.ROOT, " (%s) unknown (the call log's preempted= fields)", g.spec().id()));
+            } else {
                 sb.append(String.format(Locale.ROOT, " (%s) %.0f", g.spec().id(),
                         g.median(r -> r.slots().stream().filter(RunResult.SlotSpan::aborted).count())));
             }
