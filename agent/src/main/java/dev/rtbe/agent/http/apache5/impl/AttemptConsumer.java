@@ -1,6 +1,7 @@
 package dev.rtbe.agent.http.apache5.impl;
 
 import dev.rtbe.agent.call.GatedCall;
+import dev.rtbe.agent.call.PreemptionHandle;
 import dev.rtbe.agent.resume.ChatStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,7 +32,7 @@ final class AttemptConsumer implements AsyncResponseConsumer<Object> {
 
     private final AsyncResponseConsumer<Object> application;
     private final GatedCall call;
-    private final Attempt attempt;
+    private final PreemptionHandle<?> attempt;
     private final ChatStream stream;
     private volatile Mode mode = Mode.NONE;
     private volatile HttpResponse streamed;
@@ -41,7 +42,7 @@ final class AttemptConsumer implements AsyncResponseConsumer<Object> {
     private boolean closed;
 
     @SuppressWarnings("unchecked")
-    AttemptConsumer(AsyncResponseConsumer<?> application, GatedCall call, Attempt attempt, ChatStream stream) {
+    AttemptConsumer(AsyncResponseConsumer<?> application, GatedCall call, PreemptionHandle<?> attempt, ChatStream stream) {
         this.application = (AsyncResponseConsumer<Object>) application;
         this.call = call;
         this.attempt = attempt;

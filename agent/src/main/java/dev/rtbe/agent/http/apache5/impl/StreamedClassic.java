@@ -42,14 +42,14 @@ final class StreamedClassic {
             call.reportProgress(0);
             ClassicAttempt attempt = new ClassicAttempt(call, sender.request(),
                     ClassicBodies.copy(resumption.body(), original));
-            attempt.offer(); // before the send, so no byte of the answer outruns the offer
+            attempt.preemption().offer(); // before the send, so no byte of the answer outruns the offer
             PreemptibleClassic.Sent sent = sender.send(attempt);
             if (sent.outcome != null) {
                 return sent.outcome;
             }
             CloseableHttpResponse response = sent.response;
             if (response != null && !isStream(response)) {
-                if (attempt.responseArrived()) {
+                if (attempt.preemption().responseArrived()) {
                     return sender.gate(response); // the answer the application would have had, as it came
                 }
                 ClassicResponses.abort(response);
@@ -101,10 +101,10 @@ final class StreamedClassic {
             attempt.abortExchange(); // never drained: the connection is closed
         }
         if (failure == null && stream.finished()) {
-            attempt.responseArrived(); // ends the offer; a preemption at the very end finds the answer whole
+            attempt.preemption().responseArrived(); // ends the offer; a preemption at the very end finds the answer whole
             return answer(response, 200, null);
         }
-        if (attempt.preempted()) {
+        if (attempt.preemption().preempted()) {
             return null;
         }
         if (failure != null) {
