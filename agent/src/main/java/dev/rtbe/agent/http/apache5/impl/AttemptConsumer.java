@@ -6,7 +6,6 @@ import dev.rtbe.agent.resume.ChatStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Locale;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
@@ -85,13 +84,7 @@ final class AttemptConsumer implements AsyncResponseConsumer<Object> {
     }
 
     private static boolean isStream(HttpResponse response, EntityDetails entity, String type) {
-        if (response.getCode() != 200 || entity == null || type == null) {
-            return false;
-        }
-        String t = type.toLowerCase(Locale.ROOT);
-        String encoding = entity.getContentEncoding();
-        return (encoding == null || encoding.equalsIgnoreCase("identity"))
-                && (t.startsWith("application/x-ndjson") || t.startsWith("text/event-stream"));
+        return entity != null && ChatStream.isReadableStream(response.getCode(), type, entity.getContentEncoding());
     }
 
     @Override

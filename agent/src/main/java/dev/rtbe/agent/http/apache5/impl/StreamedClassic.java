@@ -8,7 +8,6 @@ import dev.rtbe.agent.resume.Resumption;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.util.Locale;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpEntity;
@@ -72,13 +71,8 @@ final class StreamedClassic {
     /** A 200 stream, not compressed (the client's own decompression has removed the header if it undid it). */
     private static boolean isStream(CloseableHttpResponse response) {
         HttpEntity entity = response.getEntity();
-        if (response.getCode() != 200 || entity == null) {
-            return false;
-        }
-        String type = entity.getContentType() == null ? "" : entity.getContentType().toLowerCase(Locale.ROOT);
-        String encoding = entity.getContentEncoding();
-        return (encoding == null || encoding.equalsIgnoreCase("identity"))
-                && (type.startsWith("application/x-ndjson") || type.startsWith("text/event-stream"));
+        return entity != null
+                && ChatStream.isReadableStream(response.getCode(), entity.getContentType(), entity.getContentEncoding());
     }
 
     /** Reads the attempt's stream to its end. Returns the call's end, or null when the attempt was preempted. */

@@ -42,10 +42,8 @@ final class StreamedAttempt implements HttpResponse.BodyHandler<Object> {
     @SuppressWarnings("unchecked")
     public HttpResponse.BodySubscriber<Object> apply(HttpResponse.ResponseInfo info) {
         String type = info.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
-        String encoding = info.headers().firstValue("Content-Encoding").orElse("identity");
-        boolean streamed = info.statusCode() == 200 && encoding.equalsIgnoreCase("identity")
-                && (type.startsWith("application/x-ndjson") || type.startsWith("text/event-stream"));
-        if (!streamed) {
+        String encoding = info.headers().firstValue("Content-Encoding").orElse(null);
+        if (!ChatStream.isReadableStream(info.statusCode(), type, encoding)) {
             return (HttpResponse.BodySubscriber<Object>) new GatedBodyHandler<>(application, call, attempt).apply(info);
         }
         call.onResponse(info.statusCode(), type, null);

@@ -16,7 +16,6 @@ import java.io.InterruptedIOException;
 import java.lang.reflect.Field;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
@@ -216,10 +215,8 @@ final class PreemptibleCall {
     }
 
     private static boolean isStream(Response response) {
-        String type = response.header("Content-Type", "").toLowerCase(Locale.ROOT);
-        String encoding = response.header("Content-Encoding", "identity");
-        return response.code() == 200 && encoding.equalsIgnoreCase("identity")
-                && (type.startsWith("application/x-ndjson") || type.startsWith("text/event-stream"));
+        return ChatStream.isReadableStream(response.code(), response.header("Content-Type"),
+                response.header("Content-Encoding"));
     }
 
     /** Reads a streamed answer here, never in the application: its bytes go to the call's watcher and the stream. */
