@@ -130,8 +130,23 @@ public final class GatedCall implements StreamListener {
 
     /** Blocks for a slot. On rejection or interrupt the call is over (nothing to release). */
     public Permit acquire(Duration timeout) throws InterruptedException, SchedulerRejectedException {
+        return granted(() -> pool.scheduler().acquire(classification.priority(), timeout));
+    }
+
+    /** Asks for a slot without blocking; cancelling the returned future leaves the queue. */
+    public CompletableFuture<Permit> acquireAsync(Duration timeout) {
+        return whenDecided(pool.scheduler().acquireAsync(classification.priority(), timeout));
+    }
+
+    /** A blocking wait for a slot, as the scheduler answers it. */
+    private interface SlotWait {
+        Permit get() throws InterruptedException, SchedulerRejectedException;
+    }
+
+    /** The slot {@code wait} gets, held by the call; on rejection or interrupt the call is over. */
+    private Permit granted(SlotWait wait) throws InterruptedException, SchedulerRejectedException {
         try {
-            Permit p = pool.scheduler().acquire(classification.priority(), timeout);
+            Permit p = wait.get();
             onGranted(p);
             return p;
         } catch (InterruptedException | SchedulerRejectedException e) {
@@ -140,9 +155,8 @@ public final class GatedCall implements StreamListener {
         }
     }
 
-    /** Asks for a slot without blocking; cancelling the returned future leaves the queue. */
-    public CompletableFuture<Permit> acquireAsync(Duration timeout) {
-        CompletableFuture<Permit> f = pool.scheduler().acquireAsync(classification.priority(), timeout);
+    /** {@code f}, whose slot the call holds once granted; the call is over when it is refused or cancelled. */
+    private CompletableFuture<Permit> whenDecided(CompletableFuture<Permit> f) {
         f.whenComplete((p, error) -> {
             if (p != null) {
                 onGranted(p);
@@ -251,14 +265,7 @@ public final class GatedCall implements StreamListener {
      */
     public Permit reacquireAfterPreemption(Duration timeout) throws InterruptedException, SchedulerRejectedException {
         Permit lost = forgetLostAttempt();
-        try {
-            Permit next = pool.scheduler().reacquire(lost, timeout);
-            onGranted(next);
-            return next;
-        } catch (InterruptedException | SchedulerRejectedException e) {
-            finish(Outcome.REJECTED, e);
-            throw e;
-        }
+        return granted(() -> pool.scheduler().reacquire(lost, timeout));
     }
 
     /**
@@ -268,15 +275,7 @@ public final class GatedCall implements StreamListener {
      */
     public CompletableFuture<Permit> reacquireAfterPreemptionAsync(Duration timeout) {
         Permit lost = forgetLostAttempt();
-        CompletableFuture<Permit> f = pool.scheduler().reacquireAsync(lost, timeout);
-        f.whenComplete((p, error) -> {
-            if (p != null) {
-                onGranted(p);
-            } else {
-                finish(Outcome.REJECTED, error);
-            }
-        });
-        return f;
+        return whenDecided(pool.scheduler().reacquireAsync(lost, timeout));
     }
 
     /** Remembers the lost attempt (for its span) and resets what the next attempt measures anew. */

@@ -3,6 +3,7 @@ package dev.rtbe.agent.resume;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -130,4 +131,17 @@ public abstract class ChatStream {
 
     /** The Content-Type of the non-streaming body (Ollama writes every JSON body with gin's). */
     public static final String JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+
+    /**
+     * Whether a response is a stream the agent can read as the answer it asked for: 200, not
+     * compressed, NDJSON or server-sent events. A null header is an absent one.
+     */
+    public static boolean isReadableStream(int status, String contentType, String contentEncoding) {
+        if (status != 200 || contentType == null
+                || (contentEncoding != null && !contentEncoding.equalsIgnoreCase("identity"))) {
+            return false;
+        }
+        String type = contentType.toLowerCase(Locale.ROOT);
+        return type.startsWith("application/x-ndjson") || type.startsWith("text/event-stream");
+    }
 }

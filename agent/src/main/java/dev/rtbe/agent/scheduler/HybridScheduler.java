@@ -951,7 +951,7 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
     }
 
     private void scheduleDeadline(Waiter waiter, Duration callTimeout, long now, long classLimit) {
-        long callLimit = callTimeout == null ? SchedulerPolicy.UNLIMITED : nanos(callTimeout);
+        long callLimit = SchedulerPolicy.callLimitNanos(callTimeout);
         long limit = Math.min(classLimit, callLimit);
         if (limit == SchedulerPolicy.UNLIMITED) {
             return;
@@ -963,17 +963,6 @@ public final class HybridScheduler implements SlotLedger, Permit.Owner {
 
     private WaitQueue queue(Priority priority) {
         return priority == Priority.RT ? rtQueue : beQueue;
-    }
-
-    private static long nanos(Duration d) {
-        if (d.isNegative()) {
-            return 0;
-        }
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException tooLong) {
-            return SchedulerPolicy.UNLIMITED;
-        }
     }
 
     @Override

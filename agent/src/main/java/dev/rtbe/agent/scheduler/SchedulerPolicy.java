@@ -223,6 +223,24 @@ public final class SchedulerPolicy {
         return String.format(java.util.Locale.ROOT, "%.3fs", nanos / 1e9);
     }
 
+    /**
+     * A call's own timeout as a limit on its wait, in nanoseconds: none (null) or one too long to
+     * count is {@link #UNLIMITED}, a negative one is 0 (it is over).
+     */
+    public static long callLimitNanos(Duration callTimeout) {
+        if (callTimeout == null) {
+            return UNLIMITED;
+        }
+        if (callTimeout.isNegative()) {
+            return 0;
+        }
+        try {
+            return callTimeout.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return UNLIMITED;
+        }
+    }
+
     private static long toNanos(Duration d) {
         if (d == null) {
             return UNLIMITED;

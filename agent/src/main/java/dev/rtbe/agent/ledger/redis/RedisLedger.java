@@ -301,7 +301,7 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
     }
 
     private void scheduleDeadline(RedisWaiter w, long classLimit) {
-        long callLimit = w.callTimeout == null ? SchedulerPolicy.UNLIMITED : nanos(w.callTimeout);
+        long callLimit = SchedulerPolicy.callLimitNanos(w.callTimeout);
         long limit = Math.min(classLimit, callLimit);
         if (limit == SchedulerPolicy.UNLIMITED) {
             return;
@@ -765,17 +765,6 @@ public final class RedisLedger implements SlotLedger, Permit.Owner {
 
     private static long[] array(AtomicLongArray a) {
         return new long[] {a.get(0), a.get(1)};
-    }
-
-    private static long nanos(Duration d) {
-        if (d.isNegative()) {
-            return 0;
-        }
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException tooLong) {
-            return SchedulerPolicy.UNLIMITED;
-        }
     }
 
     @Override

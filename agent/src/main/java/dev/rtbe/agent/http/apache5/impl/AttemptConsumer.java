@@ -1,11 +1,11 @@
 package dev.rtbe.agent.http.apache5.impl;
 
 import dev.rtbe.agent.call.GatedCall;
+import dev.rtbe.agent.call.PreemptionHandle;
 import dev.rtbe.agent.resume.ChatStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Locale;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
@@ -31,7 +31,7 @@ final class AttemptConsumer implements AsyncResponseConsumer<Object> {
 
     private final AsyncResponseConsumer<Object> application;
     private final GatedCall call;
-    private final Attempt attempt;
+    private final PreemptionHandle<?> attempt;
     private final ChatStream stream;
     private volatile Mode mode = Mode.NONE;
     private volatile HttpResponse streamed;
@@ -41,7 +41,7 @@ final class AttemptConsumer implements AsyncResponseConsumer<Object> {
     private boolean closed;
 
     @SuppressWarnings("unchecked")
-    AttemptConsumer(AsyncResponseConsumer<?> application, GatedCall call, Attempt attempt, ChatStream stream) {
+    AttemptConsumer(AsyncResponseConsumer<?> application, GatedCall call, PreemptionHandle<?> attempt, ChatStream stream) {
         this.application = (AsyncResponseConsumer<Object>) application;
         this.call = call;
         this.attempt = attempt;
@@ -84,13 +84,7 @@ final class AttemptConsumer implements AsyncResponseConsumer<Object> {
     }
 
     private static boolean isStream(HttpResponse response, EntityDetails entity, String type) {
-        if (response.getCode() != 200 || entity == null || type == null) {
-            return false;
-        }
-        String t = type.toLowerCase(Locale.ROOT);
-        String encoding = entity.getContentEncoding();
-        return (encoding == null || encoding.equalsIgnoreCase("identity"))
-                && (t.startsWith("application/x-ndjson") || t.startsWith("text/event-stream"));
+        return entity != null && ChatStream.isReadableStream(response.getCode(), type, entity.getContentEncoding());
     }
 
     @Override

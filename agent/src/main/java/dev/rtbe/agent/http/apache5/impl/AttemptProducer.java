@@ -1,5 +1,6 @@
 package dev.rtbe.agent.http.apache5.impl;
 
+import dev.rtbe.agent.call.PreemptionHandle;
 import java.io.IOException;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.nio.AsyncRequestProducer;
@@ -15,9 +16,9 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  */
 final class AttemptProducer implements AsyncRequestProducer {
     private final AsyncRequestProducer producer;
-    private final Attempt attempt;
+    private final PreemptionHandle<?> attempt;
 
-    AttemptProducer(AsyncRequestProducer producer, Attempt attempt) {
+    AttemptProducer(AsyncRequestProducer producer, PreemptionHandle<?> attempt) {
         this.producer = producer;
         this.attempt = attempt;
     }

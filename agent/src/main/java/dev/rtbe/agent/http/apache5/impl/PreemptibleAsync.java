@@ -4,6 +4,7 @@ import dev.rtbe.agent.call.AgentRuntime;
 import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
+import dev.rtbe.agent.call.PreemptionHandle;
 import dev.rtbe.agent.config.ResumeMode;
 import dev.rtbe.agent.resume.ChatStream;
 import dev.rtbe.agent.resume.ResumableRequest;
@@ -128,7 +129,8 @@ final class PreemptibleAsync<T> {
             call.finish(Outcome.CANCELLED, null); // cancelled while it waited
             return;
         }
-        AsyncAttempt attempt = new AsyncAttempt(call);
+        // The scheduler's abort: cancelling the exchange's future ends it on the wire.
+        PreemptionHandle<Future<?>> attempt = new PreemptionHandle<>(call, f -> f.cancel(true));
         ChatStream stream = null;
         AsyncRequestProducer toSend;
         if (resumption != null) {
@@ -232,11 +234,11 @@ final class PreemptibleAsync<T> {
 
     /** What one attempt's exchange came to: the call's end, or a preemption and the next attempt. */
     private final class Outcomes implements FutureCallback<Object> {
-        private final AsyncAttempt attempt;
+        private final PreemptionHandle<?> attempt;
         private final AttemptConsumer attemptConsumer;
         private final ChatStream stream;
 
-        Outcomes(AsyncAttempt attempt, AttemptConsumer attemptConsumer, ChatStream stream) {
+        Outcomes(PreemptionHandle<?> attempt, AttemptConsumer attemptConsumer, ChatStream stream) {
             this.attempt = attempt;
             this.attemptConsumer = attemptConsumer;
             this.stream = stream;

@@ -80,19 +80,19 @@ final class PreemptibleClassic {
             HttpEntity entity = asIs ? original : copy[0] != null ? ClassicBodies.copy(copy[0], original)
                     : new RecordingEntity(original, maxBodyBytes, bytes -> {
                         copy[0] = bytes;
-                        current[0].offer(); // the whole body is out: from here it could go again
+                        current[0].preemption().offer(); // the whole body is out: from here it could go again
                     });
             ClassicAttempt attempt = new ClassicAttempt(call, request, entity);
             current[0] = attempt;
             if (asIs || copy[0] != null) {
-                attempt.offer(); // before the send, so a response never outruns the offer
+                attempt.preemption().offer(); // before the send, so a response never outruns the offer
             }
             Sent sent = send(attempt);
             if (sent.outcome != null) {
                 return sent.outcome;
             }
             if (sent.response != null) {
-                if (attempt.responseArrived()) {
+                if (attempt.preemption().responseArrived()) {
                     return gate(sent.response);
                 }
                 ClassicResponses.abort(sent.response); // preempted as it arrived: never shown
@@ -111,7 +111,7 @@ final class PreemptibleClassic {
             CloseableHttpResponse response = Gate.send(call, () -> client.execute(target, attempt.request(), context));
             return new Sent(response, null);
         } catch (IOException | RuntimeException | Error e) {
-            if (attempt.preempted() && !cancel.cancelled()) {
+            if (attempt.preemption().preempted() && !cancel.cancelled()) {
                 return new Sent(null, null);
             }
             call.finish(Outcome.FAILED, e);

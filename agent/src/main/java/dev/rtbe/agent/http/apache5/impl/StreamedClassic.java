@@ -8,7 +8,6 @@ import dev.rtbe.agent.resume.Resumption;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.util.Locale;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpEntity;
@@ -42,14 +41,14 @@ final class StreamedClassic {
             call.reportProgress(0);
             ClassicAttempt attempt = new ClassicAttempt(call, sender.request(),
                     ClassicBodies.copy(resumption.body(), original));
-            attempt.offer(); // before the send, so no byte of the answer outruns the offer
+            attempt.preemption().offer(); // before the send, so no byte of the answer outruns the offer
             PreemptibleClassic.Sent sent = sender.send(attempt);
             if (sent.outcome != null) {
                 return sent.outcome;
             }
             CloseableHttpResponse response = sent.response;
             if (response != null && !isStream(response)) {
-                if (attempt.responseArrived()) {
+                if (attempt.preemption().responseArrived()) {
                     return sender.gate(response); // the answer the application would have had, as it came
                 }
                 ClassicResponses.abort(response);
@@ -72,13 +71,8 @@ final class StreamedClassic {
     /** A 200 stream, not compressed (the client's own decompression has removed the header if it undid it). */
     private static boolean isStream(CloseableHttpResponse response) {
         HttpEntity entity = response.getEntity();
-        if (response.getCode() != 200 || entity == null) {
-            return false;
-        }
-        String type = entity.getContentType() == null ? "" : entity.getContentType().toLowerCase(Locale.ROOT);
-        String encoding = entity.getContentEncoding();
-        return (encoding == null || encoding.equalsIgnoreCase("identity"))
-                && (type.startsWith("application/x-ndjson") || type.startsWith("text/event-stream"));
+        return entity != null
+                && ChatStream.isReadableStream(response.getCode(), entity.getContentType(), entity.getContentEncoding());
     }
 
     /** Reads the attempt's stream to its end. Returns the call's end, or null when the attempt was preempted. */
@@ -101,10 +95,10 @@ final class StreamedClassic {
             attempt.abortExchange(); // never drained: the connection is closed
         }
         if (failure == null && stream.finished()) {
-            attempt.responseArrived(); // ends the offer; a preemption at the very end finds the answer whole
+            attempt.preemption().responseArrived(); // ends the offer; a preemption at the very end finds the answer whole
             return answer(response, 200, null);
         }
-        if (attempt.preempted()) {
+        if (attempt.preemption().preempted()) {
             return null;
         }
         if (failure != null) {

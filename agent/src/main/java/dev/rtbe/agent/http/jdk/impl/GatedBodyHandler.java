@@ -2,6 +2,7 @@ package dev.rtbe.agent.http.jdk.impl;
 
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
+import dev.rtbe.agent.call.PreemptionHandle;
 import java.net.http.HttpResponse;
 
 /**
@@ -14,13 +15,13 @@ final class GatedBodyHandler<T> implements HttpResponse.BodyHandler<T> {
     private final HttpResponse.BodyHandler<T> delegate;
     private final GatedCall call;
     /** The attempt this response belongs to, when it may be preempted; else null. */
-    private final PreemptibleAttempt attempt;
+    private final PreemptionHandle<?> attempt;
 
     GatedBodyHandler(HttpResponse.BodyHandler<T> delegate, GatedCall call) {
         this(delegate, call, null);
     }
 
-    GatedBodyHandler(HttpResponse.BodyHandler<T> delegate, GatedCall call, PreemptibleAttempt attempt) {
+    GatedBodyHandler(HttpResponse.BodyHandler<T> delegate, GatedCall call, PreemptionHandle<?> attempt) {
         this.delegate = delegate;
         this.call = call;
         this.attempt = attempt;

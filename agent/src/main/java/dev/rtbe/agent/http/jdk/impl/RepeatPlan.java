@@ -2,6 +2,7 @@ package dev.rtbe.agent.http.jdk.impl;
 
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
+import dev.rtbe.agent.call.PreemptionHandle;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
@@ -29,21 +30,22 @@ final class RepeatPlan extends AttemptPlan {
 
     @Override
     HttpRequest next(PreemptibleAttempt attempt) {
-        handler = new GatedBodyHandler<>(application, call, attempt);
+        PreemptionHandle<?> preemption = attempt.preemption();
+        handler = new GatedBodyHandler<>(application, call, preemption);
         HttpRequest request = prepared.request;
         byte[] copy = bodyCopy;
         if (prepared.resend == JdkRequests.Resend.AS_IS) {
-            attempt.offer(); // before the send, so a response never outruns the offer
+            preemption.offer(); // before the send, so a response never outruns the offer
             return request;
         }
         if (copy != null) {
-            attempt.offer();
+            preemption.offer();
             return JdkRequests.withBody(request, HttpRequest.BodyPublishers.ofByteArray(copy));
         }
         return JdkRequests.withBody(request, new RecordingBodyPublisher(request.bodyPublisher().orElseThrow(),
                 maxBodyBytes, bytes -> {
                     bodyCopy = bytes;
-                    attempt.offer(); // the whole body is out: from here it could go again
+                    preemption.offer(); // the whole body is out: from here it could go again
                 }));
     }
 

@@ -56,9 +56,9 @@ final class ResumingSend extends AttemptPlan {
         stream = resumption.startAttempt();
         // Read as a stream: 0 tokens so far, and the scheduler knows a preemption would keep its output.
         call.reportProgress(0);
-        handler = new StreamedAttempt(application, call, next, stream);
+        handler = new StreamedAttempt(application, call, next.preemption(), stream);
         prepared.request.timeout().ifPresent(next::expireAfter);
-        next.offer(); // before the send, so no byte of the answer outruns the offer
+        next.preemption().offer(); // before the send, so no byte of the answer outruns the offer
         return JdkRequests.withBody(uncompressed, HttpRequest.BodyPublishers.ofByteArray(resumption.body()));
     }
 
@@ -76,7 +76,7 @@ final class ResumingSend extends AttemptPlan {
     CompletableFuture<Object> ended(HttpResponse<?> response, Throwable failure) {
         boolean readHere = handler.close();
         if (readHere && stream.finished()) {
-            attempt.responseArrived(); // ends the offer; a preemption at the very end finds the answer whole
+            attempt.preemption().responseArrived(); // ends the offer; a preemption at the very end finds the answer whole
             return answer(response);
         }
         if (attempt.timedOut()) {

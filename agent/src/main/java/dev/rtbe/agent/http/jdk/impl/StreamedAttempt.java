@@ -1,6 +1,7 @@
 package dev.rtbe.agent.http.jdk.impl;
 
 import dev.rtbe.agent.call.GatedCall;
+import dev.rtbe.agent.call.PreemptionHandle;
 import dev.rtbe.agent.resume.ChatStream;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -24,12 +25,12 @@ final class StreamedAttempt implements HttpResponse.BodyHandler<Object> {
 
     private final HttpResponse.BodyHandler<?> application;
     private final GatedCall call;
-    private final PreemptibleAttempt attempt;
+    private final PreemptionHandle<?> attempt;
     private final ChatStream stream;
     private volatile Reader reader;
     private volatile HttpResponse.ResponseInfo info;
 
-    StreamedAttempt(HttpResponse.BodyHandler<?> application, GatedCall call, PreemptibleAttempt attempt,
+    StreamedAttempt(HttpResponse.BodyHandler<?> application, GatedCall call, PreemptionHandle<?> attempt,
                     ChatStream stream) {
         this.application = application;
         this.call = call;
@@ -41,10 +42,8 @@ final class StreamedAttempt implements HttpResponse.BodyHandler<Object> {
     @SuppressWarnings("unchecked")
     public HttpResponse.BodySubscriber<Object> apply(HttpResponse.ResponseInfo info) {
         String type = info.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
-        String encoding = info.headers().firstValue("Content-Encoding").orElse("identity");
-        boolean streamed = info.statusCode() == 200 && encoding.equalsIgnoreCase("identity")
-                && (type.startsWith("application/x-ndjson") || type.startsWith("text/event-stream"));
-        if (!streamed) {
+        String encoding = info.headers().firstValue("Content-Encoding").orElse(null);
+        if (!ChatStream.isReadableStream(info.statusCode(), type, encoding)) {
             return (HttpResponse.BodySubscriber<Object>) new GatedBodyHandler<>(application, call, attempt).apply(info);
         }
         call.onResponse(info.statusCode(), type, null);

@@ -4,6 +4,7 @@ import dev.rtbe.agent.call.AgentRuntime;
 import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
+import dev.rtbe.agent.call.PreemptionHandle;
 import dev.rtbe.agent.call.RequestView;
 import dev.rtbe.agent.config.ResumeMode;
 import dev.rtbe.agent.resume.ChatStream;
@@ -15,7 +16,6 @@ import java.io.InterruptedIOException;
 import java.lang.reflect.Field;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
@@ -57,7 +57,8 @@ final class PreemptibleCall {
     /** OkHttp's read timeout: bounds a streamed attempt's whole answer, as it bounds the wait for a non-streaming one. */
     private final long readTimeoutNanos;
     private volatile boolean cancelled;
-    private volatile OkHttpAttempt attempt;
+    /** The attempt under way: a fresh call, cancelled on the wire (so the server frees its slot) when preempted. */
+    private volatile PreemptionHandle<Call> attempt;
     private volatile CompletableFuture<Permit> waiting;
     private ChatStream stream;
     /** The current attempt's timeout is the read timeout (shorter than what is left of the call's). */
@@ -137,12 +138,14 @@ final class PreemptibleCall {
 
     /** The next attempt: a fresh call with the attempt's body and timeout, offered for preemption. Not yet sent. */
     @SuppressWarnings("deprecation") // RequestBody.create(MediaType, byte[]): the form OkHttp 3 to 5 all have
-    OkHttpAttempt nextAttempt() throws IOException {
+    Call nextAttempt() throws IOException {
         if (cancelled) {
             throw canceled();
         }
         Call next = call.clone();
-        OkHttpAttempt a = new OkHttpAttempt(gated, next);
+        // The scheduler's abort: a call not yet sent fails at once, one under way closes its connection.
+        PreemptionHandle<Call> a = new PreemptionHandle<>(gated, Call::cancel);
+        a.started(next);
         long timeout = deadline == 0 ? 0 : Math.max(1, deadline - System.nanoTime());
         readBound = false;
         RequestBody toSend = body;
@@ -178,7 +181,7 @@ final class PreemptibleCall {
         if (offerNow) {
             a.offer(); // before the send, so no byte of the answer outruns the offer
         }
-        return a;
+        return next;
     }
 
     /**
@@ -189,11 +192,11 @@ final class PreemptibleCall {
         if (resumption != null && isStream(response)) {
             return read(response);
         }
-        if (!attempt.answerArrived()) {
+        if (!attempt.responseArrived()) {
             response.close(); // preempted first: the application never sees it
             return null;
         }
-        return GatedResponses.gate(response, gated, attempt.call);
+        return GatedResponses.gate(response, gated, attempt.exchange());
     }
 
     /** The attempt failed: returns when it was preempted (send again), else throws the call's failure. */
@@ -212,10 +215,8 @@ final class PreemptibleCall {
     }
 
     private static boolean isStream(Response response) {
-        String type = response.header("Content-Type", "").toLowerCase(Locale.ROOT);
-        String encoding = response.header("Content-Encoding", "identity");
-        return response.code() == 200 && encoding.equalsIgnoreCase("identity")
-                && (type.startsWith("application/x-ndjson") || type.startsWith("text/event-stream"));
+        return ChatStream.isReadableStream(response.code(), response.header("Content-Type"),
+                response.header("Content-Encoding"));
     }
 
     /** Reads a streamed answer here, never in the application: its bytes go to the call's watcher and the stream. */
@@ -237,7 +238,7 @@ final class PreemptibleCall {
             return null;
         }
         if (s.finished()) {
-            attempt.answerArrived(); // ends the offer; a preemption at the very end finds the answer whole
+            attempt.responseArrived(); // ends the offer; a preemption at the very end finds the answer whole
             byte[] answer;
             try {
                 answer = resumption.assemble();
@@ -308,9 +309,9 @@ final class PreemptibleCall {
     /** The application's {@code Call.cancel()}: the attempt stops on the wire, a wait for a slot ends, the call is over. */
     void cancel() {
         cancelled = true;
-        OkHttpAttempt a = attempt;
+        PreemptionHandle<Call> a = attempt;
         if (a != null) {
-            a.call.cancel(); // the connection first, then the slot: the server never sees N + 1
+            a.exchange().cancel(); // the connection first, then the slot: the server never sees N + 1
         }
         gated.finish(Outcome.CANCELLED, null); // before the wait ends, which would end it as refused
         CompletableFuture<Permit> w = waiting;

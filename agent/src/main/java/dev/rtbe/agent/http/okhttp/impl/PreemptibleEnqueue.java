@@ -30,9 +30,9 @@ final class PreemptibleEnqueue implements Callback, OkHttpBridge.GatedCallback {
     /** Enqueues the next attempt; never blocks. */
     void send() {
         try {
-            OkHttpAttempt attempt = p.nextAttempt();
+            Call attempt = p.nextAttempt();
             Gate.send(p.gated, () -> {
-                attempt.call.enqueue(this);
+                attempt.enqueue(this);
                 return null;
             });
         } catch (IOException e) {

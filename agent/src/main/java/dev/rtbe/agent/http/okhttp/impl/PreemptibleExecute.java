@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import okhttp3.Call;
 import okhttp3.Response;
 
 /**
@@ -43,10 +44,10 @@ final class PreemptibleExecute {
 
     /** One attempt: its answer for the application, or null when it was preempted. */
     private static Response attempt(PreemptibleCall p) throws IOException {
-        OkHttpAttempt attempt = p.nextAttempt();
+        Call attempt = p.nextAttempt();
         Response response;
         try {
-            response = Gate.send(p.gated, attempt.call::execute);
+            response = Gate.send(p.gated, attempt::execute);
         } catch (IOException e) {
             p.onFailure(e);
             return null;

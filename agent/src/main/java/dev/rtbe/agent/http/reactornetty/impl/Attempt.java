@@ -1,36 +1,32 @@
 package dev.rtbe.agent.http.reactornetty.impl;
 
 import dev.rtbe.agent.call.GatedCall;
+import dev.rtbe.agent.call.PreemptionHandle;
 import dev.rtbe.agent.resume.ChatStream;
 import dev.rtbe.agent.resume.Resumption;
 import dev.rtbe.agent.scheduler.Permit;
 import io.netty.channel.Channel;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One attempt of a subscription's exchange. The first sends the request as the application wrote
  * it; once the call may be preempted ({@link CallEnd#kept()}), the attempt is offered until its
  * response reaches the application, and the scheduler's abort closes its connection (so the
  * server frees the slot and the pool drops the connection). A cut attempt is followed, after a
- * new grant, by the next: the kept request on a new connection. The offer and the response's
- * arrival are ordered under one lock, so a response never reaches the application once its
- * attempt was preempted, and an attempt is never offered once it did.
+ * new grant, by the next: the kept request on a new connection. Its {@link PreemptionHandle}
+ * orders the offer and the response's arrival.
  */
-final class Attempt implements Runnable {
+final class Attempt {
     private final CallEnd end;
     private final boolean first;
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Made as the attempt is first offered (the call exists by then); its abort closes the connection. */
+    private volatile PreemptionHandle<Channel> preemption;
     /** The body this attempt sends in place of the application's; null: the request as written. */
     private byte[] body;
     /** The stream this attempt's answer is read into, when the call goes out as a stream. */
     private ChatStream stream;
-    private boolean offered;
-    private boolean responded;
-    private volatile boolean aborted;
     /** Its streamed answer was whole and went to the application, preempted at its very end or not. */
     private volatile boolean delivered;
-    private volatile Channel channel;
 
     private Attempt(CallEnd end, boolean first, byte[] body, ChatStream stream) {
         this.end = end;
@@ -77,26 +73,14 @@ final class Attempt implements Runnable {
             body = replacement;
             stream = kept.resumption().startAttempt();
         }
-        channel = connection;
-        lock.lock();
-        try {
-            if (!responded && !offered) {
-                offered = end.call().offerPreemption(this);
-            }
-        } finally {
-            lock.unlock();
+        PreemptionHandle<Channel> p = preemption;
+        if (p == null) {
+            p = new PreemptionHandle<>(end.call(), Channel::close);
+            preemption = p;
         }
+        p.started(connection);
+        p.offer();
         return replacement;
-    }
-
-    /** On the event loop: true once offered (its response is watched before the application sees it). */
-    boolean offered() {
-        lock.lock();
-        try {
-            return offered;
-        } finally {
-            lock.unlock();
-        }
     }
 
     /**
@@ -104,36 +88,18 @@ final class Attempt implements Runnable {
      * when the attempt was preempted first: its connection is being closed, nothing goes up.
      */
     boolean responseArrived() {
-        lock.lock();
-        try {
-            responded = true;
-            return !offered || end.call().withdrawPreemption();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The scheduler's abort: ends the exchange on the wire. */
-    @Override
-    public void run() {
-        aborted = true;
-        Channel c = channel;
-        if (c != null) {
-            c.close();
-        }
+        PreemptionHandle<Channel> p = preemption;
+        return p == null || p.responseArrived();
     }
 
     void delivered() {
         delivered = true;
     }
 
-    boolean aborted() {
-        return aborted;
-    }
-
     /** True when the scheduler took this attempt's slot before its response reached the application. */
     boolean wasCut() {
-        return aborted && !delivered && end.call().wasPreempted();
+        PreemptionHandle<Channel> p = preemption;
+        return p != null && p.aborted() && !delivered && end.call().wasPreempted();
     }
 
     /**

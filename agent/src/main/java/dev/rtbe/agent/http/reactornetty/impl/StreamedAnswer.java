@@ -18,7 +18,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Locale;
 
 /**
  * The stream of an attempt that went to the server as a stream under the hood, read on its
@@ -44,10 +43,8 @@ final class StreamedAnswer {
 
     /** A stream the agent can read: 200, not compressed, NDJSON or server-sent events. */
     static boolean isStream(HttpResponse response) {
-        String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE, "").toLowerCase(Locale.ROOT);
-        String encoding = response.headers().get(HttpHeaderNames.CONTENT_ENCODING, "identity");
-        return response.status().code() == 200 && encoding.equalsIgnoreCase("identity")
-                && (type.startsWith("application/x-ndjson") || type.startsWith("text/event-stream"));
+        return ChatStream.isReadableStream(response.status().code(), response.headers().get(HttpHeaderNames.CONTENT_TYPE),
+                response.headers().get(HttpHeaderNames.CONTENT_ENCODING));
     }
 
     /** Takes one message of the stream (and releases it); true at its end, once the answer went up. */
