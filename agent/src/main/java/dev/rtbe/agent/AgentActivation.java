@@ -3,6 +3,7 @@ package dev.rtbe.agent;
 import dev.rtbe.agent.call.AgentLog;
 import dev.rtbe.agent.call.AgentRuntime;
 import dev.rtbe.agent.config.Settings;
+import dev.rtbe.agent.config.TelemetryExporter;
 import dev.rtbe.agent.http.AdapterClassLoader;
 import dev.rtbe.agent.http.ClassHooks;
 import dev.rtbe.agent.http.ClientInstrumentation;
@@ -41,9 +42,11 @@ final class AgentActivation {
             AgentRuntime runtime = new AgentRuntime(settings, SchedulerClock.system(), log);
             AgentRuntime.install(runtime);
             List<String> found = new ArrayList<>();
-            ClassFileTransformer transformer = install(inst, clients, found, jmxView(inst, runtime, log), log);
-            runtime.installTelemetry(AgentTelemetry.create(settings, runtime.clock(), runtime.pools()::pools,
-                    runtime.ledgers(), jdkSenderLoader(), log::warn));
+            ClassFileTransformer transformer = install(inst, clients, found, runtime, log);
+            if (settings.telemetryExporter() != TelemetryExporter.NONE) { // else the runtime's no-op telemetry stays
+                runtime.installTelemetry(AgentTelemetry.create(settings, runtime.clock(), runtime.pools()::pools,
+                        runtime.ledgers(), jdkSenderLoader(), log::warn));
+            }
             log.info("instrumented " + String.join(",", found) + " " + trigger + " in "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin) + " ms");
             return transformer;
@@ -51,22 +54,6 @@ final class AgentActivation {
             AgentRuntime.install(null);
             throw e;
         }
-    }
-
-    /**
-     * The JMX view: registered now if {@code ManagementFactory} is loaded (the platform MBean server
-     * may exist already), else by a hook on {@code getPlatformMBeanServer()} once anyone uses JMX.
-     */
-    private static List<ClassHooks> jmxView(Instrumentation inst, AgentRuntime runtime, AgentLog log) {
-        for (Class<?> c : inst.getAllLoadedClasses()) {
-            if (c.getName().equals(MANAGEMENT_FACTORY)) {
-                JmxOnDemand.registerInBackground(runtime, log);
-                return List.of();
-            }
-        }
-        return List.of(ClassHooks.named(MANAGEMENT_FACTORY, Hook.method("getPlatformMBeanServer", 0)
-                .access(Modifier.PUBLIC | Modifier.STATIC)
-                .exit(JmxOnDemand.class.getName(), "platformServerAsked", "()V", false)));
     }
 
     /**
@@ -79,9 +66,17 @@ final class AgentActivation {
         return AdapterClassLoader.childFirst("rtbe-otlp-sender", ClassLoader.getPlatformClassLoader(), pkg);
     }
 
+    /**
+     * Weaves the clients' hooks, and one on {@code ManagementFactory.getPlatformMBeanServer()} that
+     * registers the JMX view once anyone uses JMX; if that class was loaded already (the platform
+     * MBean server may exist), the view is registered now.
+     */
     private static ClassFileTransformer install(Instrumentation inst, List<ClientInstrumentation> clients,
-                                                List<String> found, List<ClassHooks> own, AgentLog log) {
-        List<ClassHooks> hooks = new ArrayList<>(own);
+                                                List<String> found, AgentRuntime runtime, AgentLog log) {
+        List<ClassHooks> hooks = new ArrayList<>();
+        hooks.add(ClassHooks.named(MANAGEMENT_FACTORY, Hook.method("getPlatformMBeanServer", 0)
+                .access(Modifier.PUBLIC | Modifier.STATIC)
+                .exit(JmxOnDemand.class.getName(), "platformServerAsked", "()V", false)));
         for (ClientInstrumentation client : clients) {
             try {
                 hooks.addAll(client.hooks());
@@ -91,7 +86,11 @@ final class AgentActivation {
             }
         }
         ClientTransformer transformer = new ClientTransformer(hooks, inst, log);
-        transformer.install();
+        for (Class<?> c : transformer.install()) {
+            if (c.getName().equals(MANAGEMENT_FACTORY)) {
+                JmxOnDemand.registerInBackground(runtime, log);
+            }
+        }
         return transformer;
     }
 }

@@ -29,21 +29,25 @@ public final class ClientTransformer implements ClassFileTransformer, HookWeaver
         this.log = log;
     }
 
-    /** Installs this transformer and weaves the matching classes already loaded. */
-    public void install() {
+    /**
+     * Installs this transformer and weaves the matching classes already loaded; returns every class
+     * that was loaded (no class loads unseen between the two: the transformer is in place first).
+     */
+    public Class<?>[] install() {
         inst.addTransformer(this, true);
+        Class<?>[] all = inst.getAllLoadedClasses();
         List<Class<?>> loaded = new ArrayList<>();
-        for (Class<?> c : inst.getAllLoadedClasses()) {
+        for (Class<?> c : all) {
             if (hooksFor(c.getName().replace('.', '/')) != null && inst.isModifiableClass(c)) {
                 loaded.add(c);
             }
         }
         if (loaded.isEmpty()) {
-            return;
+            return all;
         }
         try {
             inst.retransformClasses(loaded.toArray(new Class<?>[0]));
-        } catch (UnmodifiableClassException | RuntimeException | LinkageError all) {
+        } catch (UnmodifiableClassException | RuntimeException | LinkageError batch) {
             for (Class<?> c : loaded) { // one by one, so one failure leaves the others woven
                 try {
                     inst.retransformClasses(c);
@@ -52,6 +56,7 @@ public final class ClientTransformer implements ClassFileTransformer, HookWeaver
                 }
             }
         }
+        return all;
     }
 
     private List<Hook> hooksFor(String internalName) {
