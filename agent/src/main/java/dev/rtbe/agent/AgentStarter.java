@@ -29,7 +29,7 @@ import java.util.jar.Manifest;
 
 /**
  * Boot-loaded start-up: reads and checks the settings, prints the start-up line, and installs the
- * {@link ClientWatch}; the rest ({@link AgentActivation}: runtime, JMX, Byte Buddy, telemetry)
+ * {@link ClientWatch}; the rest ({@link AgentActivation}: runtime, JMX, the clients' instrumentation, telemetry)
  * waits for the first class of an HTTP client, so a JVM that never calls an LLM does not pay for
  * it. Fail-open: a problem is printed and the application runs without the agent, unless
  * {@code rtbe.strict}, which also starts everything at once so that a failure can stop the JVM.

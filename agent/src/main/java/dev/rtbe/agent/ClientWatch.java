@@ -16,13 +16,13 @@ import java.util.function.Function;
 /**
  * All the agent installs at start-up: a plain transformer that only compares the names of classes
  * as they load with the HTTP clients' packages. The first class of a client starts the agent's
- * real work ({@code start}: runtime, Byte Buddy instrumentation) on the loading thread, before that
+ * real work ({@code start}: runtime, the clients' instrumentation) on the loading thread, before that
  * class is defined and so before any code of the client runs; the class is then handed to the
  * instrumentation just installed (which only sees classes loaded after it), and this watch removes
  * itself. A JVM that never loads an HTTP client pays for this transformer and nothing else.
  *
  * <p>Another thread that loads a client class meanwhile waits for the start to finish, bounded:
- * the starting thread loads only the agent's, Byte Buddy's and public JDK classes, never a client's,
+ * the starting thread loads only the agent's, ASM's and public JDK classes, never a client's,
  * so it cannot be waiting for a class that thread holds. A client class loaded by the starting
  * thread itself passes (the instrumentation's retransformation of loaded classes covers it).
  */

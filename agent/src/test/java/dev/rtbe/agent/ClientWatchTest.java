@@ -21,7 +21,7 @@ class ClientWatchTest {
     private static final byte[] INSTRUMENTED = {9, 9, 9};
     private static final List<String> PREFIXES = List.of("okhttp3/", "jdk/internal/net/http/");
 
-    /** Stands for the Byte Buddy instrumentation: marks the classes it was handed. */
+    /** Stands for the clients' instrumentation: marks the classes it was handed. */
     private static final ClassFileTransformer REAL = new ClassFileTransformer() {
         @Override
         public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefined,

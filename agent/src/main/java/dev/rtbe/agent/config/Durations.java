@@ -9,8 +9,11 @@ import java.util.regex.Pattern;
 
 /** Parses and prints durations like {@code 500ms}, {@code 1.5s}, {@code 2m}, {@code 1h}; a bare number is seconds. */
 final class Durations {
-    private static final Pattern SYNTAX =
-            Pattern.compile("([+-]?(?:\\d+(?:\\.\\d*)?|\\.\\d+))\\s*(ms|s|m|h)?", Pattern.CASE_INSENSITIVE);
+    /**
+     * Matched against the lower-cased value: {@code CASE_INSENSITIVE} would make the JDK spin a lambda
+     * class at run time while the agent starts (its case folding is not in the JDK's class-data archive).
+     */
+    private static final Pattern SYNTAX = Pattern.compile("([+-]?(?:\\d+(?:\\.\\d*)?|\\.\\d+))\\s*(ms|s|m|h)?");
     private static final long NANOS_PER_MS = 1_000_000L;
     private static final long NANOS_PER_S = 1_000_000_000L;
 
@@ -19,7 +22,7 @@ final class Durations {
     private Durations() {}
 
     static Duration parse(String raw) throws BadValueException {
-        Matcher m = SYNTAX.matcher(raw.trim());
+        Matcher m = SYNTAX.matcher(raw.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
             throw new BadValueException("not a duration");
         }

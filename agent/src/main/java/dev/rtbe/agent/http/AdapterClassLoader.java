@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-import net.bytebuddy.dynamic.ClassFileLocator;
 
 /**
  * Loads a client adapter's classes beside the client's own class loader. Adapters implement
@@ -94,16 +93,6 @@ public final class AdapterClassLoader extends ClassLoader {
     /** Called once at start-up with the agent's own jar. */
     public static void useJar(JarFile jar) {
         agentJar = jar;
-    }
-
-    /**
-     * Where Byte Buddy reads advice class files from: the agent jar (boot-loaded classes have no
-     * loader to ask), or the class path when not started from the jar.
-     */
-    public static ClassFileLocator adviceLocator() {
-        JarFile jar = agentJar;
-        ClassFileLocator classPath = ClassFileLocator.ForClassLoader.ofSystemLoader();
-        return jar == null ? classPath : new ClassFileLocator.Compound(new ClassFileLocator.ForJarFile(jar), classPath);
     }
 
     /** Creates the named adapter, loaded as a child of {@code clientLoader}. */

@@ -1,9 +1,8 @@
 package dev.rtbe.agent.http;
 
 import java.util.List;
-import net.bytebuddy.agent.builder.AgentBuilder;
 
-/** One HTTP client's hooks: whether the client is there, and the transformation to install. */
+/** One HTTP client's hooks: whether the client is there, and the methods to weave. */
 public interface ClientInstrumentation {
     /** Short name for the start-up line, e.g. {@code jdk-httpclient}. */
     String name();
@@ -18,6 +17,6 @@ public interface ClientInstrumentation {
      */
     List<String> classPrefixes();
 
-    /** Adds this client's transformations; may load the client's adapter classes. */
-    AgentBuilder install(AgentBuilder builder) throws ReflectiveOperationException;
+    /** This client's classes and the methods to weave in them; may load the client's adapter classes. */
+    List<ClassHooks> hooks() throws ReflectiveOperationException;
 }

@@ -185,7 +185,7 @@ final class ForkedJvm {
                 .filter(entry -> hidden.stream().noneMatch(entry::contains))
                 .filter(entry -> !Paths.get(entry).toAbsolutePath().normalize()
                         .endsWith(Paths.get("agent", "target", "classes")))
-                .filter(entry -> !entry.contains("byte-buddy"))
+                .filter(entry -> !entry.contains("org/ow2/asm"))
                 .collect(Collectors.joining(File.pathSeparator));
     }
 }

@@ -205,7 +205,7 @@ class JdkHttpClientIT {
         assertEquals(0, idle.exitCode(), idle::toString);
         assertEquals("false", idle.value("AGENT-RUNNING"), idle::toString);
         assertTrue(idle.stderr().contains("started: endpoints="), idle::toString);
-        assertTrue(idle.stdout().lines().noneMatch(l -> l.contains("dev.rtbe.shaded.net.bytebuddy.")), idle::toString);
+        assertTrue(idle.stdout().lines().noneMatch(l -> l.contains("dev.rtbe.shaded.org.objectweb.asm.")), idle::toString);
         assertTrue(idle.stdout().lines().anyMatch(l -> l.contains("dev.rtbe.agent.ClientWatch ")), idle::toString);
 
         ForkedJvm.Result r = run(app(1), "concurrent", "3");

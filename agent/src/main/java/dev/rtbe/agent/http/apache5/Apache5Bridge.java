@@ -3,6 +3,7 @@ package dev.rtbe.agent.http.apache5;
 import dev.rtbe.agent.call.AgentRuntime;
 import dev.rtbe.agent.call.ReentryGuard;
 import dev.rtbe.agent.http.AdapterHooks;
+import dev.rtbe.agent.http.AdviceOutcome;
 
 /**
  * What the advice inlined into Apache HttpClient 5 calls. Boot-loaded, so it uses only
@@ -67,6 +68,17 @@ public final class Apache5Bridge {
 
     public static Object afterClassic(Object gate, Object response, Throwable thrown) {
         return gate instanceof ClassicGate ? ((ClassicGate) gate).after(response, thrown) : response;
+    }
+
+    /**
+     * On exit from a classic {@code doExecute} (also skipped, and when it threw): the outcome the
+     * enter decided, or the response the gate makes of the original's.
+     */
+    public static Object exitClassic(Object gate, Object response, Throwable thrown) {
+        if (gate instanceof AdviceOutcome) {
+            return gate; // refused while waiting, or sent by the agent: the original never ran
+        }
+        return gate == null ? response : afterClassic(gate, response, thrown);
     }
 
     public static Object executeAsync(Object client, Object target, Object producer, Object consumer,

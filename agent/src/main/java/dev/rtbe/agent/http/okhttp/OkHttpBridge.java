@@ -85,4 +85,25 @@ public final class OkHttpBridge {
     public static Object asSent(Object call, Object request) {
         return hooksFor(request).asSent(call, request);
     }
+
+    /** On entry to {@code RealInterceptorChain.proceed(Request)}: the request to send instead, at the chain's entry only. */
+    public static Object proceedRequest(int index, Object call, Object request) {
+        return index == 0 ? asSent(call, request) : null;
+    }
+
+    /** On entry to the method that runs an asynchronous call: whether it is a gated one (then guarded). */
+    public static boolean enterAsyncRun(Object callback) {
+        if (callback instanceof GatedCallback) {
+            ReentryGuard.enter();
+            return true;
+        }
+        return false;
+    }
+
+    /** On exit from it, with what {@link #enterAsyncRun} returned. */
+    public static void exitAsyncRun(boolean guarded) {
+        if (guarded) {
+            ReentryGuard.exit();
+        }
+    }
 }

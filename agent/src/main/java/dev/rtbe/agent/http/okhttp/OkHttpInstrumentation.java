@@ -1,17 +1,11 @@
 package dev.rtbe.agent.http.okhttp;
 
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+import static dev.rtbe.agent.http.Hook.OBJECT;
 
-import dev.rtbe.agent.call.ReentryGuard;
-import dev.rtbe.agent.http.AdapterClassLoader;
-import dev.rtbe.agent.http.AdviceOutcome;
+import dev.rtbe.agent.http.ClassHooks;
 import dev.rtbe.agent.http.ClientInstrumentation;
+import dev.rtbe.agent.http.Hook;
 import java.util.List;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
-import net.bytebuddy.implementation.bytecode.assign.Assigner;
 
 /**
  * OkHttp 3.x ({@code okhttp3.RealCall}, Java) and 4.x/5.x ({@code okhttp3.internal.connection.RealCall},
@@ -26,6 +20,7 @@ public final class OkHttpInstrumentation implements ClientInstrumentation {
     static final String CALL_3 = "okhttp3.RealCall";
     static final String CALL_4 = "okhttp3.internal.connection.RealCall";
     static final String CHAIN = "okhttp3.internal.http.RealInterceptorChain";
+    static final String BRIDGE = "dev.rtbe.agent.http.okhttp.OkHttpBridge";
 
     @Override
     public String name() {
@@ -43,105 +38,36 @@ public final class OkHttpInstrumentation implements ClientInstrumentation {
         return true;
     }
 
-    @Override
-    public AgentBuilder install(AgentBuilder builder) {
-        return builder
-                .type(named(CALL_3).or(named(CALL_4))).transform((b, type, loader, module, domain) -> b
-                        .visit(advice(ExecuteAdvice.class).on(named("execute").and(takesArguments(0))))
-                        .visit(advice(EnqueueAdvice.class).on(named("enqueue").and(takesArguments(1))))
-                        .visit(advice(CancelAdvice.class).on(named("cancel").and(takesArguments(0)))))
-                .type(named(CHAIN)).transform((b, type, loader, module, domain) -> b
-                        .visit(advice(ProceedAdvice.class).on(named("proceed").and(takesArguments(1))
-                                .and(takesArgument(0, named("okhttp3.Request"))))))
-                // The method that runs an asynchronous call on OkHttp's dispatcher thread.
-                .type(named(CALL_3 + "$AsyncCall")).transform((b, type, loader, module, domain) -> b
-                        .visit(advice(AsyncRunAdvice.class).on(named("execute").and(takesArguments(0)))))
-                .type(named(CALL_4 + "$AsyncCall")).transform((b, type, loader, module, domain) -> b
-                        .visit(advice(AsyncRunAdvice.class).on(named("run").and(takesArguments(0)))));
-    }
-
-    private static Advice advice(Class<?> type) {
-        return Advice.to(type, AdapterClassLoader.adviceLocator());
-    }
-
-    /** Inlined into {@code RealCall.execute()}. */
-    public static final class ExecuteAdvice {
-        private ExecuteAdvice() {}
-
-        @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-        public static Object enter(@Advice.This Object call) {
-            return OkHttpBridge.execute(call);
-        }
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        public static void exit(@Advice.Enter Object outcome,
-                                @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object response,
-                                @Advice.Thrown(readOnly = false) Throwable thrown) {
-            if (outcome instanceof AdviceOutcome) {
-                response = ((AdviceOutcome) outcome).value;
-                thrown = ((AdviceOutcome) outcome).error;
-            }
-        }
-    }
-
-    /** Inlined into {@code RealCall.enqueue(Callback)}: true skips the original. */
-    public static final class EnqueueAdvice {
-        private EnqueueAdvice() {}
-
-        @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-        public static boolean enter(@Advice.This Object call, @Advice.Argument(0) Object callback) {
-            return OkHttpBridge.enqueue(call, callback);
-        }
-    }
-
-    /** Inlined into {@code RealCall.cancel()}: after OkHttp marked the call cancelled. */
-    public static final class CancelAdvice {
-        private CancelAdvice() {}
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        public static void exit(@Advice.This Object call) {
-            OkHttpBridge.cancelled(call);
-        }
-    }
-
-    /** Inlined into {@code RealInterceptorChain.proceed(Request)}: the request as sent, at the chain's entry only. */
-    public static final class ProceedAdvice {
-        private ProceedAdvice() {}
-
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        public static void enter(@Advice.FieldValue("index") int index, @Advice.FieldValue("call") Object call,
-                                 @Advice.Argument(value = 0, readOnly = false, typing = Assigner.Typing.DYNAMIC)
-                                 Object request) {
-            if (index == 0) {
-                Object sent = OkHttpBridge.asSent(call, request);
-                if (sent != null) {
-                    request = sent;
-                }
-            }
-        }
-    }
-
     /**
-     * Inlined into the method that runs an asynchronous call: a gated call's interceptors,
-     * authenticators and retries run inside the gate, so calls they make are not gated again.
+     * {@code RealCall.execute()} (the outcome of a gated call replaces the original),
+     * {@code enqueue(Callback)} (true skips the original), {@code cancel()} (after OkHttp marked the
+     * call cancelled); {@code RealInterceptorChain.proceed(Request)}: the request as sent, at the
+     * chain's entry only; and the method that runs an asynchronous call on OkHttp's dispatcher
+     * thread: a gated call's interceptors, authenticators and retries run inside the gate, so calls
+     * they make are not gated again.
      */
-    public static final class AsyncRunAdvice {
-        private AsyncRunAdvice() {}
+    @Override
+    public List<ClassHooks> hooks() {
+        Hook asyncRun3 = asyncRun("execute");
+        Hook asyncRun4 = asyncRun("run");
+        return List.of(
+                ClassHooks.named(List.of(CALL_3, CALL_4),
+                        Hook.method("execute", 0).enter(BRIDGE, "execute", "(" + OBJECT + ")" + OBJECT,
+                                Hook.OnEnter.SKIP_IF_NON_NULL, Hook.THIS),
+                        Hook.method("enqueue", 1).enter(BRIDGE, "enqueue", "(" + OBJECT + OBJECT + ")Z",
+                                Hook.OnEnter.SKIP_IF_TRUE, Hook.THIS, Hook.argument(0)),
+                        Hook.method("cancel", 0).exit(BRIDGE, "cancelled", "(" + OBJECT + ")V", true, Hook.THIS)),
+                ClassHooks.named(CHAIN, Hook.method("proceed", 1).argument(0, "okhttp3.Request")
+                        .enter(BRIDGE, "proceedRequest", "(I" + OBJECT + OBJECT + ")" + OBJECT,
+                                Hook.OnEnter.REPLACE_FIRST_ARGUMENT, Hook.field("index"), Hook.field("call"),
+                                Hook.argument(0))),
+                ClassHooks.named(CALL_3 + "$AsyncCall", asyncRun3),
+                ClassHooks.named(CALL_4 + "$AsyncCall", asyncRun4));
+    }
 
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        public static boolean enter(@Advice.FieldValue("responseCallback") Object callback) {
-            if (callback instanceof OkHttpBridge.GatedCallback) {
-                ReentryGuard.enter();
-                return true;
-            }
-            return false;
-        }
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        public static void exit(@Advice.Enter boolean guarded) {
-            if (guarded) {
-                ReentryGuard.exit();
-            }
-        }
+    private static Hook asyncRun(String method) {
+        return Hook.method(method, 0)
+                .enter(BRIDGE, "enterAsyncRun", "(" + OBJECT + ")Z", Hook.OnEnter.PROCEED, Hook.field("responseCallback"))
+                .exit(BRIDGE, "exitAsyncRun", "(Z)V", true, Hook.ENTERED);
     }
 }

@@ -1,20 +1,15 @@
 package dev.rtbe.agent.http.reactornetty;
 
-import static net.bytebuddy.matcher.ElementMatchers.isPublic;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
-import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+import static dev.rtbe.agent.http.Hook.OBJECT;
 
-import dev.rtbe.agent.http.AdapterClassLoader;
+import dev.rtbe.agent.http.ClassHooks;
 import dev.rtbe.agent.http.ClientInstrumentation;
+import dev.rtbe.agent.http.Hook;
+import java.lang.reflect.Modifier;
 import java.util.List;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
-import net.bytebuddy.implementation.bytecode.assign.Assigner;
 
 /**
- * Reactor Netty's {@code HttpClient}: advice on the terminal methods of {@code HttpClientFinalizer}
+ * Reactor Netty's {@code HttpClient}: hooks on the terminal methods of {@code HttpClientFinalizer}
  * (the {@code ResponseReceiver} every {@code client.get()/post()/request(..)} chain ends in):
  * {@code response()}, {@code response(fn)}, {@code responseConnection(fn)}, {@code responseContent()}
  * and {@code responseSingle(fn)}. They are where the application's frames are (so the call is
@@ -27,6 +22,8 @@ public final class ReactorNettyInstrumentation implements ClientInstrumentation 
     static final String FINALIZER = "reactor.netty.http.client.HttpClientFinalizer";
     /** Spring WebClient's exchange function: where its request becomes a Reactor Netty one. */
     static final String EXCHANGE = "org.springframework.web.reactive.function.client.ExchangeFunctions$DefaultExchangeFunction";
+    static final String BRIDGE = "dev.rtbe.agent.http.reactornetty.ReactorNettyBridge";
+    static final String HEADERS = "dev.rtbe.agent.http.reactornetty.ExchangeHeaders";
 
     @Override
     public String name() {
@@ -47,53 +44,24 @@ public final class ReactorNettyInstrumentation implements ClientInstrumentation 
         return true;
     }
 
-    @Override
-    public AgentBuilder install(AgentBuilder builder) {
-        return builder.type(named(FINALIZER)).transform((b, type, loader, module, domain) -> b
-                .visit(Advice.to(ReceiveAdvice.class, AdapterClassLoader.adviceLocator())
-                        .on(isPublic().and(namedOneOf("response", "responseContent").and(takesArguments(0))
-                                .or(namedOneOf("response", "responseConnection", "responseSingle")
-                                        .and(takesArguments(1)))))))
-                .type(named(EXCHANGE)).transform((b, type, loader, module, domain) -> b
-                        .visit(Advice.to(ExchangeAdvice.class, AdapterClassLoader.adviceLocator())
-                                .on(named("exchange").and(takesArguments(1))
-                                        .and(takesArgument(0, named(ExchangeHeaders.CLIENT_REQUEST))))));
-    }
-
     /**
-     * Inlined into WebClient's {@code exchange(ClientRequest)}: while it builds the Reactor Netty
-     * request, the headers WebClient will apply inside the exchange are known to the gate.
+     * Each terminal method returns the gated publisher instead of running its body. WebClient's
+     * {@code exchange(ClientRequest)}: while it builds the Reactor Netty request, the headers
+     * WebClient will apply inside the exchange are known to the gate.
      */
-    public static final class ExchangeAdvice {
-        private ExchangeAdvice() {}
-
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        public static Object enter(@Advice.Argument(0) Object clientRequest) {
-            return ExchangeHeaders.enter(clientRequest);
-        }
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        public static void exit(@Advice.Enter Object previous) {
-            ExchangeHeaders.exit(previous);
-        }
+    @Override
+    public List<ClassHooks> hooks() {
+        return List.of(
+                ClassHooks.named(FINALIZER, receive("response", 0), receive("responseContent", 0),
+                        receive("response", 1), receive("responseConnection", 1), receive("responseSingle", 1)),
+                ClassHooks.named(EXCHANGE, Hook.method("exchange", 1).argument(0, ExchangeHeaders.CLIENT_REQUEST)
+                        .enter(HEADERS, "enter", "(" + OBJECT + ")" + OBJECT, Hook.OnEnter.PROCEED, Hook.argument(0))
+                        .exit(HEADERS, "exit", "(" + OBJECT + ")V", true, Hook.ENTERED)));
     }
 
-    /** Inlined into each terminal method: returns the gated publisher instead of running the body. */
-    public static final class ReceiveAdvice {
-        private ReceiveAdvice() {}
-
-        @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-        public static Object enter(@Advice.This Object receiver, @Advice.Origin("#m") String method,
-                                   @Advice.AllArguments Object[] args) {
-            return ReactorNettyBridge.receive(receiver, method, args.length == 0 ? null : args[0]);
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class)
-        public static void exit(@Advice.Enter Object gated,
-                                @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object publisher) {
-            if (gated != null) {
-                publisher = gated;
-            }
-        }
+    private static Hook receive(String method, int arguments) {
+        return Hook.method(method, arguments).access(Modifier.PUBLIC)
+                .enter(BRIDGE, "receive", "(" + OBJECT + "Ljava/lang/String;" + OBJECT + ")" + OBJECT,
+                        Hook.OnEnter.SKIP_IF_NON_NULL, Hook.THIS, Hook.METHOD_NAME, Hook.FIRST_ARGUMENT_OR_NULL);
     }
 }

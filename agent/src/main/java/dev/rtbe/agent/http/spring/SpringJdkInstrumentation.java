@@ -1,16 +1,12 @@
 package dev.rtbe.agent.http.spring;
 
-import static net.bytebuddy.matcher.ElementMatchers.isStatic;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+import static dev.rtbe.agent.http.Hook.OBJECT;
 
-import dev.rtbe.agent.http.AdapterClassLoader;
+import dev.rtbe.agent.http.ClassHooks;
 import dev.rtbe.agent.http.ClientInstrumentation;
+import dev.rtbe.agent.http.Hook;
+import java.lang.reflect.Modifier;
 import java.util.List;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
-import net.bytebuddy.implementation.bytecode.assign.Assigner;
 
 /**
  * Spring's connectors for the JDK {@code HttpClient} (the calls themselves are gated by the JDK
@@ -24,6 +20,7 @@ import net.bytebuddy.implementation.bytecode.assign.Assigner;
 public final class SpringJdkInstrumentation implements ClientInstrumentation {
     static final String RESPONSE = "org.springframework.http.client.JdkClientHttpResponse";
     static final String REACTIVE_RESPONSE = "org.springframework.http.client.reactive.JdkClientHttpResponse";
+    static final String BRIDGE = "dev.rtbe.agent.http.spring.SpringJdkBridge";
 
     @Override
     public String name() {
@@ -41,37 +38,20 @@ public final class SpringJdkInstrumentation implements ClientInstrumentation {
         return List.of(RESPONSE.replace('.', '/'), REACTIVE_RESPONSE.replace('.', '/'));
     }
 
+    /**
+     * The blocking {@code JdkClientHttpResponse.close()} is skipped when the call was aborted; the
+     * reactive response's {@code adaptBody(HttpResponse, DataBufferFactory)} returns a body that
+     * aborts the exchange when cancelled.
+     */
     @Override
-    public AgentBuilder install(AgentBuilder builder) {
-        return builder
-                .type(named(RESPONSE)).transform((b, type, loader, module, domain) -> b
-                        .visit(Advice.to(CloseAdvice.class, AdapterClassLoader.adviceLocator())
-                                .on(named("close").and(takesArguments(0)))))
-                .type(named(REACTIVE_RESPONSE)).transform((b, type, loader, module, domain) -> b
-                        .visit(Advice.to(BodyAdvice.class, AdapterClassLoader.adviceLocator())
-                                .on(named("adaptBody").and(isStatic())
-                                        .and(takesArgument(0, named("java.net.http.HttpResponse"))))));
-    }
-
-    /** Inlined into the blocking {@code JdkClientHttpResponse.close()}: skipped when the call was aborted. */
-    public static final class CloseAdvice {
-        private CloseAdvice() {}
-
-        @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-        public static boolean enter(@Advice.FieldValue("response") Object response,
-                                    @Advice.FieldValue("body") Object body) {
-            return SpringJdkBridge.closeBeforeEnd(response, body);
-        }
-    }
-
-    /** Inlined into the reactive response's {@code adaptBody(HttpResponse, DataBufferFactory)}. */
-    public static final class BodyAdvice {
-        private BodyAdvice() {}
-
-        @Advice.OnMethodExit(suppress = Throwable.class)
-        public static void exit(@Advice.Argument(0) Object response,
-                                @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object body) {
-            body = SpringJdkBridge.abortOnCancel(response, body);
-        }
+    public List<ClassHooks> hooks() {
+        return List.of(
+                ClassHooks.named(RESPONSE, Hook.method("close", 0)
+                        .enter(BRIDGE, "closeBeforeEnd", "(" + OBJECT + OBJECT + ")Z", Hook.OnEnter.SKIP_IF_TRUE,
+                                Hook.field("response"), Hook.field("body"))),
+                ClassHooks.named(REACTIVE_RESPONSE, Hook.method("adaptBody", 2).access(Modifier.STATIC)
+                        .argument(0, "java.net.http.HttpResponse")
+                        .exit(BRIDGE, "abortOnCancel", "(" + OBJECT + OBJECT + ")" + OBJECT, false,
+                                Hook.argument(0), Hook.RETURNED)));
     }
 }

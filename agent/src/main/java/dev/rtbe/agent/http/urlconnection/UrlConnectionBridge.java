@@ -1,12 +1,13 @@
 package dev.rtbe.agent.http.urlconnection;
 
 import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.http.AdviceOutcome;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.net.HttpURLConnection;
 
 /**
- * What the advice inlined into {@code sun.net.www.protocol.http.HttpURLConnection} calls. Only the
+ * What the hooks woven into {@code sun.net.www.protocol.http.HttpURLConnection} call. Only the
  * outermost hooked method on a thread acts: the JDK calls {@code getInputStream()} from inside its
  * own methods ({@code getHeaderField}, redirects), and so does the agent when it reads the response
  * head. Every failure of the agent's own is swallowed: the connection then works as without it.
@@ -21,15 +22,15 @@ public final class UrlConnectionBridge {
 
     /**
      * True until the access to the JDK class is set up (or known impossible). Every thread that
-     * sees true hands a lookup to {@link #enter}, where the set-up is serialised, so no first call
-     * slips through ungated while another thread is still setting up.
+     * sees true hands a lookup to {@link #grant} before it enters, where the set-up is serialised,
+     * so no first call slips through ungated while another thread is still setting up.
      */
     public static boolean needsLookup() {
         return access == null && !accessFailed;
     }
 
     /** Sets up the access once, from a lookup made inside the JDK's connection class. */
-    private static synchronized void grant(MethodHandles.Lookup lookup) {
+    public static synchronized void grant(MethodHandles.Lookup lookup) {
         if (!needsLookup()) {
             return;
         }
@@ -66,6 +67,34 @@ public final class UrlConnectionBridge {
         } catch (RuntimeException | LinkageError agentFault) {
             return null; // fail open: sent ungated
         }
+    }
+
+    /** On entry to getInputStream: null to go on, or the IOException to throw. */
+    public static Object enterInput(Object connection) {
+        return enter(connection, false, null);
+    }
+
+    /** On entry to getOutputStream: null to go on, the IOException to throw, or the stream to return. */
+    public static Object enterOutput(Object connection) {
+        return enter(connection, true, null);
+    }
+
+    /**
+     * On exit from getInputStream (always, also when {@code entered} skipped it): the failure from
+     * the entry to throw, else the body to return (the original's throwable, if any, still stands).
+     */
+    public static Object afterInput(Object connection, Object entered, Object body, Throwable thrown, int status) {
+        Object result = exitInput(connection, body, thrown, status);
+        return isFailure(entered) ? AdviceOutcome.failed((Throwable) entered) : result;
+    }
+
+    /** On exit from getOutputStream (always): the failure from the entry, the held stream, or the original's. */
+    public static Object afterOutput(Object connection, Object entered, Object stream, Throwable thrown) {
+        exitOutput(connection, thrown);
+        if (isFailure(entered)) {
+            return AdviceOutcome.failed((Throwable) entered);
+        }
+        return entered != null ? entered : stream; // streaming mode: the body is held until the call is decided
     }
 
     /** On exit from getInputStream (always, after {@link #enter}): the body to return. */

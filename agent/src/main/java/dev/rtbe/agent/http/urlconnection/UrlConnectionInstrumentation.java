@@ -1,19 +1,16 @@
 package dev.rtbe.agent.http.urlconnection;
 
-import static net.bytebuddy.matcher.ElementMatchers.isPublic;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+import static dev.rtbe.agent.http.Hook.OBJECT;
+import static dev.rtbe.agent.http.Hook.THROWABLE;
 
-import dev.rtbe.agent.http.AdapterClassLoader;
+import dev.rtbe.agent.http.ClassHooks;
 import dev.rtbe.agent.http.ClientInstrumentation;
-import java.lang.invoke.MethodHandles;
+import dev.rtbe.agent.http.Hook;
+import java.lang.reflect.Modifier;
 import java.util.List;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
-import net.bytebuddy.implementation.bytecode.assign.Assigner;
 
 /**
- * {@code java.net.HttpURLConnection} as the JDK implements it: advice on
+ * {@code java.net.HttpURLConnection} as the JDK implements it: hooks on
  * {@code sun.net.www.protocol.http.HttpURLConnection}'s {@code getInputStream()},
  * {@code getOutputStream()} and {@code disconnect()}. Every way of sending a request passes one of
  * the first two ({@code getResponseCode()}, {@code getHeaderField()}... call {@code getInputStream()}),
@@ -22,6 +19,8 @@ import net.bytebuddy.implementation.bytecode.assign.Assigner;
  * Everything here is in {@code java.base}, so the hooks are boot-loaded and need no adapter loader.
  */
 public final class UrlConnectionInstrumentation implements ClientInstrumentation {
+    static final String BRIDGE = "dev.rtbe.agent.http.urlconnection.UrlConnectionBridge";
+
     @Override
     public String name() {
         return "http-urlconnection";
@@ -37,78 +36,29 @@ public final class UrlConnectionInstrumentation implements ClientInstrumentation
         return true; // java.base
     }
 
+    /**
+     * {@code getInputStream()} waits before the request is sent and wraps the body;
+     * {@code getOutputStream()}, where in streaming mode the request head would leave, gives the
+     * application a stream that holds the body until it asks for the response (both first hand the
+     * bridge a lookup made inside the JDK class, the one time it asks for it); {@code disconnect()}
+     * gives the slot back after the socket is closed, so the next call never overlaps this one on
+     * the server.
+     */
     @Override
-    public AgentBuilder install(AgentBuilder builder) {
-        return builder.type(named(SunHttpAccess.CONNECTION)).transform((b, type, loader, module, domain) -> b
-                .visit(Advice.to(InputAdvice.class, AdapterClassLoader.adviceLocator())
-                        .on(named("getInputStream").and(isPublic()).and(takesArguments(0))))
-                .visit(Advice.to(OutputAdvice.class, AdapterClassLoader.adviceLocator())
-                        .on(named("getOutputStream").and(isPublic()).and(takesArguments(0))))
-                .visit(Advice.to(DisconnectAdvice.class, AdapterClassLoader.adviceLocator())
-                        .on(named("disconnect").and(isPublic()).and(takesArguments(0)))));
-    }
-
-    /** Inlined into {@code getInputStream()}: waits before the request is sent, wraps the body. */
-    public static final class InputAdvice {
-        private InputAdvice() {}
-
-        @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-        public static Object enter(@Advice.This Object connection) {
-            // The lookup is made here, inside the JDK class, the one time the bridge asks for it.
-            return UrlConnectionBridge.enter(connection, false,
-                    UrlConnectionBridge.needsLookup() ? MethodHandles.lookup() : null);
-        }
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        public static void exit(@Advice.This Object connection, @Advice.Enter Object rejected,
-                                @Advice.FieldValue("responseCode") int status,
-                                @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object body,
-                                @Advice.Thrown(readOnly = false) Throwable thrown) {
-            Object result = UrlConnectionBridge.exitInput(connection, body, thrown, status);
-            if (UrlConnectionBridge.isFailure(rejected)) {
-                thrown = (Throwable) rejected;
-            } else {
-                body = result;
-            }
-        }
-    }
-
-    /**
-     * Inlined into {@code getOutputStream()}: in streaming mode the request head would leave here;
-     * instead the application gets a stream that holds the body until it asks for the response.
-     */
-    public static final class OutputAdvice {
-        private OutputAdvice() {}
-
-        @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-        public static Object enter(@Advice.This Object connection) {
-            return UrlConnectionBridge.enter(connection, true,
-                    UrlConnectionBridge.needsLookup() ? MethodHandles.lookup() : null);
-        }
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        public static void exit(@Advice.This Object connection, @Advice.Enter Object entered,
-                                @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object stream,
-                                @Advice.Thrown(readOnly = false) Throwable thrown) {
-            UrlConnectionBridge.exitOutput(connection, thrown);
-            if (UrlConnectionBridge.isFailure(entered)) {
-                thrown = (Throwable) entered;
-            } else if (entered != null) {
-                stream = entered; // streaming mode: the body is held until the call is decided
-            }
-        }
-    }
-
-    /**
-     * Inlined into {@code disconnect()}: the call is over, its slot comes back - after the socket
-     * is closed, so the next call never overlaps this one on the server.
-     */
-    public static final class DisconnectAdvice {
-        private DisconnectAdvice() {}
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        public static void exit(@Advice.This Object connection) {
-            UrlConnectionBridge.disconnect(connection);
-        }
+    public List<ClassHooks> hooks() {
+        return List.of(ClassHooks.named(SunHttpAccess.CONNECTION,
+                Hook.method("getInputStream", 0).access(Modifier.PUBLIC).lookupFor(BRIDGE)
+                        .enter(BRIDGE, "enterInput", "(" + OBJECT + ")" + OBJECT, Hook.OnEnter.SKIP_IF_NON_NULL,
+                                Hook.THIS)
+                        .exit(BRIDGE, "afterInput", "(" + OBJECT + OBJECT + OBJECT + THROWABLE + "I)" + OBJECT, true,
+                                Hook.THIS, Hook.ENTERED, Hook.RETURNED, Hook.THROWN,
+                                Hook.inheritedField("responseCode", "I")),
+                Hook.method("getOutputStream", 0).access(Modifier.PUBLIC).lookupFor(BRIDGE)
+                        .enter(BRIDGE, "enterOutput", "(" + OBJECT + ")" + OBJECT, Hook.OnEnter.SKIP_IF_NON_NULL,
+                                Hook.THIS)
+                        .exit(BRIDGE, "afterOutput", "(" + OBJECT + OBJECT + OBJECT + THROWABLE + ")" + OBJECT, true,
+                                Hook.THIS, Hook.ENTERED, Hook.RETURNED, Hook.THROWN),
+                Hook.method("disconnect", 0).access(Modifier.PUBLIC)
+                        .exit(BRIDGE, "disconnect", "(" + OBJECT + ")V", true, Hook.THIS)));
     }
 }

@@ -9,6 +9,12 @@ import javax.management.ObjectName;
 
 /** What the forked test applications share: request building and the agent's JMX view. */
 final class AppSupport {
+    static {
+        // These applications watch the agent over JMX, as an operator would: the agent registers its
+        // views once JMX is first used, so JMX is used at once, not first in the middle of a timed scenario.
+        ManagementFactory.getPlatformMBeanServer();
+    }
+
     private AppSupport() {}
 
     static String generateBody(boolean stream) {
@@ -26,8 +32,8 @@ final class AppSupport {
 
     /**
      * An attribute of the agent's scheduler view. The agent registers its views on a thread of its
-     * own once the first HTTP client class loads, so a view may come a moment after the first call:
-     * it is waited for.
+     * own once its first HTTP client class has loaded and JMX is used, so a view may come a moment
+     * after the first call: it is waited for.
      */
     static Object mbean(String attribute) throws Exception {
         return view("dev.rtbe:type=Scheduler", attribute);

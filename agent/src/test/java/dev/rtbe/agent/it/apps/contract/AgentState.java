@@ -9,7 +9,7 @@ import javax.management.ObjectName;
 final class AgentState {
     private AgentState() {}
 
-    /** Registered by the agent on a thread of its own once the first client class loads: waited for. */
+    /** Registered by the agent on a thread of its own once a client class has loaded and JMX is used: waited for. */
     static Object mbean(String attribute) throws Exception {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         ObjectName scheduler = new ObjectName("dev.rtbe:type=Scheduler");
