@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -24,6 +26,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * {@link Invariants}; at the end every call must have ended exactly one way. A failure names its
  * seed, so it can be replayed.
  */
+@Execution(ExecutionMode.CONCURRENT) // each case is its own computation: two at a time, one per core
 class RandomizedSchedulerTest {
     static final int STEPS = 400;
 
