@@ -3,7 +3,6 @@ package dev.rtbe.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.rtbe.agent.it.ResumablePreemptionIT.SimJson;
 import dev.rtbe.agent.it.apps.Apache5PreemptionApp;
 import dev.rtbe.agent.it.apps.ChildFirstLauncher;
@@ -11,8 +10,8 @@ import dev.rtbe.agent.it.apps.JdkClientApp;
 import dev.rtbe.simulator.OllamaSimulator;
 import dev.rtbe.simulator.Outcome;
 import dev.rtbe.simulator.RequestRecord;
+import dev.rtbe.simulator.SimHeaders;
 import dev.rtbe.simulator.SimulatorConfig;
-import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +26,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -40,30 +41,23 @@ import org.junit.jupiter.params.provider.ValueSource;
  * while it waits to get its slot back leaves the queue and is never sent again. In the version
  * matrix's run the oldest 5.x the adapter supports (5.0) runs the continued calls too.
  */
+@Execution(ExecutionMode.CONCURRENT) // each case has its own simulator and JVM
 class Apache5PreemptionIT {
     private static final String OLDEST = "client-versions/apache5-oldest";
     private static final Pattern QUEUE_WAIT = Pattern.compile("queue_wait=([0-9.]+)s");
 
     private OllamaSimulator sim;
-    private HttpServer probe;
+    private ProgressProbe probe;
 
     @BeforeEach
     void start() throws Exception {
         sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).build());
-        probe = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        probe.createContext("/progress", exchange -> { // tokens the batch call's first attempt has generated
-            int tokens = batchAttempts().stream().findFirst().map(RequestRecord::evalCount).orElse(0);
-            byte[] body = Integer.toString(tokens).getBytes(StandardCharsets.US_ASCII);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        probe.start();
+        probe = ProgressProbe.of(sim, ProgressProbe.testId("be"));
     }
 
     @AfterEach
     void stop() {
-        probe.stop(0);
+        probe.close();
         sim.close();
     }
 
@@ -88,7 +82,7 @@ class Apache5PreemptionIT {
             args.add(Apache5PreemptionApp.class.getName());
         }
         args.addAll(List.of(scenario, sim.baseUri().toString(),
-                "http://127.0.0.1:" + probe.getAddress().getPort() + "/progress", api, route));
+                probe.url(), api, route));
         ForkedJvm.Result r = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
                 .property("rtbe.slots.total", 1).property("rtbe.preemption", "transparent")
                 .property("rtbe.preemption.resume", resume).property("rtbe.log.calls", true)
@@ -187,8 +181,10 @@ class Apache5PreemptionIT {
         assertEquals("200", r.value(key + "-STATUS"), r::toString);
         assertEquals("application/json; charset=utf-8", r.value(key + "-CONTENT-TYPE"), r::toString);
         assertEquals(r.value(key + "-BODY-LENGTH"), r.value(key + "-CONTENT-LENGTH"), r::toString);
+        // Generated at once: the simulator's text depends on the request, not its timing.
         HttpResponse<String> uninterrupted = HttpClient.newHttpClient().send(
-                JdkClientApp.resumableChat(sim.baseUri().toString(), route).header("X-Test-Id", "reference").build(),
+                JdkClientApp.resumableChat(sim.baseUri().toString(), route).header("X-Test-Id", "reference")
+                        .setHeader(SimHeaders.GEN_MS, "0").build(),
                 HttpResponse.BodyHandlers.ofString());
         Map<String, Object> expected = SimJson.object(uninterrupted.body());
         Map<String, Object> actual = SimJson.object(body(r, key));

@@ -13,6 +13,7 @@ import dev.rtbe.agent.it.apps.contract.ContractApp;
 import dev.rtbe.simulator.OllamaSimulator;
 import dev.rtbe.simulator.Outcome;
 import dev.rtbe.simulator.RequestRecord;
+import dev.rtbe.simulator.SimHeaders;
 import dev.rtbe.simulator.SimulatorConfig;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
@@ -31,12 +32,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
@@ -47,9 +52,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * One contract that every client variant meets, in forked JVMs with the built agent jar against
  * the Ollama simulator (more slots than the agent allows, so any limit it sees is the agent's).
  * Per variant, ONE application JVM ({@link ContractApp}) runs every scenario in turn with
- * N=2, R=1, LIFO for RT and promotion after 2.5 s; a second, short one runs the R=0 scenario. The
- * tests then read what the server recorded (arrival, start, first token, end, disconnect), what
- * the application printed, and the spans the agent exported over OTLP. A variant's
+ * N=2, R=1, LIFO for RT and promotion after 2.5 s (the R=0 scenario on a server of its own with
+ * R=0, the preempt scenario on one with N=1 and preemption). The tests then read what the servers
+ * recorded (arrival, start, first token, end, disconnect), what the application printed, and the
+ * spans the agent exported over OTLP. Variants run two at a time (each its own servers and JVM;
+ * the scenarios of one JVM stay in turn, as they share its scheduler's view). A variant's
  * {@link ClientVariant#cannot} cells are skipped with their reason; its
  * {@link ClientVariant#knownFailures} cells must fail (and fail the build once they pass).
  * {@code -Drtbe.contract.versions=true} runs the version matrix rows instead of the main rows;
@@ -57,10 +64,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @ParameterizedClass(name = "{0}")
 @MethodSource("variants")
+@Execution(ExecutionMode.CONCURRENT)
 class ClientContractIT {
     /** Those whose spans the tests read come first: spans of the last calls are only flushed as the JVM exits. */
     static final String[] MAIN_SCENARIOS = {"telemetry", "classify", "aging", "flood", "overtake", "lifo", "queue-limit",
-            "early-close", "cancel-queued", "reader-throws", "reset", "refused", "redirect", "timeout", "preempt"};
+            "priority-only", "early-close", "cancel-queued", "reader-throws", "reset", "refused", "redirect", "timeout", "preempt"};
     private static final String SCOPE = "dev.rtbe.agent";
 
     static Stream<ClientVariant> variants() {
@@ -72,25 +80,33 @@ class ClientContractIT {
                 .filter(v -> List.of(only.split(",")).contains(v.name));
     }
 
-    /** What one variant's runs left behind, read by every test of that variant. */
-    private record Run(ForkedJvm.Result main, ForkedJvm.Result priority, List<RequestRecord> records,
+    /** What one variant's run left behind, read by every test of that variant. */
+    private record Run(ForkedJvm.Result main, List<RequestRecord> records, List<RequestRecord> priorityRecords,
                        List<Received> spans, int redirected, List<RequestRecord> preemptRecords, String uninterrupted) {}
 
-    private static Run run;
+    /** By variant name: variants run side by side. */
+    private static final Map<String, Run> RUNS = new ConcurrentHashMap<>();
 
     @Parameter
     ClientVariant variant;
 
+    private Run run;
+
+    @BeforeEach
+    void readRun() {
+        run = RUNS.get(variant.name);
+    }
+
     @BeforeParameterizedClassInvocation
     static void runApplications(ClientVariant variant) throws Exception {
-        run = null;
+        RUNS.remove(variant.name);
         if (variant.jars != null) {
             assertTrue(Files.isDirectory(variant.jars), "the pom copies these jars: " + variant.jars);
         }
         SimulatorConfig config = SimulatorConfig.builder().slots(8).acceptAnyModel(true).modelLoadTime(Duration.ZERO)
                 .promptTokensPerSecond(1_000_000).decodeTokensPerSecond(100).decodeSlowdown(0).build();
-        try (OllamaSimulator sim = OllamaSimulator.start(config); OllamaSimulator preemptSim = OllamaSimulator.start(config);
-             OtlpReceiver otlp = new OtlpReceiver()) {
+        try (OllamaSimulator sim = OllamaSimulator.start(config); OllamaSimulator prioritySim = OllamaSimulator.start(config);
+             OllamaSimulator preemptSim = OllamaSimulator.start(config); OtlpReceiver otlp = new OtlpReceiver()) {
             AtomicInteger redirected = new AtomicInteger();
             HttpServer redirector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             redirector.createContext("/", exchange -> {
@@ -101,27 +117,18 @@ class ClientContractIT {
                 exchange.close();
             });
             redirector.start();
-            // Not an endpoint: the preempt scenario asks here how far the batch call's first attempt got.
-            HttpServer progress = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            progress.createContext("/progress", exchange -> {
-                int tokens = preemptSim.records().stream().filter(r -> r.model().startsWith("preempt-be")).findFirst()
-                        .map(RequestRecord::evalCount).orElse(0);
-                byte[] body = Integer.toString(tokens).getBytes(StandardCharsets.US_ASCII);
-                exchange.sendResponseHeaders(200, body.length);
-                exchange.getResponseBody().write(body);
-                exchange.close();
-            });
-            progress.start();
+            // The preempt scenario asks here how far the batch call's first attempt got.
+            ProgressProbe progress = ProgressProbe.of(preemptSim, r -> r.model().startsWith("preempt-be"));
             try {
                 int resetPort = freePort();
                 int refusedPort = freePort();
                 String redirectUrl = "http://127.0.0.1:" + redirector.getAddress().getPort();
                 String endpoints = String.join(",", "127.0.0.1:" + sim.port(), "127.0.0.1:" + resetPort,
                         "127.0.0.1:" + refusedPort, "127.0.0.1:" + redirector.getAddress().getPort(),
-                        "preempting@127.0.0.1:" + preemptSim.port());
-                String progressUrl = "http://127.0.0.1:" + progress.getAddress().getPort() + "/progress";
+                        "priority@127.0.0.1:" + prioritySim.port(), "preempting@127.0.0.1:" + preemptSim.port());
+                String progressUrl = progress.url();
                 Urls urls = new Urls(sim.baseUri().toString(), resetPort, refusedPort, redirectUrl,
-                        preemptSim.baseUri().toString(), progressUrl);
+                        prioritySim.baseUri().toString(), preemptSim.baseUri().toString(), progressUrl);
                 ForkedJvm main = new ForkedJvm().property("rtbe.endpoints", endpoints)
                         // Each call names itself in its model field; one pool per server keeps every
                         // scenario's calls in one pool (pools per model have tests of their own).
@@ -130,6 +137,8 @@ class ClientContractIT {
                         .property("rtbe.rt.order", "lifo")
                         .property("rtbe.aging.threshold", "1s").property("rtbe.aging.promotion", "2500ms")
                         .property("rtbe.queue.be.max-length", 6)
+                        // The priority-only scenario's server: no slot reserved for RT.
+                        .property("rtbe.server.priority.slots.rt-reserved", 0)
                         // The preempt scenario's server: one slot, taken back from batch work for a stream.
                         .property("rtbe.server.preempting.slots.total", 1)
                         .property("rtbe.server.preempting.slots.rt-reserved", 0)
@@ -142,17 +151,10 @@ class ClientContractIT {
                         .timeout(Duration.ofMinutes(5));
                 long started = System.nanoTime();
                 ForkedJvm.Result mainResult = launch(main, variant, urls, MAIN_SCENARIOS);
-                long mainEnded = System.nanoTime();
-                ForkedJvm priority = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
-                        .property("rtbe.pools.by-model", "false")
-                        .property("rtbe.slots.total", 2).property("rtbe.slots.rt-reserved", 0)
-                        .property("rtbe.classify.rt-threads", "user-*")
-                        .property("rtbe.telemetry.exporter", "none").timeout(Duration.ofMinutes(2));
-                ForkedJvm.Result priorityResult = launch(priority, variant, urls, "priority-only");
-                System.out.printf("contract %s: main JVM %d ms, R=0 JVM %d ms%n", variant.name,
-                        TimeUnit.NANOSECONDS.toMillis(mainEnded - started),
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - mainEnded));
+                System.out.printf("contract %s: JVM %d ms%n", variant.name,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
                 sim.await(() -> sim.running() == 0, Duration.ofSeconds(20));
+                prioritySim.await(() -> prioritySim.running() == 0, Duration.ofSeconds(20));
                 preemptSim.await(() -> preemptSim.running() == 0, Duration.ofSeconds(20));
                 List<RequestRecord> preemptRecords = preemptSim.records();
                 // The main JVM flushed its spans as it exited; wait for the telemetry call's span to be in.
@@ -162,22 +164,23 @@ class ClientContractIT {
                 } catch (AssertionError missing) {
                     // the telemetry test reports it
                 }
-                run = new Run(mainResult, priorityResult, sim.records(), otlp.spansOf(SCOPE), redirected.get(),
-                        preemptRecords, uninterruptedAnswer(preemptSim));
+                RUNS.put(variant.name, new Run(mainResult, sim.records(), prioritySim.records(), otlp.spansOf(SCOPE),
+                        redirected.get(), preemptRecords, uninterruptedAnswer(preemptSim)));
             } finally {
                 redirector.stop(0);
-                progress.stop(0);
+                progress.close();
             }
         }
     }
 
     @AfterParameterizedClassInvocation
-    static void forget() {
-        run = null;
+    static void forget(ClientVariant variant) {
+        RUNS.remove(variant.name);
     }
 
     /** Where the application's calls go (ContractApp's arguments before the scenarios). */
-    private record Urls(String sim, int resetPort, int refusedPort, String redirect, String preempt, String progress) {}
+    private record Urls(String sim, int resetPort, int refusedPort, String redirect, String priority, String preempt,
+                        String progress) {}
 
     /**
      * The text the preempt scenario's batch call would have got uninterrupted: the same request, sent
@@ -186,8 +189,10 @@ class ClientContractIT {
     private static String uninterruptedAnswer(OllamaSimulator sim) throws Exception {
         ClientDriver.Call call = new ClientDriver.Call(sim.baseUri().toString(), "preempt-be", false,
                 ContractApp.PREEMPT_TOKENS, null, 0);
+        // Generated at once: the simulator's text depends on the request, not its timing.
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(call.chatUrl()))
-                .POST(HttpRequest.BodyPublishers.ofString(call.json())).build(), HttpResponse.BodyHandlers.ofString());
+                .header(SimHeaders.GEN_MS, "0").POST(HttpRequest.BodyPublishers.ofString(call.json())).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         Map<?, ?> message = (Map<?, ?>) ((Map<?, ?>) dev.rtbe.simulator.Json.parse(r.body())).get("message");
         return (String) message.get("content");
@@ -200,7 +205,7 @@ class ClientContractIT {
             args.add(ContractApp.class.getName());
         }
         args.addAll(List.of(variant.driver, urls.sim(), Integer.toString(urls.resetPort()),
-                Integer.toString(urls.refusedPort()), urls.redirect(), urls.preempt(), urls.progress()));
+                Integer.toString(urls.refusedPort()), urls.redirect(), urls.priority(), urls.preempt(), urls.progress()));
         args.addAll(List.of(scenarios));
         return jvm.run(variant.jars == null ? ContractApp.class : ChildFirstLauncher.class, args.toArray(new String[0]));
     }
@@ -224,7 +229,7 @@ class ClientContractIT {
         }
         assertNotNull(run, "the applications did not run");
         String known = variant.knownFailures.get(scenario);
-        ForkedJvm.Result r = scenario.equals("priority-only") ? run.priority : run.main;
+        ForkedJvm.Result r = run.main;
         try {
             assertEquals(0, r.exitCode(), r::toString);
             assertTrue(r.value("DRIVER").contains(variant.expected), () -> "not the intended client: " + r.value("DRIVER"));
@@ -250,7 +255,7 @@ class ClientContractIT {
     private void note(String scenario, String result, String detail) throws IOException {
         String ms = "";
         if (run != null) {
-            ForkedJvm.Result r = scenario.equals("priority-only") ? run.priority : run.main;
+            ForkedJvm.Result r = run.main;
             ms = r.lines("DONE " + scenario + " ").stream().map(l -> l.substring(l.lastIndexOf(' ') + 1)).findFirst().orElse("");
         }
         Path file = ForkedJvm.AGENT_JAR.getParent().resolve("contract-matrix.tsv");
@@ -260,23 +265,33 @@ class ClientContractIT {
 
     // ---- reading the run
 
-    private static RequestRecord record(String model) {
+    private RequestRecord record(String model) {
         return find(model).orElseThrow(() -> new AssertionError("the server never saw " + model + ": " + models()));
     }
 
-    private static Optional<RequestRecord> find(String model) {
-        return run.records.stream().filter(r -> r.model().equals(model) || r.model().equals(model + ":latest")).findFirst();
+    private Optional<RequestRecord> find(String model) {
+        return find(run.records, model);
     }
 
-    private static List<String> models() {
+    private static Optional<RequestRecord> find(List<RequestRecord> records, String model) {
+        return records.stream().filter(r -> r.model().equals(model) || r.model().equals(model + ":latest")).findFirst();
+    }
+
+    /** A call of the priority-only scenario, on its own server. */
+    private RequestRecord priorityRecord(String model) {
+        return find(run.priorityRecords, model).orElseThrow(() -> new AssertionError("the priority server never saw "
+                + model + ": " + run.priorityRecords.stream().map(RequestRecord::model).toList()));
+    }
+
+    private List<String> models() {
         return run.records.stream().map(RequestRecord::model).collect(Collectors.toList());
     }
 
-    private static List<RequestRecord> records(String prefix) {
+    private List<RequestRecord> records(String prefix) {
         return run.records.stream().filter(r -> r.model().startsWith(prefix)).collect(Collectors.toList());
     }
 
-    private static String value(String key) {
+    private String value(String key) {
         return run.main.value(key);
     }
 
@@ -286,7 +301,7 @@ class ClientContractIT {
         assertTrue(calls.isEmpty(), () -> "calls failed: " + calls);
     }
 
-    private static Received span(String model) {
+    private Received span(String model) {
         return run.spans.stream().filter(s -> s.span().getKind() == Span.SpanKind.SPAN_KIND_CLIENT)
                 .filter(s -> model.equals(s.attr("gen_ai.request.model"))).findFirst()
                 .orElseThrow(() -> new AssertionError("no span for " + model + " in " + run.spans.stream()
@@ -294,9 +309,13 @@ class ClientContractIT {
                         .filter(l -> l.contains("rtbe") || l.contains("xport")).limit(20).toList()));
     }
 
-    private static void assertStartsBefore(String first, String then) {
-        RequestRecord a = record(first);
-        RequestRecord b = record(then);
+    private void assertStartsBefore(String first, String then) {
+        assertStartsBefore(record(first), record(then));
+    }
+
+    private static void assertStartsBefore(RequestRecord a, RequestRecord b) {
+        String first = a.model();
+        String then = b.model();
         assertTrue(a.startNanos() < b.startNanos(), () -> first + " should start before " + then + ": " + a + " / " + b);
     }
 
@@ -340,13 +359,13 @@ class ClientContractIT {
     @Test
     void priorityOnlyLetsBatchUseEverySlotYetRtGoesFirst() throws Exception {
         cell("priority-only", () -> {
-            assertTrue(run.priority.lines("CALL ").stream().allMatch(l -> l.endsWith(" ok")), run.priority::toString);
-            RequestRecord a = record("priority-be-hold-0");
-            RequestRecord b = record("priority-be-hold-1");
+            assertCalledOk("priority-");
+            RequestRecord a = priorityRecord("priority-be-hold-0");
+            RequestRecord b = priorityRecord("priority-be-hold-1");
             assertTrue(a.startNanos() < b.endNanos() && b.startNanos() < a.endNanos(),
                     "with R=0 two batch calls should run at once: " + a + " / " + b);
-            assertStartsBefore("priority-rt", "priority-be-0");
-            assertStartsBefore("priority-rt", "priority-be-1");
+            assertStartsBefore(priorityRecord("priority-rt"), priorityRecord("priority-be-0"));
+            assertStartsBefore(priorityRecord("priority-rt"), priorityRecord("priority-be-1"));
         });
     }
 

@@ -97,6 +97,12 @@ final class ForkedJvm {
         }
         command.addAll(agentsAfter);
         command.add("-Xshare:off"); // quiets the JVM's note about CDS and the appended boot class path
+        // The C1 compiler only: these JVMs live seconds, and C2's compiling was about half of their CPU time
+        // (the tests fork some hundred of them, two at a time, on two cores). Not beside another agent: with
+        // the OpenTelemetry agent on JDK 25 our last spans then missed the exit's bounded flush (TelemetryIT).
+        if (agentsBefore.isEmpty() && agentsAfter.isEmpty()) {
+            command.add("-XX:TieredStopAtLevel=1");
+        }
         command.addAll(jvmArgs);
         command.add("-cp");
         command.add(applicationClassPath(hiddenFromClassPath));

@@ -3,14 +3,13 @@ package dev.rtbe.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.rtbe.agent.it.ResumablePreemptionIT.SimJson;
 import dev.rtbe.agent.it.apps.OkHttpPreemptApp;
 import dev.rtbe.simulator.OllamaSimulator;
 import dev.rtbe.simulator.Outcome;
 import dev.rtbe.simulator.RequestRecord;
+import dev.rtbe.simulator.SimHeaders;
 import dev.rtbe.simulator.SimulatorConfig;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,6 +21,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -35,28 +36,20 @@ import org.junit.jupiter.params.provider.ValueSource;
  * cancelled while it waits for a slot again ends at once; OkHttp's read timeout bounds a streamed
  * attempt's whole answer.
  */
+@Execution(ExecutionMode.CONCURRENT) // each case has its own simulator and JVM
 class OkHttpPreemptionIT {
     private OllamaSimulator sim;
-    private HttpServer probe;
+    private ProgressProbe probe;
 
     @BeforeEach
     void start() throws Exception {
         sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).build()); // as many as the agent's N
-        probe = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        probe.createContext("/progress", exchange -> { // tokens the first attempt of call ?id= has generated
-            String id = exchange.getRequestURI().getQuery().substring("id=".length());
-            int tokens = attempts(id).stream().findFirst().map(RequestRecord::evalCount).orElse(0);
-            byte[] body = Integer.toString(tokens).getBytes(StandardCharsets.US_ASCII);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        probe.start();
+        probe = ProgressProbe.byTestId(sim); // the application asks about each batch call by its X-Test-Id
     }
 
     @AfterEach
     void stop() {
-        probe.stop(0);
+        probe.close();
         sim.close();
     }
 
@@ -73,7 +66,7 @@ class OkHttpPreemptionIT {
                 .property("rtbe.pools.by-model", false)
                 .property("rtbe.log.calls", true)
                 .run(OkHttpPreemptApp.class, mode, sim.baseUri().toString(),
-                        "http://127.0.0.1:" + probe.getAddress().getPort() + "/progress");
+                        probe.url());
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(r.lines("ERROR").isEmpty(), r::toString);
         for (String state : r.lines("STATE")) {
@@ -169,6 +162,7 @@ class OkHttpPreemptionIT {
         for (int i = 0; i < h.length; i += 2) {
             reference.header(h[i], h[i + 1]);
         }
+        reference.setHeader(SimHeaders.GEN_MS, "0"); // at once: the simulator's text depends on the request, not its timing
         HttpResponse<String> uninterrupted = HttpClient.newHttpClient().send(reference.build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(uninterrupted.headers().firstValue("Content-Type").orElse(null),

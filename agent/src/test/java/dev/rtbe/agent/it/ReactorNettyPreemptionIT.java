@@ -3,7 +3,6 @@ package dev.rtbe.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.rtbe.agent.it.ResumablePreemptionIT.SimJson;
 import dev.rtbe.agent.it.apps.ChildFirstLauncher;
 import dev.rtbe.agent.it.apps.ReactorPreemptionApp;
@@ -11,7 +10,6 @@ import dev.rtbe.simulator.OllamaSimulator;
 import dev.rtbe.simulator.Outcome;
 import dev.rtbe.simulator.RequestRecord;
 import dev.rtbe.simulator.SimulatorConfig;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,6 +29,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -42,29 +42,22 @@ import org.junit.jupiter.params.provider.ValueSource;
  * out again on a new connection, continued (or, under {@code rtbe.preemption.resume=restart},
  * started again); the application's publisher sees one answer, the uninterrupted one.
  */
+@Execution(ExecutionMode.CONCURRENT) // each case has its own simulator and JVM
 class ReactorNettyPreemptionIT {
     private static final Pattern QUEUE_WAIT = Pattern.compile("queue_wait=([0-9.]+)");
 
     private OllamaSimulator sim;
-    private HttpServer probe;
+    private ProgressProbe probe;
 
     @BeforeEach
     void start() throws Exception {
         sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).build()); // as many as the agent's N
-        probe = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        probe.createContext("/progress", exchange -> { // tokens the batch call's first attempt has generated
-            int tokens = batchAttempts("be").stream().findFirst().map(RequestRecord::evalCount).orElse(0);
-            byte[] body = Integer.toString(tokens).getBytes(StandardCharsets.US_ASCII);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        probe.start();
+        probe = ProgressProbe.of(sim, ProgressProbe.testId("be"));
     }
 
     @AfterEach
     void stop() {
-        probe.stop(0);
+        probe.close();
         sim.close();
     }
 
@@ -84,7 +77,7 @@ class ReactorNettyPreemptionIT {
             args.add(ReactorPreemptionApp.class.getName());
         }
         args.addAll(List.of(scenario, sim.baseUri().toString(),
-                "http://127.0.0.1:" + probe.getAddress().getPort() + "/progress", route, client));
+                probe.url(), route, client));
         ForkedJvm.Result r = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
                 .property("rtbe.slots.total", 1).property("rtbe.preemption", "transparent")
                 .property("rtbe.preemption.resume", resume).property("rtbe.log.calls", true)
@@ -232,10 +225,10 @@ class ReactorNettyPreemptionIT {
         return SimJson.object(r.body());
     }
 
+    /** The batch call's request, answered at once (the simulator's text depends on the request, not its timing). */
     private HttpRequest chat(String route, String model) {
         return HttpRequest.newBuilder(URI.create(sim.baseUri() + (route.equals("chat") ? "/api/chat" : "/v1/chat/completions")))
-                .header("Content-Type", "application/json").header("X-Sim-Prefill-Ms", "50")
-                .header("X-Sim-Gen-Ms", Long.toString(ReactorPreemptionApp.GEN_MS))
+                .header("Content-Type", "application/json").header("X-Sim-Prefill-Ms", "0").header("X-Sim-Gen-Ms", "0")
                 .header("X-Sim-Output-Tokens", Integer.toString(ReactorPreemptionApp.TOKENS)).header("X-Test-Id", "reference")
                 .POST(HttpRequest.BodyPublishers.ofString(ReactorPreemptionApp.chatBody(route, model))).build();
     }

@@ -3,13 +3,12 @@ package dev.rtbe.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.rtbe.agent.it.apps.JdkClientApp;
 import dev.rtbe.simulator.OllamaSimulator;
 import dev.rtbe.simulator.Outcome;
 import dev.rtbe.simulator.RequestRecord;
+import dev.rtbe.simulator.SimHeaders;
 import dev.rtbe.simulator.SimulatorConfig;
-import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +19,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,27 +34,20 @@ import org.junit.jupiter.params.provider.ValueSource;
  * call that may not be continued (structured output) starts again; an async call cancelled while it
  * waits for its slot again ends there.
  */
+@Execution(ExecutionMode.CONCURRENT) // each case has its own simulator and JVM
 class ResumablePreemptionIT {
     private OllamaSimulator sim;
-    private HttpServer probe;
+    private ProgressProbe probe;
 
     @BeforeEach
     void start() throws Exception {
         sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).build()); // as many as the agent's N
-        probe = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        probe.createContext("/progress", exchange -> { // tokens the batch call's first attempt has generated
-            int tokens = batchAttempts().stream().findFirst().map(RequestRecord::evalCount).orElse(0);
-            byte[] body = Integer.toString(tokens).getBytes(StandardCharsets.US_ASCII);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        probe.start();
+        probe = ProgressProbe.of(sim, ProgressProbe.testId("be"));
     }
 
     @AfterEach
     void stop() {
-        probe.stop(0);
+        probe.close();
         sim.close();
     }
 
@@ -64,16 +58,17 @@ class ResumablePreemptionIT {
     private ForkedJvm.Result runApp(String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of(args));
         all.add(1, sim.baseUri().toString());
-        all.add(2, "http://127.0.0.1:" + probe.getAddress().getPort() + "/progress");
+        all.add(2, probe.url());
         return new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
                 .property("rtbe.slots.total", 1).property("rtbe.preemption", "transparent")
                 .property("rtbe.log.calls", true)
                 .run(JdkClientApp.class, all.toArray(new String[0]));
     }
 
+    /** The uninterrupted answer, generated at once (the simulator's text depends on the request, not its timing). */
     private String reference(String route) throws Exception {
-        return HttpClient.newHttpClient().send(
-                JdkClientApp.resumableChat(sim.baseUri().toString(), route).header("X-Test-Id", "reference").build(),
+        return HttpClient.newHttpClient().send(JdkClientApp.resumableChat(sim.baseUri().toString(), route)
+                        .header("X-Test-Id", "reference").setHeader(SimHeaders.GEN_MS, "0").build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 

@@ -21,6 +21,8 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantLock;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -57,6 +59,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * At the end every preempted call has been re-acquired and every call has ended exactly one way. A
  * failure names its seed.
  */
+@Execution(ExecutionMode.CONCURRENT) // each case is its own computation: two at a time, one per core
 class PreemptionRandomizedTest {
     static final int STEPS = 300;
 

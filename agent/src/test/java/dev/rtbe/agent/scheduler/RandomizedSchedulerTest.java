@@ -22,6 +22,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -34,6 +36,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * seed, so it can be replayed. The same runs drive the fleet's ledger too: its Lua scripts on a real
  * redis-server must agree with the same model.
  */
+@Execution(ExecutionMode.CONCURRENT) // each case is its own computation: two at a time, one per core
 class RandomizedSchedulerTest {
     static final int STEPS = 400;
 

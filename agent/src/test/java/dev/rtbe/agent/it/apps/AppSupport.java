@@ -114,9 +114,12 @@ final class AppSupport {
         boolean holds() throws Exception;
     }
 
-    /** Polls a condition until it holds, failing after 20 s: a wait on a condition, not a fixed delay. */
+    /**
+     * Polls a condition until it holds, failing after 60 s: a wait on a condition, not a fixed delay. Generous:
+     * on a busy machine (tests run two at a time, beside other builds) a client's first call may take long to go out.
+     */
     static void awaitCondition(Check check, String what) throws Exception {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
         while (!check.holds()) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("timed out waiting for " + what);

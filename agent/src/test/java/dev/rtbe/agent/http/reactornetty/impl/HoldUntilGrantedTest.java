@@ -8,17 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rtbe.agent.call.AgentLog;
-import dev.rtbe.agent.call.AgentRuntime;
-import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
-import dev.rtbe.agent.call.RequestView;
-import dev.rtbe.agent.config.Settings;
-import dev.rtbe.agent.config.SettingsLoader;
 import dev.rtbe.agent.scheduler.Priority;
 import dev.rtbe.agent.scheduler.QueueFullException;
-import dev.rtbe.agent.scheduler.VirtualClock;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -29,13 +22,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -53,33 +41,23 @@ import org.junit.jupiter.api.Test;
 class HoldUntilGrantedTest {
     private static final String STREAM = "{\"model\":\"m1\",\"stream\":true}";
 
-    private final ByteArrayOutputStream log = new ByteArrayOutputStream();
+    private final ChannelTestAgent agent = new ChannelTestAgent();
     private final List<ByteBuf> buffers = new ArrayList<>();
 
     @BeforeEach
     void install() {
-        Map<String, String> props = new HashMap<>();
-        props.put("rtbe.endpoints", "127.0.0.1:11434");
-        props.put("rtbe.slots.total", "1");
-        props.put("rtbe.request.max-body-bytes", "64");
-        props.put("rtbe.queue.be.max-length", "1");
-        props.put("rtbe.pools.by-model", "false"); // one pool: the holder's slot is the one every call here wants
-        Settings s = new SettingsLoader(props, "", Map.of(), path -> {
-            throw new NoSuchFileException(path);
-        }).load();
-        AgentRuntime.install(new AgentRuntime(s, new VirtualClock(),
-                new AgentLog(new PrintStream(log, true, StandardCharsets.UTF_8))));
+        agent.install(Map.of("rtbe.request.max-body-bytes", "64", "rtbe.queue.be.max-length", "1"));
     }
 
     @AfterEach
     void uninstall() {
-        AgentRuntime.install(null);
+        ChannelTestAgent.uninstall();
     }
 
     @Test
     void aStreamedBodyIsHeldUntilItsEndAndItsSlotThenTheSameMessagesGoOutInOrder() {
         GatedCall holder = holdTheSlot();
-        CallEnd end = new CallEnd(pending());
+        CallEnd end = new CallEnd(ChannelTestAgent.chatCall());
         EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         HttpRequest head = head();
         ByteBuf first = buffer(STREAM.substring(0, 10));
@@ -113,7 +91,7 @@ class HoldUntilGrantedTest {
 
     @Test
     void aWholeRequestInOneMessageIsDecidedAtOnceAndSentWhenGranted() {
-        CallEnd end = new CallEnd(pending());
+        CallEnd end = new CallEnd(ChannelTestAgent.chatCall());
         EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/api/chat",
                 Unpooled.copiedBuffer("{\"model\":\"m2\",\"stream\":false}", StandardCharsets.UTF_8));
@@ -129,7 +107,7 @@ class HoldUntilGrantedTest {
 
     @Test
     void theHeaderAsTheRequestIsWrittenWinsOverTheBody() {
-        CallEnd end = new CallEnd(pending());
+        CallEnd end = new CallEnd(ChannelTestAgent.chatCall());
         EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         HttpRequest head = head();
         head.headers().set("X-Rtbe-Priority", "batch"); // set inside the exchange (a Spring interceptor)
@@ -145,7 +123,7 @@ class HoldUntilGrantedTest {
 
     @Test
     void aBodyPastTheLimitGoesOutUnchangedDecidedWithoutIt() {
-        CallEnd end = new CallEnd(pending());
+        CallEnd end = new CallEnd(ChannelTestAgent.chatCall());
         EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         HttpRequest head = head();
         ByteBuf big = buffer("{\"model\":\"m1\",\"stream\":true,\"pad\":\"" + "x".repeat(100) + "\"}");
@@ -155,7 +133,7 @@ class HoldUntilGrantedTest {
         assertNotNull(end.call(), "decided where reading stopped, not at the body's end");
         assertEquals("default", end.call().classification().rule().label());
         assertFalse(end.call().request().bodyParsed());
-        assertTrue(log.toString(StandardCharsets.UTF_8).contains("rtbe.request.max-body-bytes"), log::toString);
+        assertTrue(agent.log().contains("rtbe.request.max-body-bytes"), agent::log);
         assertSame(head, channel.readOutbound());
         assertSame(big, channel.readOutbound());
         channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -167,7 +145,7 @@ class HoldUntilGrantedTest {
     @Test
     void cancellingWhileQueuedLeavesTheQueueReleasesTheHeldBuffersAndLosesNoSlot() {
         GatedCall holder = holdTheSlot();
-        CallEnd end = new CallEnd(pending());
+        CallEnd end = new CallEnd(ChannelTestAgent.chatCall());
         EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         ByteBuf body = buffer(STREAM);
         channel.writeAndFlush(head());
@@ -184,7 +162,7 @@ class HoldUntilGrantedTest {
         assertNull(channel.readOutbound(), "a cancelled call never goes out");
 
         holder.finish(Outcome.COMPLETED, null);
-        GatedCall next = Gate.beginLater(view()).start(null);
+        GatedCall next = ChannelTestAgent.chatCall().start(null);
         assertTrue(next.acquireAsync(null).isDone(), "the slot came back");
         next.finish(Outcome.COMPLETED, null);
         channel.finishAndReleaseAll();
@@ -193,7 +171,7 @@ class HoldUntilGrantedTest {
     @Test
     void aConnectionThatClosesWhileHeldReleasesWhatItHeld() {
         GatedCall holder = holdTheSlot();
-        CallEnd end = new CallEnd(pending());
+        CallEnd end = new CallEnd(ChannelTestAgent.chatCall());
         EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         ByteBuf body = buffer("{\"model\":");
         channel.writeAndFlush(head());
@@ -208,7 +186,7 @@ class HoldUntilGrantedTest {
 
     @Test
     void aRedirectOfAGrantedCallPassesStraightOn() {
-        CallEnd end = new CallEnd(pending());
+        CallEnd end = new CallEnd(ChannelTestAgent.chatCall());
         EmbeddedChannel first = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         first.writeAndFlush(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/api/chat",
                 buffer(STREAM)));
@@ -229,9 +207,9 @@ class HoldUntilGrantedTest {
     @Test
     void aRefusedSlotFailsTheExchangeWithTheSchedulersErrorAndNothingGoesOut() {
         GatedCall holder = holdTheSlot();
-        GatedCall waiting = Gate.beginLater(view()).start(null); // fills the batch queue (length 1)
+        GatedCall waiting = ChannelTestAgent.chatCall().start(null); // fills the batch queue (length 1)
         waiting.acquireAsync(null);
-        CallEnd end = new CallEnd(pending());
+        CallEnd end = new CallEnd(ChannelTestAgent.chatCall());
         EmbeddedChannel channel = new EmbeddedChannel(new HoldUntilGranted(Attempt.first(end), 64, "X-Rtbe-Priority"));
         ByteBuf body = buffer("{\"model\":\"m1\",\"stream\":false}"); // a batch call: its queue is full
         channel.writeAndFlush(head());
@@ -250,7 +228,7 @@ class HoldUntilGrantedTest {
     }
 
     private GatedCall holdTheSlot() {
-        GatedCall holder = Gate.beginLater(view()).start(null);
+        GatedCall holder = ChannelTestAgent.chatCall().start(null);
         try {
             holder.acquireAsync(null).join();
         } catch (CompletionException e) {
@@ -263,10 +241,6 @@ class HoldUntilGrantedTest {
         return any.pool().scheduler().snapshot().queued(Priority.RT) + any.pool().scheduler().snapshot().queued(Priority.BE);
     }
 
-    private static Gate.Pending pending() {
-        return Gate.beginLater(view());
-    }
-
     private static HttpRequest head() {
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/api/chat");
     }
@@ -275,29 +249,5 @@ class HoldUntilGrantedTest {
         ByteBuf b = Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
         buffers.add(b);
         return b;
-    }
-
-    private static RequestView view() {
-        return new RequestView() {
-            @Override
-            public URI uri() {
-                return URI.create("http://127.0.0.1:11434/api/chat");
-            }
-
-            @Override
-            public String method() {
-                return "POST";
-            }
-
-            @Override
-            public String header(String name) {
-                return null;
-            }
-
-            @Override
-            public byte[] body(int maxBytes) {
-                return null;
-            }
-        };
     }
 }

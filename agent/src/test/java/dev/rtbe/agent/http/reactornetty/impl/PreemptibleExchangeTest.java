@@ -7,16 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rtbe.agent.call.AgentLog;
-import dev.rtbe.agent.call.AgentRuntime;
-import dev.rtbe.agent.call.Gate;
 import dev.rtbe.agent.call.GatedCall;
 import dev.rtbe.agent.call.Outcome;
-import dev.rtbe.agent.call.RequestView;
-import dev.rtbe.agent.config.Settings;
-import dev.rtbe.agent.config.SettingsLoader;
 import dev.rtbe.agent.scheduler.Permit;
-import dev.rtbe.agent.scheduler.VirtualClock;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -30,12 +23,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -50,32 +38,20 @@ import org.junit.jupiter.api.Test;
 class PreemptibleExchangeTest {
     private static final String CHAT = "{\"model\":\"m1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":false}";
 
-    private final ByteArrayOutputStream log = new ByteArrayOutputStream();
-
-    private void install(String resume, int maxBodyBytes) {
-        Map<String, String> props = new HashMap<>();
-        props.put("rtbe.endpoints", "127.0.0.1:11434");
-        props.put("rtbe.slots.total", "1");
-        props.put("rtbe.pools.by-model", "false");
-        props.put("rtbe.preemption", "transparent");
-        props.put("rtbe.preemption.resume", resume);
-        props.put("rtbe.preemption.max-body-bytes", Integer.toString(maxBodyBytes));
-        Settings s = new SettingsLoader(props, "", Map.of(), path -> {
-            throw new NoSuchFileException(path);
-        }).load();
-        AgentRuntime.install(new AgentRuntime(s, new VirtualClock(),
-                new AgentLog(new PrintStream(log, true, StandardCharsets.UTF_8))));
+    private static void install(String resume, int maxBodyBytes) {
+        new ChannelTestAgent().install(Map.of("rtbe.preemption", "transparent", "rtbe.preemption.resume", resume,
+                "rtbe.preemption.max-body-bytes", Integer.toString(maxBodyBytes)));
     }
 
     @AfterEach
     void uninstall() {
-        AgentRuntime.install(null);
+        ChannelTestAgent.uninstall();
     }
 
     @Test
     void theAbortClosesTheConnectionAndTheAttemptIsCut() {
         install("restart", 1024);
-        CallEnd end = new CallEnd(Gate.beginLater(view()));
+        CallEnd end = new CallEnd(ChannelTestAgent.chatCall());
         Attempt attempt = Attempt.first(end);
         EmbeddedChannel channel = send(attempt, CHAT);
         FullHttpRequest sent = channel.readOutbound();
@@ -96,7 +72,7 @@ class PreemptibleExchangeTest {
     @Test
     void aResponseThatWentUpEndsTheOffer() {
         install("restart", 1024);
-        CallEnd end = new CallEnd(Gate.beginLater(view()));
+        CallEnd end = new CallEnd(ChannelTestAgent.chatCall());
         EmbeddedChannel channel = send(Attempt.first(end), CHAT);
         ((FullHttpRequest) channel.readOutbound()).release();
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
@@ -115,7 +91,7 @@ class PreemptibleExchangeTest {
     @Test
     void aBodyOverThePreemptionLimitIsImmune() {
         install("restart", 16);
-        CallEnd end = new CallEnd(Gate.beginLater(view()));
+        CallEnd end = new CallEnd(ChannelTestAgent.chatCall());
         EmbeddedChannel channel = send(Attempt.first(end), CHAT);
         ((FullHttpRequest) channel.readOutbound()).release();
         assertNull(end.kept());
@@ -129,7 +105,7 @@ class PreemptibleExchangeTest {
     @Test
     void aCallSentAsAStreamIsReadOnItsConnectionAndAnsweredAsOneBody() {
         install("continue", 1024);
-        CallEnd end = new CallEnd(Gate.beginLater(view()));
+        CallEnd end = new CallEnd(ChannelTestAgent.chatCall());
         EmbeddedChannel channel = send(Attempt.first(end), CHAT);
         FullHttpRequest sent = channel.readOutbound();
         String streaming = sent.content().toString(StandardCharsets.UTF_8);
@@ -178,30 +154,6 @@ class PreemptibleExchangeTest {
     }
 
     private static GatedCall rtCall() {
-        return Gate.beginLater(view()).start(null, "rt");
-    }
-
-    private static RequestView view() {
-        return new RequestView() {
-            @Override
-            public URI uri() {
-                return URI.create("http://127.0.0.1:11434/api/chat");
-            }
-
-            @Override
-            public String method() {
-                return "POST";
-            }
-
-            @Override
-            public String header(String name) {
-                return null;
-            }
-
-            @Override
-            public byte[] body(int maxBytes) {
-                return null;
-            }
-        };
+        return ChannelTestAgent.chatCall().start(null, "rt");
     }
 }

@@ -24,9 +24,10 @@ import java.util.concurrent.TimeUnit;
  * Streams in the scheduling scenarios run on threads named {@code user-*}, which the test's
  * settings make real-time: the scheduling contract holds however the body is classified (the
  * classify scenario checks each rule on its own). {@code main(driver, simUrl, resetPort,
- * refusedPort, redirectUrl, preemptUrl, progressUrl, scenario...)}: {@code preemptUrl} is a second
- * server on which the agent preempts (N=1, R=0, transparent preemption), {@code progressUrl} answers
- * how many tokens the preempt scenario's batch call has generated there so far.
+ * refusedPort, redirectUrl, priorityUrl, preemptUrl, progressUrl, scenario...)}: {@code priorityUrl}
+ * is a server on which the agent reserves no slot for RT (N=2, R=0), {@code preemptUrl} one on
+ * which it preempts (N=1, R=0, transparent preemption), {@code progressUrl} answers how many tokens
+ * the preempt scenario's batch call has generated there so far.
  */
 public final class ContractApp {
     private final ClientDriver driver;
@@ -34,11 +35,12 @@ public final class ContractApp {
     private final int resetPort;
     private final int refusedPort;
     private final String redirectUrl;
+    private final String priorityUrl;
     private final String preemptUrl;
     private final String progressUrl;
 
     /** Arguments before the scenarios. */
-    static final int FIXED_ARGS = 7;
+    static final int FIXED_ARGS = 8;
 
     private ContractApp(ClientDriver driver, String[] args) {
         this.driver = driver;
@@ -46,8 +48,9 @@ public final class ContractApp {
         this.resetPort = Integer.parseInt(args[2]);
         this.refusedPort = Integer.parseInt(args[3]);
         this.redirectUrl = args[4];
-        this.preemptUrl = args[5];
-        this.progressUrl = args[6];
+        this.priorityUrl = args[5];
+        this.preemptUrl = args[6];
+        this.progressUrl = args[7];
     }
 
     public static void main(String[] args) throws Exception {
@@ -105,6 +108,11 @@ public final class ContractApp {
 
     private Call call(String model, boolean stream, int tokens) {
         return new Call(url, model, stream, tokens, null, 0);
+    }
+
+    /** A call to the server with no slot reserved for RT. */
+    private Call priorityCall(String model, boolean stream, int tokens) {
+        return new Call(priorityUrl, model, stream, tokens, null, 0);
     }
 
     /** Runs a call to its end on a new thread named {@code thread}; prints {@code CALL <model> ok|<failure>}. */
@@ -175,17 +183,17 @@ public final class ContractApp {
         join(threads);
     }
 
-    /** R=0 (run with its own settings): batch fills both slots, yet a waiting stream passes waiting batch calls. */
+    /** R=0 (the priority server's setting): batch fills both slots, yet a waiting stream passes waiting batch calls. */
     private void priorityOnly() throws Exception {
         List<Thread> threads = new ArrayList<>();
-        threads.add(start("batch-hold-0", call("priority-be-hold-0", false, HOLD)));
-        threads.add(start("batch-hold-1", call("priority-be-hold-1", false, HOLD + 80)));
+        threads.add(start("batch-hold-0", priorityCall("priority-be-hold-0", false, HOLD)));
+        threads.add(start("batch-hold-1", priorityCall("priority-be-hold-1", false, HOLD + 80)));
         awaitInFlight(2);
         for (int i = 0; i < 2; i++) {
-            threads.add(start("batch-" + i, call("priority-be-" + i, false, 5)));
+            threads.add(start("batch-" + i, priorityCall("priority-be-" + i, false, 5)));
         }
         awaitQueued(2);
-        threads.add(start("user", call("priority-rt", true, 5)));
+        threads.add(start("user", priorityCall("priority-rt", true, 5)));
         awaitQueued(3);
         stillHeld(2);
         join(threads);
