@@ -11,7 +11,6 @@ import dev.rtbe.agent.scheduler.Permit;
 import dev.rtbe.agent.scheduler.VirtualClock;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.util.HashMap;
@@ -129,35 +128,13 @@ class PreemptionHandleTest {
 
     /** A call of class {@code priority} ("rt" or "be") that holds a slot. */
     private static GatedCall granted(String priority) throws Exception {
-        GatedCall call = Gate.beginLater(VIEW).start(null, priority);
+        GatedCall call = Gate.beginLater(ChatRequests.CHAT).start(null, priority);
         call.acquire(null);
         return call;
     }
 
     /** A call of class {@code priority} asking for a slot. */
     private static CompletableFuture<Permit> granting(String priority) {
-        return Gate.beginLater(VIEW).start(null, priority).acquireAsync(null);
+        return Gate.beginLater(ChatRequests.CHAT).start(null, priority).acquireAsync(null);
     }
-
-    private static final RequestView VIEW = new RequestView() {
-        @Override
-        public URI uri() {
-            return URI.create("http://127.0.0.1:11434/api/chat");
-        }
-
-        @Override
-        public String method() {
-            return "POST";
-        }
-
-        @Override
-        public String header(String name) {
-            return null;
-        }
-
-        @Override
-        public byte[] body(int maxBytes) {
-            return null;
-        }
-    };
 }

@@ -2,14 +2,13 @@ package dev.rtbe.agent.http.reactornetty.impl;
 
 import dev.rtbe.agent.call.AgentLog;
 import dev.rtbe.agent.call.AgentRuntime;
+import dev.rtbe.agent.call.ChatRequests;
 import dev.rtbe.agent.call.Gate;
-import dev.rtbe.agent.call.RequestView;
 import dev.rtbe.agent.config.Settings;
 import dev.rtbe.agent.config.SettingsLoader;
 import dev.rtbe.agent.scheduler.VirtualClock;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.util.HashMap;
@@ -49,26 +48,6 @@ final class ChannelTestAgent {
 
     /** A chat call to the endpoint, not yet started; its body is read elsewhere (on the channel). */
     static Gate.Pending chatCall() {
-        return Gate.beginLater(new RequestView() {
-            @Override
-            public URI uri() {
-                return URI.create("http://127.0.0.1:11434/api/chat");
-            }
-
-            @Override
-            public String method() {
-                return "POST";
-            }
-
-            @Override
-            public String header(String name) {
-                return null;
-            }
-
-            @Override
-            public byte[] body(int maxBytes) {
-                return null;
-            }
-        });
+        return Gate.beginLater(ChatRequests.CHAT);
     }
 }
