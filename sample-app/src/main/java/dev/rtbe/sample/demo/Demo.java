@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  * same with resumable preemption (a preempted call continues from its output); then the fleet runs, the trace split
  * over K JVMs (default 3) with (c)'s settings in each: (g) every JVM's agent on its own, (h) one fleet coordinated
  * through Redis. Before them the floor: the trace's RT calls alone on the same slots, no batch work and no agent,
- * which each row's RT TTFT p95 is measured against. With {@code --repeat R} every run is made R times (in rounds)
- * and the table gives medians. Prints one table in unscaled seconds (next to the reference figures on the ADR day,
+ * which each row's RT TTFT p95 is measured against. With {@code --repeat R} every run is made R times (in rounds,
+ * every other one in reverse order) and the table gives medians. Prints one table in unscaled seconds (next to the reference figures on the ADR day,
  * with the server slot time wasted on aborted attempts and the issue's targets) and writes an HTML report. Then,
  * unless {@code --scenario trace}, the pools scenario ({@link PoolsScenario}): a chat and an embedding model on one
  * server, and N learned from scratch; its table follows the first and its charts end the report.
@@ -142,11 +143,24 @@ public final class Demo {
         }
         List<RunResult> results = new ArrayList<>();
         for (int round = 0; round < o.repeat(); round++) {
-            for (RunSpec spec : o.runs()) {
+            for (RunSpec spec : inRoundOrder(o.runs(), round)) {
                 results.add(o.ollamaUrl() == null ? runSimulated(spec, o, round) : runReal(spec, o, round));
             }
         }
         return results;
+    }
+
+    /**
+     * The runs of round {@code round}: every other round in reverse order. A server's speed drifts while the demo
+     * runs (a real engine shares the machine's cores and memory with other work), so in a fixed order the runs made
+     * first would be measured on a faster server; alternating the order lets drift favour no run.
+     */
+    static List<RunSpec> inRoundOrder(List<RunSpec> runs, int round) {
+        List<RunSpec> order = new ArrayList<>(runs);
+        if (round % 2 == 1) {
+            Collections.reverse(order);
+        }
+        return order;
     }
 
     private static RunResult runSimulated(RunSpec spec, Options o, int round) throws IOException, InterruptedException {

@@ -135,4 +135,12 @@ class DemoAccountingTest {
         assertThrows(IllegalArgumentException.class, () -> Demo.Options.fromArgs("--repeat", "0"));
         assertEquals(Path.of("x"), Demo.Options.fromArgs("--out", "x").outDir());
     }
+
+    @Test
+    void everyOtherRoundRunsInReverseOrderSoThatDriftFavoursNoRun() {
+        List<RunSpec> runs = Demo.Options.fromArgs("--runs", "cf").runs(); // the floor first, then (c) and (f)
+        assertEquals(List.of("floor", "c", "f"), Demo.inRoundOrder(runs, 0).stream().map(RunSpec::id).toList());
+        assertEquals(List.of("f", "c", "floor"), Demo.inRoundOrder(runs, 1).stream().map(RunSpec::id).toList());
+        assertEquals(List.of("floor", "c", "f"), Demo.inRoundOrder(runs, 2).stream().map(RunSpec::id).toList());
+    }
 }
