@@ -192,8 +192,9 @@ public final class CapacityLearner {
      * call that waited is judged at {@code overlapping} (the most calls that can have been ahead of
      * it), a quiet one at {@code runningAtStart} (the calls it surely ran beside).
      *
-     * @param overlapping {@code runningAtStart} plus the pool's calls started after this one and
-     *                    before its first token (or its end), an upper bound of the calls beside it
+     * @param overlapping the most of the pool's calls running at once between this one's start and
+     *                    its first token (or its end), {@link RunningCalls#mostRunning}: an upper
+     *                    bound of the calls that can have been ahead of it in the server
      */
     public synchronized int onCallEnd(int runningAtStart, int overlapping, long serverWaitNanos, long prefillNanos) {
         if (serverWaitNanos < 0 || runningAtStart < 1) {
