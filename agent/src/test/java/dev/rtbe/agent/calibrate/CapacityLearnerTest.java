@@ -605,6 +605,37 @@ class CapacityLearnerTest {
     }
 
     @Test
+    void aWaitAtTheLevelAQuietProbeJustSetFailsThatProbeAfterAll() {
+        CapacityLearner l = new CapacityLearner(8, QUIET);
+        l.onCallEnd(1, MS, 100 * MS);
+        l.onCallEnd(1, MS, 100 * MS);
+        l.onCallStart(2);
+        assertEquals(2, l.onCallEnd(2, MS, 100 * MS), "the probe ran quiet: 2, on trial");
+        // It had taken the slot of a call of ours whose end came late; the next call at 2 waits.
+        assertEquals(1, l.onCallEnd(2, 900 * MS, 100 * MS), "back to 1");
+        assertEquals(1, l.failedProbes());
+        assertFalse(l.outsideCallsDetected(), "2 was never proven: nobody else is on the server");
+        for (int i = 0; i < CapacityLearner.BASE_BACKOFF - 1; i++) {
+            assertEquals(1, l.onCallEnd(1, MS, 100 * MS), "no probe of 2 within the back-off (" + i + ")");
+        }
+        assertEquals(2, l.onCallEnd(1, MS, 100 * MS), "back-off over: probe 2 again");
+        l.onCallStart(2);
+        assertEquals(2, l.onCallEnd(2, MS, 100 * MS));
+        assertEquals(1, l.onCallEnd(2, 700 * MS, 100 * MS), "the same again");
+        for (int i = 0; i < 2 * CapacityLearner.BASE_BACKOFF - 1; i++) {
+            assertEquals(1, l.onCallEnd(1, MS, 100 * MS), "the back-off doubled (" + i + ")");
+        }
+        assertEquals(2, l.onCallEnd(1, MS, 100 * MS));
+        l.onCallStart(2);
+        assertEquals(2, l.onCallEnd(2, MS, 100 * MS));
+        assertEquals(3, l.onCallEnd(2, MS, 100 * MS), "the probe and one more quiet call at 2: proven, 3 probed");
+        l.onCallStart(3);
+        assertEquals(2, l.onCallEnd(3, 800 * MS, 100 * MS), "a failed probe of 3");
+        assertEquals(1, l.onCallEnd(2, 800 * MS, 100 * MS), "a wait at the proven 2");
+        assertTrue(l.outsideCallsDetected(), "2 had run quiet: someone else holds a slot");
+    }
+
+    @Test
     void quietIsMeasuredAgainstThePrefillToo() {
         CapacityLearner l = new CapacityLearner(4, 10 * MS);
         l.onCallEnd(1, 40 * MS, 400 * MS); // 40 ms of templating a 400 ms prompt: not a slot wait
