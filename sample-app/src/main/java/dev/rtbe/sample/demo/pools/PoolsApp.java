@@ -31,8 +31,10 @@ import java.util.concurrent.locks.LockSupport;
  * pools over JMX. Writes one line per call, one per change of a pool's N.
  *
  * <p>Arguments: {@code --base-url URL --scale S --run-length SECONDS --out FILE --chat-models a,b
- * [--embed-model NAME] [--be-workers 4] [--rt-users 1] [--workload mixed|learn] [--warm-up]}. Without
- * {@code --warm-up} the first measured calls are the JVM's first (a learning run starts from scratch).
+ * [--embed-model NAME] [--be-workers 4] [--rt-users 1] [--workload mixed|learn] [--warm-up] [--min-calls 0]}.
+ * Without {@code --warm-up} the first measured calls are the JVM's first (a learning run starts from scratch).
+ * With {@code --min-calls}, the load goes on past the run length until every chat model has finished that
+ * many calls ({@link RunEnd}).
  */
 public final class PoolsApp {
     /** Per-call headers for the simulator (X-Sim-*) and the records (X-Demo-Id), set on the calling thread. */
@@ -66,20 +68,21 @@ public final class PoolsApp {
             warmUp(batches, readers, index);
         }
         long t0 = System.nanoTime();
-        long endNs = (long) (runLengthS / scale * 1e9);
+        RunEnd end = new RunEnd(t0, (long) (runLengthS / scale * 1e9), chatModels,
+                Integer.parseInt(a.getOrDefault("min-calls", "0")));
         PoolMonitor monitor = new PoolMonitor(t0, 2_000_000).start();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < chatModels.size(); i++) {
             String m = chatModels.get(i);
             BatchSummarizer batch = batches.get(i);
-            threads.add(start("batch-" + m, () -> runBatch(batch, m, w, t0, endNs, calls)));
+            threads.add(start("batch-" + m, () -> runBatch(batch, m, w, t0, end, calls)));
             for (int u = 0; u < rtUsers; u++) {
                 InteractiveSummaries reader = readers.get(i);
-                threads.add(start("rt-user-" + m + "-" + u, () -> runReader(reader, m, w, scale, t0, endNs, calls)));
+                threads.add(start("rt-user-" + m + "-" + u, () -> runReader(reader, m, w, scale, t0, end, calls)));
             }
         }
         if (index != null) {
-            threads.add(start("indexer", () -> runIndexer(index, embedModel, w, scale, t0, endNs, calls)));
+            threads.add(start("indexer", () -> runIndexer(index, embedModel, w, scale, t0, end, calls)));
         }
         for (Thread t : threads) {
             t.join();
@@ -111,14 +114,14 @@ public final class PoolsApp {
     }
 
     /** Closed-loop batch summaries of one model until the run ends. */
-    private static void runBatch(BatchSummarizer batch, String model, Workload w, long t0, long endNs,
+    private static void runBatch(BatchSummarizer batch, String model, Workload w, long t0, RunEnd end,
                                  List<ScenarioCall> calls) {
         AtomicInteger seq = new AtomicInteger();
         Map<String, Long> issued = new java.util.concurrent.ConcurrentHashMap<>();
         Iterator<Article> jobs = new Iterator<>() {
             @Override
             public boolean hasNext() {
-                return System.nanoTime() - t0 < endNs;
+                return end.goesOn();
             }
 
             @Override
@@ -133,9 +136,11 @@ public final class PoolsApp {
             }
         };
         try {
-            batch.summarizeAll(jobs, (article, summary, error) -> calls.add(new ScenarioCall("BE", model, article.id(),
-                    issued.get(article.id()), -1, System.nanoTime() - t0, error == null,
-                    error == null ? null : error.toString())));
+            batch.summarizeAll(jobs, (article, summary, error) -> {
+                calls.add(new ScenarioCall("BE", model, article.id(), issued.get(article.id()), -1,
+                        System.nanoTime() - t0, error == null, error == null ? null : error.toString()));
+                end.finished(model);
+            });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -143,9 +148,9 @@ public final class PoolsApp {
 
     /** One reader: stream a summary, read it for a while, open the next, until the run ends. */
     private static void runReader(InteractiveSummaries reader, String model, Workload w, double scale, long t0,
-                                  long endNs, List<ScenarioCall> calls) {
+                                  RunEnd end, List<ScenarioCall> calls) {
         String name = Thread.currentThread().getName();
-        for (int k = 1; System.nanoTime() - t0 < endNs; k++) {
+        for (int k = 1; end.goesOn(); k++) {
             String id = "RT-" + name.substring("rt-user-".length()) + "-" + k;
             CALL_HEADERS.set(sim(id, w.rtPrefillS(), w.rtGenS()));
             long issue = System.nanoTime() - t0;
@@ -157,14 +162,15 @@ public final class PoolsApp {
                 error = e.toString();
             }
             calls.add(new ScenarioCall("RT", model, id, issue, first.get(), System.nanoTime() - t0, error == null, error));
+            end.finished(model);
             LockSupport.parkNanos((long) (w.rtThinkS() / scale * 1e9));
         }
     }
 
     /** The indexer: embed one document, pause, the next, until the run ends. */
-    private static void runIndexer(DocumentIndex index, String model, Workload w, double scale, long t0, long endNs,
+    private static void runIndexer(DocumentIndex index, String model, Workload w, double scale, long t0, RunEnd end,
                                    List<ScenarioCall> calls) {
-        for (int k = 1; System.nanoTime() - t0 < endNs; k++) {
+        for (int k = 1; end.goesOn(); k++) {
             String id = "EMB-" + k;
             CALL_HEADERS.set(sim(id, w.embedS(), 0));
             long issue = System.nanoTime() - t0;
