@@ -44,8 +44,9 @@ import java.util.function.LongSupplier;
  * inside the server: one call per back-off period.
  *
  * <p>Other clients: when a call waits at a level the server had already shown it can run (a
- * call there ran quiet, a probed level once proven; every server runs one), someone else holds slots ({@link #outsideCallsDetected()}); the limit
- * backs off the same way and climbs back, probe by probe, when they leave.
+ * call there ran quiet, a probed level once proven; every server runs one), someone else holds
+ * slots ({@link #outsideCallsDetected()}); the limit backs off the same way and climbs back, probe
+ * by probe, when they leave.
  *
  * <p>Without {@link #onCallStart} calls, every call sent while the limit is L+1 runs at L+1 until
  * the first of them ends, so a failed probe costs more than one waiting call; the learner still

@@ -31,8 +31,10 @@ import java.util.concurrent.locks.LockSupport;
  * pools over JMX. Writes one line per call, one per change of a pool's N.
  *
  * <p>Arguments: {@code --base-url URL --scale S --run-length SECONDS --out FILE --chat-models a,b
- * [--embed-model NAME] [--be-workers 4] [--rt-users 1] [--workload mixed|learn] [--warm-up] [--min-calls 0]}.
- * Without {@code --warm-up} the first measured calls are the JVM's first (a learning run starts from scratch).
+ * [--embed-model NAME] [--be-workers 4] [--rt-users 1] [--workload mixed|learn] [--warm-up] [--warm-up-model NAME]
+ * [--min-calls 0]}. Without {@code --warm-up} the first measured calls are the JVM's first; with
+ * {@code --warm-up-model} the JVM is warmed up by calls to another model, so the measured models' pools
+ * still start from scratch (a learning run) but their first calls are not slowed by class loading and JIT.
  * With {@code --min-calls}, the load goes on past the run length until every chat model has finished that
  * many calls ({@link RunEnd}).
  */
@@ -66,6 +68,13 @@ public final class PoolsApp {
 
         if (a.containsKey("warm-up")) {
             warmUp(batches, readers, index);
+        }
+        String warmUpModel = a.get("warm-up-model");
+        if (warmUpModel != null) { // the JVM warm, the measured models' pools untouched
+            NewsModels models = new NewsModels(baseUrl, warmUpModel, Duration.ofMinutes(10), null, CALL_HEADERS::get);
+            try (BatchSummarizer batch = new BatchSummarizer(models, 1)) {
+                warmUp(List.of(batch), List.of(new InteractiveSummaries(models)), null);
+            }
         }
         long t0 = System.nanoTime();
         RunEnd end = new RunEnd(t0, (long) (runLengthS / scale * 1e9), chatModels,

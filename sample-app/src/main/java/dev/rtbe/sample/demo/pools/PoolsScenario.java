@@ -40,6 +40,12 @@ public final class PoolsScenario {
      * take half of a short run) the load goes on until it has.
      */
     static final int LEARN_MIN_CALLS = 60;
+    /**
+     * Run s warms its JVM up with calls to this model, not one it measures: the learning pools start from
+     * scratch, but the JVM's class loading and JIT do not slow their first calls (a probe above N that runs
+     * quiet because the calls beside it are still on their way teaches a wrong N).
+     */
+    static final String WARM_UP_MODEL = "model-warm-up";
 
     /**
      * @param scale       time scale of the simulator and the app's pauses
@@ -80,7 +86,7 @@ public final class PoolsScenario {
                 new Spec("s", "agent, N learned (" + o.learnAgentArgs() + ")", o.learnAgentArgs(), List.of(), LEARN_MODELS,
                         List.of("--chat-models", String.join(",", LEARN_MODELS.keySet()), "--be-workers", "5",
                                 "--rt-users", "1", "--workload", "learn", "--run-length", Demo.fmt(o.learnLengthS()),
-                                "--min-calls", Integer.toString(LEARN_MIN_CALLS))));
+                                "--min-calls", Integer.toString(LEARN_MIN_CALLS), "--warm-up-model", WARM_UP_MODEL)));
         return all.stream().filter(s -> o.runs().contains(s.id())).toList();
     }
 
@@ -101,7 +107,7 @@ public final class PoolsScenario {
 
     private static PoolsRun runOne(Spec spec, Options o) throws IOException, InterruptedException {
         SimulatorConfig.Builder cfg = SimulatorConfig.builder().slots(1).timeScale(o.scale()).acceptAnyModel(true)
-                .maxLoadedModels(spec.slots().size());
+                .maxLoadedModels(spec.slots().size() + 1); // + run s's warm-up model
         spec.slots().forEach(cfg::modelSlots);
         long simEpoch = System.nanoTime();
         try (OllamaSimulator sim = OllamaSimulator.start(cfg.build())) {
