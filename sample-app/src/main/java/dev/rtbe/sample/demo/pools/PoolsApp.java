@@ -66,6 +66,8 @@ public final class PoolsApp {
                 : new DocumentIndex(new NewsModels(baseUrl, chatModels.get(0), Duration.ofMinutes(10), null,
                 CALL_HEADERS::get), embedModel);
 
+        // Started first: its own slow first reads are over, and it sees each pool from the pool's first call.
+        PoolMonitor monitor = new PoolMonitor(2_000_000).start();
         if (a.containsKey("warm-up")) {
             warmUp(batches, readers, index);
         }
@@ -79,7 +81,6 @@ public final class PoolsApp {
         long t0 = System.nanoTime();
         RunEnd end = new RunEnd(t0, (long) (runLengthS / scale * 1e9), chatModels,
                 Integer.parseInt(a.getOrDefault("min-calls", "0")));
-        PoolMonitor monitor = new PoolMonitor(t0, 2_000_000).start();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < chatModels.size(); i++) {
             String m = chatModels.get(i);
@@ -108,7 +109,7 @@ public final class PoolsApp {
                     pw.println(c.toLine());
                 }
             }
-            for (NSample s : monitor.samples()) {
+            for (NSample s : monitor.samples(t0)) {
                 pw.println(s.toLine());
             }
         }
