@@ -47,12 +47,15 @@ final class SlotScheduler {
      */
     Ticket acquire(Cancellation cancel) throws QueueFullException, InterruptedException {
         Ticket t = new Ticket();
-        t.enqueuedAt = System.nanoTime();
         lock.lock();
         try {
+            // Taken under the lock, and a free slot is granted at the same instant: a request that found a
+            // slot free waited for no other request's (scaled) work, and the time scale would magnify a
+            // thread's few ms off the CPU here into a wait of a tenth of a second or more.
+            t.enqueuedAt = System.nanoTime();
             t.queueSeq = nextQueueSeq++;
             if (queue.isEmpty() && running < slots) {
-                grant(t);
+                grant(t, t.enqueuedAt);
             } else {
                 if (queue.size() >= maxQueue) throw new QueueFullException();
                 queue.addLast(t);
@@ -80,7 +83,8 @@ final class SlotScheduler {
             t.released = true;
             running--;
             occupancy.ended();
-            while (running < slots && !queue.isEmpty()) grant(queue.pollFirst());
+            long now = System.nanoTime();
+            while (running < slots && !queue.isEmpty()) grant(queue.pollFirst(), now);
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -88,13 +92,13 @@ final class SlotScheduler {
         onChange.run();
     }
 
-    private void grant(Ticket t) {
+    private void grant(Ticket t, long now) {
         running++;
         occupancy.started();
         maxRunning = Math.max(maxRunning, running);
         t.runningAtStart = running;
         t.startSeq = nextStartSeq++;
-        t.grantedAt = System.nanoTime();
+        t.grantedAt = now;
         t.granted = true;
     }
 

@@ -20,10 +20,15 @@ import java.util.function.LongSupplier;
  *       limit (the probe its first quiet call), unless one of our own calls ended before the probe could have started in the
  *       server (its send plus its wait plus the quiet threshold): then the probe may just have
  *       taken that call's slot, proves nothing, and is sent again.
+ *   <li>On trial: on a busy machine the end of one of our calls can reach us long after the
+ *       server freed its slot, and a probe can run quiet in that slot. So L+1 is proven only once
+ *       {@link #PROBE_AFTER} calls ran quiet there (the probe included, as for the next probe); a
+ *       call that waits at L+1 before that fails the probe after all: back to L, with L+1's
+ *       back-off doubled if it had failed before, and no other client is reported.
  *   <li>Back off: a call that waited at k sets the limit to at most k-1 (never below 1), and k
  *       is remembered as a bad level. A bad level is probed again only after a back-off period
  *       of calls, doubled after each failed probe of the same level (from {@link #BASE_BACKOFF}
- *       to {@link #MAX_BACKOFF}) and reset when a probe succeeds. So, once learned, the limit
+ *       to {@link #MAX_BACKOFF}) and reset when a probed level is proven. So, once learned, the limit
  *       stays at the true N, and at most one call per back-off period waits inside the server.
  *   <li>Never above the ceiling. Calls whose wait is unknown (no timings) change nothing.
  * </ul>
@@ -39,8 +44,9 @@ import java.util.function.LongSupplier;
  * inside the server: one call per back-off period.
  *
  * <p>Other clients: when a call waits at a level the server had already shown it can run (a
- * call there ran quiet; every server runs one), someone else holds slots ({@link #outsideCallsDetected()}); the limit
- * backs off the same way and climbs back, probe by probe, when they leave.
+ * call there ran quiet, a probed level once proven; every server runs one), someone else holds
+ * slots ({@link #outsideCallsDetected()}); the limit backs off the same way and climbs back, probe
+ * by probe, when they leave.
  *
  * <p>Without {@link #onCallStart} calls, every call sent while the limit is L+1 runs at L+1 until
  * the first of them ends, so a failed probe costs more than one waiting call; the learner still
@@ -85,6 +91,12 @@ public final class CapacityLearner {
     private int provenLevel;
     /** A call waited at this proven level: another client holds slots. 0 = none seen since. */
     private int outsideLevel;
+    /**
+     * The limit a quiet probe set, until it has run {@link #PROBE_AFTER} quiet calls; 0 = none. A
+     * probe can run quiet in the slot of one of our calls whose end has not reached us yet (on a busy
+     * machine ends come late), so a call that waits there before that fails the probe after all.
+     */
+    private int trialLevel;
     private long lastServerWaitNanos = ServerWait.UNKNOWN;
     private long calls;
     private long unknownCalls;
@@ -192,8 +204,9 @@ public final class CapacityLearner {
      * call that waited is judged at {@code overlapping} (the most calls that can have been ahead of
      * it), a quiet one at {@code runningAtStart} (the calls it surely ran beside).
      *
-     * @param overlapping {@code runningAtStart} plus the pool's calls started after this one and
-     *                    before its first token (or its end), an upper bound of the calls beside it
+     * @param overlapping the most of the pool's calls running at once between this one's start and
+     *                    its first token (or its end), {@link RunningCalls#mostRunning}: an upper
+     *                    bound of the calls that can have been ahead of it in the server
      */
     public synchronized int onCallEnd(int runningAtStart, int overlapping, long serverWaitNanos, long prefillNanos) {
         if (serverWaitNanos < 0 || runningAtStart < 1) {
@@ -255,18 +268,14 @@ public final class CapacityLearner {
         }
         limit = level;
         quietAtLimit = 1; // the probe itself ran quiet at the new limit
-        provenLevel = Math.max(provenLevel, level);
-        if (level >= badLevel) {
-            badLevel = Integer.MAX_VALUE;
-            backoff = BASE_BACKOFF;
-        }
+        trialLevel = level; // proven once more calls ran quiet there (see quiet)
         if (outsideLevel > 0 && level >= outsideLevel) {
             outsideLevel = 0; // the server runs this level for us again
         }
     }
 
     private void quiet(int k) {
-        if (k <= limit) {
+        if (k <= limit && (trialLevel == 0 || k < trialLevel)) {
             provenLevel = Math.max(provenLevel, k);
         }
         if (outsideLevel > 0 && k >= outsideLevel) {
@@ -275,10 +284,23 @@ public final class CapacityLearner {
         if (k >= limit) {
             quietAtLimit++;
         }
+        if (trialLevel > 0 && quietAtLimit >= PROBE_AFTER) {
+            provenLevel = Math.max(provenLevel, trialLevel);
+            if (trialLevel >= badLevel) {
+                badLevel = Integer.MAX_VALUE;
+                backoff = BASE_BACKOFF;
+            }
+            trialLevel = 0;
+        }
     }
 
     /** A call (not a probe) waited while {@code k} ran: the server has fewer than k slots for us. */
     private void backOff(int k) {
+        if (trialLevel > 0 && k >= trialLevel) {
+            trialFailed();
+            return;
+        }
+        trialLevel = 0; // the limit goes below it
         if (k <= provenLevel) {
             outsideLevel = k;
             provenLevel = k - 1;
@@ -290,6 +312,25 @@ public final class CapacityLearner {
             callsSinceBadLevel = 0;
         }
         probeLevel = 0; // a probe armed but not sent is withdrawn; one already out ends as a plain call
+        probeSent = false;
+        endedAfterProbe = false;
+        quietAtLimit = 0;
+    }
+
+    /**
+     * A call waited at the level a quiet probe had just set: that probe proved nothing (see
+     * {@link #trialLevel}). As a failed probe: back to the level below, which is bad, with the
+     * back-off doubled if it was bad before; nobody else is seen on the server.
+     */
+    private void trialFailed() {
+        int level = trialLevel;
+        trialLevel = 0;
+        failedProbes++;
+        backoff = level == badLevel ? Math.min(MAX_BACKOFF, backoff * 2) : BASE_BACKOFF;
+        badLevel = level;
+        callsSinceBadLevel = 0;
+        limit = Math.min(limit, level - 1);
+        probeLevel = 0;
         probeSent = false;
         endedAfterProbe = false;
         quietAtLimit = 0;
@@ -360,7 +401,8 @@ public final class CapacityLearner {
     @Override
     public synchronized String toString() {
         return "CapacityLearner[" + (adaptive ? "auto" : "fixed") + " limit=" + limit
-                + (probeLevel > 0 ? " probing=" + probeLevel : "") + " ceiling=" + ceiling
+                + (probeLevel > 0 ? " probing=" + probeLevel : "") + (trialLevel > 0 ? " on-trial" : "")
+                + " ceiling=" + ceiling
                 + (badLevel != Integer.MAX_VALUE ? " bad=" + badLevel + " backoff=" + backoff : "")
                 + " calls=" + calls + " waited=" + waitedCalls + (outsideLevel > 0 ? " outside" : "") + "]";
     }

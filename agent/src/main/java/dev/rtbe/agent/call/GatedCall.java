@@ -447,14 +447,13 @@ public final class GatedCall implements StreamListener {
     }
 
     /**
-     * The calls running when this one started plus those started after it and before its first
-     * token (its end without one): a call granted after this one may reach the server first.
-     * Calls starting between the two readings may count twice, so this is an upper bound.
+     * The most calls of the pool running at once between this one's start and its first token (its
+     * end without one): a call granted after this one may reach the server first, and only calls
+     * running beside it can have been ahead of it there.
      */
     private int overlapping() {
         long upTo = startsAtFirstToken != NONE ? startsAtFirstToken : pool.startsSoFar();
-        long after = Math.max(0, upTo - startsBefore - 1);
-        return (int) Math.min(Integer.MAX_VALUE, runningAtStart + after);
+        return pool.mostRunning(startsBefore, upTo, runningAtStart);
     }
 
     @Override

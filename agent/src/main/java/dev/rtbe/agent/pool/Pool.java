@@ -2,6 +2,7 @@ package dev.rtbe.agent.pool;
 
 import dev.rtbe.agent.calibrate.CapacityLearner;
 import dev.rtbe.agent.calibrate.LlamaCppSlots;
+import dev.rtbe.agent.calibrate.RunningCalls;
 import dev.rtbe.agent.config.PoolConfig;
 import dev.rtbe.agent.config.PreemptionMode;
 import dev.rtbe.agent.ledger.LedgerFactory;
@@ -42,8 +43,7 @@ public final class Pool implements PoolView {
     /** N as the server published it (auto N then stops learning); 0 while not known. */
     private volatile int publishedN;
     private final Consumer<String> log;
-    private final AtomicInteger running = new AtomicInteger();
-    private final AtomicLong starts = new AtomicLong();
+    private final RunningCalls running = new RunningCalls();
     /** N the server has confirmed (what the log, JMX and metrics show). */
     private final AtomicInteger confirmedLimit;
     private final AtomicLong hiddenWaitTotalNanos = new AtomicLong();
@@ -162,13 +162,20 @@ public final class Pool implements PoolView {
 
     /** Calls of this pool started so far: the difference of two readings counts the starts between them. */
     public long startsSoFar() {
-        return starts.get();
+        return running.startsSoFar();
+    }
+
+    /**
+     * The most calls of this pool running at once between two readings of {@link #startsSoFar}
+     * (a call's start and its first token), at least {@code runningAtStart}: see {@link RunningCalls}.
+     */
+    public int mostRunning(long startsBefore, long startsUpTo, int runningAtStart) {
+        return running.mostRunning(startsBefore, startsUpTo, runningAtStart);
     }
 
     /** A call of this pool was granted its slot; returns the pool's calls running now, itself included. */
     public int callStarted() {
-        starts.incrementAndGet();
-        int n = running.incrementAndGet();
+        int n = running.started();
         if (learning()) {
             serverSlots.startOnce(); // a server that publishes its slots needs no learning
             // A probe above the learned N is one call: once it is out, it is closed until its result.
@@ -180,7 +187,7 @@ public final class Pool implements PoolView {
 
     /** A call counted by {@link #callStarted} gave its slot back. */
     public void callEnded() {
-        running.decrementAndGet();
+        running.ended();
     }
 
     /**
@@ -189,8 +196,9 @@ public final class Pool implements PoolView {
      * client (outside this JVM, or another pool of the same runner) kept the server busy.
      *
      * @param runningAtStart the pool's calls running when this one started, itself included
-     * @param overlapping runningAtStart plus the pool's calls started after this one and before its
-     *                    first token: any of them may have reached the server first
+     * @param overlapping the most of the pool's calls running at once between this one's start and
+     *                    its first token ({@link #mostRunning}): a call started after it may have
+     *                    reached the server first
      * @param hiddenWaitNanos the wait inside the server, or -1 when the server did not say
      * @param prefillNanos the server's prompt evaluation time, or -1
      */

@@ -17,15 +17,13 @@ import javax.management.ObjectName;
 final class PoolMonitor implements AutoCloseable {
     static final String N_ATTRIBUTE = "TotalSlots";
 
-    private final long t0;
     private final long periodNanos;
     private final List<NSample> samples = new ArrayList<>();
     private final Map<String, Integer> last = new HashMap<>();
     private final Thread thread;
     private volatile boolean stop;
 
-    PoolMonitor(long t0, long periodNanos) {
-        this.t0 = t0;
+    PoolMonitor(long periodNanos) {
         this.periodNanos = periodNanos;
         this.thread = new Thread(this::loop, "pool-monitor");
         thread.setDaemon(true);
@@ -52,7 +50,7 @@ final class PoolMonitor implements AutoCloseable {
     }
 
     private void sample(MBeanServer server, ObjectName pattern) {
-        long now = System.nanoTime() - t0;
+        long now = System.nanoTime();
         for (ObjectName name : server.queryNames(pattern, null)) {
             String model = name.getKeyProperty("model");
             if (model == null) {
@@ -75,9 +73,10 @@ final class PoolMonitor implements AutoCloseable {
         }
     }
 
-    List<NSample> samples() {
+    /** The changes seen, timed from {@code t0} (the run's start; earlier ones are negative). */
+    List<NSample> samples(long t0) {
         synchronized (samples) {
-            return List.copyOf(samples);
+            return samples.stream().map(s -> new NSample(s.model(), s.tNs() - t0, s.n())).toList();
         }
     }
 

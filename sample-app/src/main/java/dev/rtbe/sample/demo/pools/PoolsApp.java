@@ -31,8 +31,12 @@ import java.util.concurrent.locks.LockSupport;
  * pools over JMX. Writes one line per call, one per change of a pool's N.
  *
  * <p>Arguments: {@code --base-url URL --scale S --run-length SECONDS --out FILE --chat-models a,b
- * [--embed-model NAME] [--be-workers 4] [--rt-users 1] [--workload mixed|learn] [--warm-up]}. Without
- * {@code --warm-up} the first measured calls are the JVM's first (a learning run starts from scratch).
+ * [--embed-model NAME] [--be-workers 4] [--rt-users 1] [--workload mixed|learn] [--warm-up] [--warm-up-model NAME]
+ * [--min-calls 0]}. Without {@code --warm-up} the first measured calls are the JVM's first; with
+ * {@code --warm-up-model} the JVM is warmed up by calls to another model, so the measured models' pools
+ * still start from scratch (a learning run) but their first calls are not slowed by class loading and JIT.
+ * With {@code --min-calls}, the load goes on past the run length until every chat model has finished that
+ * many calls ({@link RunEnd}).
  */
 public final class PoolsApp {
     /** Per-call headers for the simulator (X-Sim-*) and the records (X-Demo-Id), set on the calling thread. */
@@ -62,24 +66,33 @@ public final class PoolsApp {
                 : new DocumentIndex(new NewsModels(baseUrl, chatModels.get(0), Duration.ofMinutes(10), null,
                 CALL_HEADERS::get), embedModel);
 
+        // Started first: its own slow first reads are over, and it sees each pool from the pool's first call.
+        PoolMonitor monitor = new PoolMonitor(2_000_000).start();
         if (a.containsKey("warm-up")) {
             warmUp(batches, readers, index);
         }
+        String warmUpModel = a.get("warm-up-model");
+        if (warmUpModel != null) { // the JVM warm, the measured models' pools untouched
+            NewsModels models = new NewsModels(baseUrl, warmUpModel, Duration.ofMinutes(10), null, CALL_HEADERS::get);
+            try (BatchSummarizer batch = new BatchSummarizer(models, 1)) {
+                warmUp(List.of(batch), List.of(new InteractiveSummaries(models)), null);
+            }
+        }
         long t0 = System.nanoTime();
-        long endNs = (long) (runLengthS / scale * 1e9);
-        PoolMonitor monitor = new PoolMonitor(t0, 2_000_000).start();
+        RunEnd end = new RunEnd(t0, (long) (runLengthS / scale * 1e9), chatModels,
+                Integer.parseInt(a.getOrDefault("min-calls", "0")));
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < chatModels.size(); i++) {
             String m = chatModels.get(i);
             BatchSummarizer batch = batches.get(i);
-            threads.add(start("batch-" + m, () -> runBatch(batch, m, w, t0, endNs, calls)));
+            threads.add(start("batch-" + m, () -> runBatch(batch, m, w, t0, end, calls)));
             for (int u = 0; u < rtUsers; u++) {
                 InteractiveSummaries reader = readers.get(i);
-                threads.add(start("rt-user-" + m + "-" + u, () -> runReader(reader, m, w, scale, t0, endNs, calls)));
+                threads.add(start("rt-user-" + m + "-" + u, () -> runReader(reader, m, w, scale, t0, end, calls)));
             }
         }
         if (index != null) {
-            threads.add(start("indexer", () -> runIndexer(index, embedModel, w, scale, t0, endNs, calls)));
+            threads.add(start("indexer", () -> runIndexer(index, embedModel, w, scale, t0, end, calls)));
         }
         for (Thread t : threads) {
             t.join();
@@ -96,7 +109,7 @@ public final class PoolsApp {
                     pw.println(c.toLine());
                 }
             }
-            for (NSample s : monitor.samples()) {
+            for (NSample s : monitor.samples(t0)) {
                 pw.println(s.toLine());
             }
         }
@@ -111,14 +124,14 @@ public final class PoolsApp {
     }
 
     /** Closed-loop batch summaries of one model until the run ends. */
-    private static void runBatch(BatchSummarizer batch, String model, Workload w, long t0, long endNs,
+    private static void runBatch(BatchSummarizer batch, String model, Workload w, long t0, RunEnd end,
                                  List<ScenarioCall> calls) {
         AtomicInteger seq = new AtomicInteger();
         Map<String, Long> issued = new java.util.concurrent.ConcurrentHashMap<>();
         Iterator<Article> jobs = new Iterator<>() {
             @Override
             public boolean hasNext() {
-                return System.nanoTime() - t0 < endNs;
+                return end.goesOn();
             }
 
             @Override
@@ -133,9 +146,11 @@ public final class PoolsApp {
             }
         };
         try {
-            batch.summarizeAll(jobs, (article, summary, error) -> calls.add(new ScenarioCall("BE", model, article.id(),
-                    issued.get(article.id()), -1, System.nanoTime() - t0, error == null,
-                    error == null ? null : error.toString())));
+            batch.summarizeAll(jobs, (article, summary, error) -> {
+                calls.add(new ScenarioCall("BE", model, article.id(), issued.get(article.id()), -1,
+                        System.nanoTime() - t0, error == null, error == null ? null : error.toString()));
+                end.finished(model);
+            });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -143,9 +158,9 @@ public final class PoolsApp {
 
     /** One reader: stream a summary, read it for a while, open the next, until the run ends. */
     private static void runReader(InteractiveSummaries reader, String model, Workload w, double scale, long t0,
-                                  long endNs, List<ScenarioCall> calls) {
+                                  RunEnd end, List<ScenarioCall> calls) {
         String name = Thread.currentThread().getName();
-        for (int k = 1; System.nanoTime() - t0 < endNs; k++) {
+        for (int k = 1; end.goesOn(); k++) {
             String id = "RT-" + name.substring("rt-user-".length()) + "-" + k;
             CALL_HEADERS.set(sim(id, w.rtPrefillS(), w.rtGenS()));
             long issue = System.nanoTime() - t0;
@@ -157,14 +172,15 @@ public final class PoolsApp {
                 error = e.toString();
             }
             calls.add(new ScenarioCall("RT", model, id, issue, first.get(), System.nanoTime() - t0, error == null, error));
+            end.finished(model);
             LockSupport.parkNanos((long) (w.rtThinkS() / scale * 1e9));
         }
     }
 
     /** The indexer: embed one document, pause, the next, until the run ends. */
-    private static void runIndexer(DocumentIndex index, String model, Workload w, double scale, long t0, long endNs,
+    private static void runIndexer(DocumentIndex index, String model, Workload w, double scale, long t0, RunEnd end,
                                    List<ScenarioCall> calls) {
-        for (int k = 1; System.nanoTime() - t0 < endNs; k++) {
+        for (int k = 1; end.goesOn(); k++) {
             String id = "EMB-" + k;
             CALL_HEADERS.set(sim(id, w.embedS(), 0));
             long issue = System.nanoTime() - t0;

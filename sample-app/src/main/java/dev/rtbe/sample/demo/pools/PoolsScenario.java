@@ -33,6 +33,19 @@ public final class PoolsScenario {
     /** Learning models, each named by its true slot count on the simulated server. */
     public static final Map<String, Integer> LEARN_MODELS = orderedMap("model-n1", 1, "model-n2", 2, "model-n4", 4);
     static final int CHAT_SLOTS = 2;
+    /**
+     * Calls every learning model finishes at least in run s: reaching N = 4 takes up to about 30 of them
+     * (CapacityLearnerTest) and the N a pool settled at is judged over the second half of the run, so on a
+     * machine too busy to give the run that many calls in its length (its JVM's start and first calls can
+     * take half of a short run) the load goes on until it has.
+     */
+    static final int LEARN_MIN_CALLS = 60;
+    /**
+     * Run s warms its JVM up with calls to this model, not one it measures: the learning pools start from
+     * scratch, but the JVM's class loading and JIT do not slow their first calls (a probe above N that runs
+     * quiet because the calls beside it are still on their way teaches a wrong N).
+     */
+    static final String WARM_UP_MODEL = "model-warm-up";
 
     /**
      * @param scale       time scale of the simulator and the app's pauses
@@ -72,7 +85,8 @@ public final class PoolsScenario {
                 new Spec("r", "agent, a pool per model (chat N=2 R=1, embed N=1)", fixed, List.of(), mixedSlots, mixedApp),
                 new Spec("s", "agent, N learned (" + o.learnAgentArgs() + ")", o.learnAgentArgs(), List.of(), LEARN_MODELS,
                         List.of("--chat-models", String.join(",", LEARN_MODELS.keySet()), "--be-workers", "5",
-                                "--rt-users", "1", "--workload", "learn", "--run-length", Demo.fmt(o.learnLengthS()))));
+                                "--rt-users", "1", "--workload", "learn", "--run-length", Demo.fmt(o.learnLengthS()),
+                                "--min-calls", Integer.toString(LEARN_MIN_CALLS), "--warm-up-model", WARM_UP_MODEL)));
         return all.stream().filter(s -> o.runs().contains(s.id())).toList();
     }
 
@@ -93,7 +107,7 @@ public final class PoolsScenario {
 
     private static PoolsRun runOne(Spec spec, Options o) throws IOException, InterruptedException {
         SimulatorConfig.Builder cfg = SimulatorConfig.builder().slots(1).timeScale(o.scale()).acceptAnyModel(true)
-                .maxLoadedModels(spec.slots().size());
+                .maxLoadedModels(spec.slots().size() + 1); // + run s's warm-up model
         spec.slots().forEach(cfg::modelSlots);
         long simEpoch = System.nanoTime();
         try (OllamaSimulator sim = OllamaSimulator.start(cfg.build())) {
