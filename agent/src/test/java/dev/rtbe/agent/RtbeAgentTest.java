@@ -29,6 +29,29 @@ class RtbeAgentTest {
     }
 
     /**
+     * ClientWatch looks at no name in java.base but those of java.net.HttpURLConnection's subclasses:
+     * the JDK's HttpURLConnection is the one class there that a client instruments.
+     */
+    @Test
+    void theOnlyClientClassesInJavaBaseAreHttpUrlConnections() throws Exception {
+        Set<String> watched = new TreeSet<>();
+        for (String pkg : Object.class.getModule().getPackages()) {
+            String internal = pkg.replace('.', '/') + "/";
+            for (String prefix : RtbeAgent.CLIENT_PREFIXES) {
+                // the package lies under the prefix, or the prefix names classes of the package
+                if (internal.startsWith(prefix)
+                        || prefix.startsWith(internal) && prefix.indexOf('/', internal.length()) < 0) {
+                    watched.add(pkg);
+                }
+            }
+        }
+        // HttpURLConnection's package (and its ntlm helpers, which nothing instruments)
+        assertEquals(Set.of("sun.net.www.protocol.http", "sun.net.www.protocol.http.ntlm"), watched);
+        assertEquals(java.net.HttpURLConnection.class,
+                Class.forName("sun.net.www.protocol.http.HttpURLConnection").getSuperclass());
+    }
+
+    /**
      * Boot-loaded code would get its own copy of any other agent class these two named (and the
      * system loader one before the jar is on the boot class path): they name only each other.
      */
