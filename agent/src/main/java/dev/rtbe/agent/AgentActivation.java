@@ -10,6 +10,8 @@ import dev.rtbe.agent.http.ClientInstrumentation;
 import dev.rtbe.agent.http.ClientTransformer;
 import dev.rtbe.agent.http.Hook;
 import dev.rtbe.agent.jmx.JmxOnDemand;
+import dev.rtbe.agent.pool.Pool;
+import dev.rtbe.agent.pool.PoolRegistry;
 import dev.rtbe.agent.scheduler.SchedulerClock;
 import dev.rtbe.agent.telemetry.AgentTelemetry;
 import java.lang.instrument.ClassFileTransformer;
@@ -18,6 +20,7 @@ import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The agent's real start, once an HTTP client's first class loads (or at premain with
@@ -44,8 +47,8 @@ final class AgentActivation {
             List<String> found = new ArrayList<>();
             ClassFileTransformer transformer = install(inst, clients, found, runtime, log);
             if (settings.telemetryExporter() != TelemetryExporter.NONE) { // else the runtime's no-op telemetry stays
-                runtime.installTelemetry(AgentTelemetry.create(settings, runtime.clock(), runtime.pools()::pools,
-                        runtime.ledgers(), jdkSenderLoader(), log::warn));
+                runtime.installTelemetry(AgentTelemetry.create(settings, runtime.clock(), new Pools(runtime.pools()),
+                        runtime.ledgers(), jdkSenderLoader(), log.warnings()));
             }
             log.info("instrumented " + String.join(",", found) + " " + trigger + " in "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin) + " ms");
@@ -92,5 +95,19 @@ final class AgentActivation {
             }
         }
         return transformer;
+    }
+
+    /** The pools as telemetry reads them (a class, not {@code pools::pools}: no lambda is spun at activation). */
+    private static final class Pools implements Supplier<List<Pool>> {
+        private final PoolRegistry registry;
+
+        Pools(PoolRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public List<Pool> get() {
+            return registry.pools();
+        }
     }
 }

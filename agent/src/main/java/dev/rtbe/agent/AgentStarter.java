@@ -22,23 +22,62 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 
 /**
- * Boot-loaded start-up: reads and checks the settings, prints the start-up line, and installs the
- * {@link ClientWatch}; the rest ({@link AgentActivation}: runtime, JMX, the clients' instrumentation, telemetry)
- * waits for the first class of an HTTP client, so a JVM that never calls an LLM does not pay for
- * it. Fail-open: a problem is printed and the application runs without the agent, unless
- * {@code rtbe.strict}, which also starts everything at once so that a failure can stop the JVM.
+ * Boot-loaded start-up, called (by reflection) from {@link RtbeAgent} once the agent's jar is on the
+ * boot class path: reads and checks the settings, prints the start-up line, and starts everything
+ * ({@link AgentActivation}: runtime, JMX, the clients' instrumentation, telemetry). Normally that
+ * happens when the first class of an HTTP client loads, so a JVM that never calls an LLM does not pay
+ * for it; with {@code rtbe.strict} it happens at premain, so that a failure can stop the JVM.
+ * Fail-open: a problem is printed and the application runs without the agent.
  */
 public final class AgentStarter {
+    /** The settings read at premain (rtbe.strict or a settings file was given), or null. */
+    private static volatile Settings readAtPremain;
+
     private AgentStarter() {}
 
-    public static void start(String args, Instrumentation inst, JarFile agentJar) {
+    /**
+     * At premain, when rtbe.strict or a settings file may be given: reads the settings, and with
+     * {@code rtbe.strict=true} starts everything now. Returns whether to wait for the first class
+     * of a client (false: the agent is off, or started).
+     */
+    public static boolean atPremain(String args, Instrumentation inst, JarFile agentJar) {
         AgentLog log = AgentLog.stderr();
+        Settings settings = load(args, agentJar, log, true);
+        if (settings == null) {
+            return false;
+        }
+        if (!settings.strict()) {
+            readAtPremain = settings;
+            return true;
+        }
+        try {
+            AgentActivation.activate(settings, inst, presentClients(), "at premain (rtbe.strict=true)", log);
+        } catch (RuntimeException | LinkageError e) {
+            throw new StrictModeFailure("rtbe-agent failed to start: " + e);
+        }
+        return false;
+    }
+
+    /**
+     * When the first class of a client loads ({@code trigger}): reads the settings (unless premain
+     * did) and starts everything. Returns the installed instrumentation, or null when the agent is off.
+     */
+    public static ClassFileTransformer onFirstClientClass(String args, Instrumentation inst, JarFile agentJar,
+                                                          String trigger) {
+        AgentLog log = AgentLog.stderr();
+        Settings settings = readAtPremain != null ? readAtPremain : load(args, agentJar, log, false);
+        if (settings == null) {
+            return null;
+        }
+        return AgentActivation.activate(settings, inst, presentClients(), "on the first load of " + trigger, log);
+    }
+
+    /** The settings, after the start-up line; null when bad (reported) or rtbe.enabled=false. */
+    private static Settings load(String args, JarFile agentJar, AgentLog log, boolean atPremain) {
         AdapterClassLoader.useJar(agentJar);
         Settings settings;
         try {
@@ -48,32 +87,26 @@ public final class AgentStarter {
                 log.warn(warning);
             }
             StringBuilder message = new StringBuilder("bad settings, ")
-                    .append(e.strict() ? "refusing to start (rtbe.strict=true):" : "the agent is off:");
+                    .append(e.strict() && atPremain ? "refusing to start (rtbe.strict=true):" : "the agent is off:");
             for (SettingProblem p : e.problems()) {
                 message.append("\n  ").append(p.message());
             }
             log.info(message.toString());
-            if (e.strict()) {
+            if (e.strict() && atPremain) {
                 throw new StrictModeFailure(message.toString());
             }
-            return;
+            return null;
         }
         for (String warning : settings.warnings()) {
             log.warn(warning);
         }
         if (!settings.enabled()) {
             log.info("rtbe.enabled=false: the agent is off");
-            return;
+            return null;
         }
-        List<ClientInstrumentation> clients = new ArrayList<>();
-        List<String> prefixes = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        for (ClientInstrumentation client : instrumentations()) {
-            if (client.isPresent()) {
-                clients.add(client);
-                prefixes.addAll(client.classPrefixes());
-                names.add(client.name());
-            }
+        for (ClientInstrumentation client : presentClients()) {
+            names.add(client.name());
         }
         log.info("rtbe-agent " + version(agentJar) + " started: endpoints=" + settings.effective().get("rtbe.endpoints")
                 + " servers=" + String.join(",", servers(settings))
@@ -82,29 +115,19 @@ public final class AgentStarter {
                 + " R=" + settings.rtReservedSlots() + " per pool (server, model)"
                 + (settings.poolOverrides().isEmpty() ? "" : " overrides: " + settings.poolOverrides().describe())
                 + " clients=" + String.join(",", names) + preemptionNote(settings)
-                + (settings.strict() ? "" : "; instrumented when a client's first class loads"));
-        if (settings.strict()) {
-            // rtbe.strict=true: everything starts now, so that a failure can still stop the JVM.
-            try {
-                AgentActivation.activate(settings, inst, clients, "at premain (rtbe.strict=true)", log);
-            } catch (RuntimeException | LinkageError e) {
-                throw new StrictModeFailure("rtbe-agent failed to start: " + e);
+                + (atPremain && !settings.strict() ? "; instrumented when a client's first class loads" : ""));
+        return settings;
+    }
+
+    /** The clients that can exist in this JVM. */
+    private static List<ClientInstrumentation> presentClients() {
+        List<ClientInstrumentation> present = new ArrayList<>();
+        for (ClientInstrumentation client : instrumentations()) {
+            if (client.isPresent()) {
+                present.add(client);
             }
-            return;
         }
-        // Classes, not lambdas: premain spins no lambda classes (nor the JVM's lambda machinery).
-        ClientWatch watch = new ClientWatch(prefixes, new Function<String, ClassFileTransformer>() {
-            @Override
-            public ClassFileTransformer apply(String trigger) {
-                return AgentActivation.activate(settings, inst, clients, "on the first load of " + trigger, log);
-            }
-        }, new Consumer<String>() {
-            @Override
-            public void accept(String warning) {
-                log.warn(warning);
-            }
-        });
-        watch.install(inst);
+        return present;
     }
 
     /** The servers of rtbe.endpoints, in order, as the pools will name them. */

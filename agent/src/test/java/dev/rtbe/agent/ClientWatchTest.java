@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class ClientWatchTest {
     private static final byte[] ORIGINAL = {1, 2, 3};
     private static final byte[] INSTRUMENTED = {9, 9, 9};
-    private static final List<String> PREFIXES = List.of("okhttp3/", "jdk/internal/net/http/");
+    private static final String[] PREFIXES = {"okhttp3/", "jdk/internal/net/http/"};
 
     /** Stands for the clients' instrumentation: marks the classes it was handed. */
     private static final ClassFileTransformer REAL = new ClassFileTransformer() {

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.URL;
 import java.net.URLConnection;
 import java.time.Duration;
+import java.util.function.Function;
 
 /**
  * Asks a llama.cpp server how many slots it has: {@code GET <base>/props}, then
@@ -23,7 +24,7 @@ import java.time.Duration;
  * {@link ReentryGuard}, which the instrumentation lets pass ungated, so a probe never waits for a
  * slot nor counts as an LLM call.
  */
-public final class LlamaCppSlotsProbe {
+public final class LlamaCppSlotsProbe implements Function<URI, LlamaCppSlots> {
     /** A status body larger than this is not llama.cpp's. */
     static final int MAX_BODY_BYTES = 256 * 1024;
 
@@ -40,6 +41,12 @@ public final class LlamaCppSlotsProbe {
     public LlamaCppSlots probe(URI base) {
         LlamaCppSlots props = LlamaCppSlots.fromProps(get(base, "props"));
         return props.known() ? props : LlamaCppSlots.fromSlots(get(base, "slots"));
+    }
+
+    /** {@link #probe}, as the pools' slots reader. */
+    @Override
+    public LlamaCppSlots apply(URI base) {
+        return probe(base);
     }
 
     /** The body of a 200 answer to {@code GET <base>/<path>}, or null. */

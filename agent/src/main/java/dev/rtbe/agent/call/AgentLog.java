@@ -1,6 +1,7 @@
 package dev.rtbe.agent.call;
 
 import java.io.PrintStream;
+import java.util.function.Consumer;
 
 /** The agent's few lines for operators: start-up, warnings, and (if asked) one line per call. */
 public final class AgentLog {
@@ -20,5 +21,34 @@ public final class AgentLog {
 
     public void warn(String message) {
         out.println("[rtbe] WARNING: " + message);
+    }
+
+    /** {@link #info} as a consumer (a class, not {@code log::info}: no lambda class is spun at start-up). */
+    public Consumer<String> infoLines() {
+        return new Lines(this, false);
+    }
+
+    /** {@link #warn} as a consumer. */
+    public Consumer<String> warnings() {
+        return new Lines(this, true);
+    }
+
+    private static final class Lines implements Consumer<String> {
+        private final AgentLog log;
+        private final boolean warning;
+
+        Lines(AgentLog log, boolean warning) {
+            this.log = log;
+            this.warning = warning;
+        }
+
+        @Override
+        public void accept(String message) {
+            if (warning) {
+                log.warn(message);
+            } else {
+                log.info(message);
+            }
+        }
     }
 }

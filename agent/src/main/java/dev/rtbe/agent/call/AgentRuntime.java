@@ -6,6 +6,7 @@ import dev.rtbe.agent.pool.Pool;
 import dev.rtbe.agent.pool.PoolRegistry;
 import dev.rtbe.agent.ledger.LedgerFactory;
 import dev.rtbe.agent.ledger.SlotLedger;
+import dev.rtbe.agent.scheduler.DaemonThreads;
 import dev.rtbe.agent.scheduler.SchedulerClock;
 import dev.rtbe.agent.telemetry.CallTelemetry;
 import dev.rtbe.agent.wire.RequestInspector;
@@ -40,16 +41,12 @@ public final class AgentRuntime {
         this.settings = settings;
         this.clock = clock;
         this.ledgers = LedgerFactory.create(settings, clock, log);
-        this.pools = new PoolRegistry(settings, clock, log::info, ledgers);
+        this.pools = new PoolRegistry(settings, clock, log.infoLines(), ledgers);
         this.classifier = new Classifier(settings);
         this.inspector = new RequestInspector(settings.requestMaxBodyBytes(),
                 settings.captureContent() ? CAPTURE_LIMIT : 0);
         this.endpoints = new EndpointMatcher(settings.endpoints());
-        this.cleaner = Cleaner.create(runnable -> {
-            Thread t = new Thread(runnable, "rtbe-reclaimer");
-            t.setDaemon(true);
-            return t;
-        });
+        this.cleaner = Cleaner.create(new DaemonThreads("rtbe-reclaimer"));
         this.maxHoldNanos = settings.slotMaxHold().toNanos();
         this.maxHold = new MaxHoldGuard(clock);
         this.log = log;

@@ -2,6 +2,7 @@ package dev.rtbe.agent.call;
 
 import dev.rtbe.agent.classify.Classification;
 import dev.rtbe.agent.telemetry.TraceParent;
+import dev.rtbe.agent.scheduler.DaemonThreads;
 import dev.rtbe.agent.scheduler.Permit;
 import dev.rtbe.agent.scheduler.QueueTimeoutException;
 import dev.rtbe.agent.wire.LlmRequest;
@@ -26,11 +27,7 @@ public final class Gate {
      * Runs the continuation of a call whose slot was granted later, on the thread that released
      * one (often an event loop or an I/O reactor, which must not run the client's request set-up).
      */
-    private static final ExecutorService DISPATCH = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "rtbe-dispatch");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ExecutorService DISPATCH = Executors.newCachedThreadPool(new DaemonThreads("rtbe-dispatch"));
 
     private Gate() {}
 

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 
 /**
  * The life of one gated call, whatever the client: acquire a slot, send, watch the response
@@ -130,7 +131,12 @@ public final class GatedCall implements StreamListener {
 
     /** Blocks for a slot. On rejection or interrupt the call is over (nothing to release). */
     public Permit acquire(Duration timeout) throws InterruptedException, SchedulerRejectedException {
-        return granted(() -> pool.scheduler().acquire(classification.priority(), timeout));
+        try {
+            return granted(pool.scheduler().acquire(classification.priority(), timeout));
+        } catch (InterruptedException | SchedulerRejectedException e) {
+            finish(Outcome.REJECTED, e); // refused or interrupted: the call is over
+            throw e;
+        }
     }
 
     /** Asks for a slot without blocking; cancelling the returned future leaves the queue. */
@@ -138,33 +144,28 @@ public final class GatedCall implements StreamListener {
         return whenDecided(pool.scheduler().acquireAsync(classification.priority(), timeout));
     }
 
-    /** A blocking wait for a slot, as the scheduler answers it. */
-    private interface SlotWait {
-        Permit get() throws InterruptedException, SchedulerRejectedException;
-    }
-
-    /** The slot {@code wait} gets, held by the call; on rejection or interrupt the call is over. */
-    private Permit granted(SlotWait wait) throws InterruptedException, SchedulerRejectedException {
-        try {
-            Permit p = wait.get();
-            onGranted(p);
-            return p;
-        } catch (InterruptedException | SchedulerRejectedException e) {
-            finish(Outcome.REJECTED, e);
-            throw e;
-        }
+    /** {@code p}, now held by the call (no lambda around the wait: none is spun on a call's path). */
+    private Permit granted(Permit p) {
+        onGranted(p);
+        return p;
     }
 
     /** {@code f}, whose slot the call holds once granted; the call is over when it is refused or cancelled. */
     private CompletableFuture<Permit> whenDecided(CompletableFuture<Permit> f) {
-        f.whenComplete((p, error) -> {
+        f.whenComplete(new Decided());
+        return f;
+    }
+
+    /** A class, not a lambda: none is spun on a call's path. */
+    private final class Decided implements BiConsumer<Permit, Throwable> {
+        @Override
+        public void accept(Permit p, Throwable error) {
             if (p != null) {
                 onGranted(p);
             } else {
                 finish(Outcome.REJECTED, error);
             }
-        });
-        return f;
+        }
     }
 
     private void onGranted(Permit p) {
@@ -180,7 +181,15 @@ public final class GatedCall implements StreamListener {
                 pool.callEnded(); // finish ran between the check above and the count
             }
         }
-        maxHold = runtime.maxHold().hold(p.grantedNanos() + runtime.maxHoldNanos(), this::onMaxHold);
+        maxHold = runtime.maxHold().hold(p.grantedNanos() + runtime.maxHoldNanos(), new MaxHoldExpiry());
+    }
+
+    /** A class, not {@code this::onMaxHold}: no lambda is spun on a call's path. */
+    private final class MaxHoldExpiry implements Runnable {
+        @Override
+        public void run() {
+            onMaxHold();
+        }
     }
 
     private void onMaxHold() {
@@ -265,7 +274,12 @@ public final class GatedCall implements StreamListener {
      */
     public Permit reacquireAfterPreemption(Duration timeout) throws InterruptedException, SchedulerRejectedException {
         Permit lost = forgetLostAttempt();
-        return granted(() -> pool.scheduler().reacquire(lost, timeout));
+        try {
+            return granted(pool.scheduler().reacquire(lost, timeout));
+        } catch (InterruptedException | SchedulerRejectedException e) {
+            finish(Outcome.REJECTED, e);
+            throw e;
+        }
     }
 
     /**

@@ -22,6 +22,14 @@ final class MaxHoldGuard {
     private long timerAt;
     private boolean timerSet;
 
+    /** The timer's task (a class, not {@code this::expire}: no lambda is spun on a call's path). */
+    private final Runnable expiry = new Runnable() {
+        @Override
+        public void run() {
+            expire();
+        }
+    };
+
     MaxHoldGuard(SchedulerClock clock) {
         this.clock = clock;
         head.prev = head;
@@ -44,7 +52,7 @@ final class MaxHoldGuard {
             }
         }
         if (schedule) {
-            clock.schedule(deadlineNanos, this::expire);
+            clock.schedule(deadlineNanos, expiry);
         }
         return h;
     }
@@ -78,7 +86,7 @@ final class MaxHoldGuard {
             }
         }
         if (schedule) {
-            clock.schedule(next, this::expire);
+            clock.schedule(next, expiry);
         }
         for (Hold h : due) {
             h.onExpiry.run();

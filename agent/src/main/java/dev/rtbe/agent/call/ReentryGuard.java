@@ -6,7 +6,12 @@ package dev.rtbe.agent.call;
  * agent re-invoking the intercepted method - are not gated a second time.
  */
 public final class ReentryGuard {
-    private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+    private static final ThreadLocal<int[]> DEPTH = new ThreadLocal<int[]>() {
+        @Override
+        protected int[] initialValue() {
+            return new int[1]; // a class, not withInitial's lambda: none is spun on a call's path
+        }
+    };
 
     private ReentryGuard() {}
 

@@ -7,6 +7,7 @@ import dev.rtbe.agent.pool.PoolRegistry;
 import dev.rtbe.agent.ledger.LedgerFactory;
 import dev.rtbe.agent.ledger.redis.RedisFleet;
 import dev.rtbe.agent.ledger.redis.RedisLedgerFactory;
+import dev.rtbe.agent.scheduler.DaemonThreads;
 import dev.rtbe.agent.scheduler.Priority;
 import dev.rtbe.agent.scheduler.SchedulerSnapshot;
 import java.lang.management.ManagementFactory;
@@ -45,11 +46,7 @@ public final class SchedulerMBeanRegistrar {
             log.warn("JMX view " + NAME + " not registered: " + e);
             return;
         }
-        ExecutorService registrar = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "rtbe-jmx-pools");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService registrar = Executors.newSingleThreadExecutor(new DaemonThreads("rtbe-jmx-pools"));
         PoolRegistry pools = runtime.pools();
         pools.onNewPool(p -> registrar.execute(() -> registerPool(p, log)));
         for (Pool p : pools.pools()) {

@@ -8,6 +8,7 @@ import dev.rtbe.agent.config.PoolConfig;
 import dev.rtbe.agent.config.PoolOverrides;
 import dev.rtbe.agent.config.Settings;
 import dev.rtbe.agent.scheduler.SchedulerClock;
+import dev.rtbe.agent.scheduler.SchedulerPolicy;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Every pool, by server and model. Each server of {@code rtbe.endpoints} has a default pool from
@@ -40,6 +42,7 @@ public final class PoolRegistry {
     private final Map<String, ServerPools> servers; // fixed at start: the servers of rtbe.endpoints
     private final List<Consumer<Pool>> listeners = new CopyOnWriteArrayList<>();
     private final Function<URI, LlamaCppSlots> slotsReader;
+    private final UnaryOperator<SchedulerPolicy.Builder> tuning = new Tuning();
     /** Each of a server's two status requests gives up after this. */
     static final Duration SLOTS_PROBE_TIMEOUT = Duration.ofSeconds(2);
 
@@ -70,7 +73,7 @@ public final class PoolRegistry {
 
     /** Pools whose ledgers {@code ledgers} makes: in-process, or shared by a fleet through Redis. */
     public PoolRegistry(Settings settings, SchedulerClock clock, Consumer<String> log, LedgerFactory ledgers) {
-        this(settings, clock, log, ledgers, new LlamaCppSlotsProbe(SLOTS_PROBE_TIMEOUT)::probe);
+        this(settings, clock, log, ledgers, new LlamaCppSlotsProbe(SLOTS_PROBE_TIMEOUT));
     }
 
     /**
@@ -88,7 +91,9 @@ public final class PoolRegistry {
         this.log = log;
         Map<String, ServerPools> map = new LinkedHashMap<>();
         for (Endpoint e : settings.endpoints()) {
-            map.computeIfAbsent(e.server(), server -> new ServerPools(server, e));
+            if (!map.containsKey(e.server())) {
+                map.put(e.server(), new ServerPools(e.server(), e));
+            }
         }
         this.servers = Collections.unmodifiableMap(map);
     }
@@ -175,7 +180,11 @@ public final class PoolRegistry {
         if (!s.byModel.replace(model, old, made)) {
             return s.byModel.get(model);
         }
-        s.byName.values().removeIf(p -> p == old);
+        for (java.util.Iterator<Pool> it = s.byName.values().iterator(); it.hasNext(); ) {
+            if (it.next() == old) {
+                it.remove();
+            }
+        }
         log.accept("pool " + old.key() + " is called for generation too: N " + old.limit() + " -> "
                 + made.describe());
         announce(made);
@@ -196,7 +205,7 @@ public final class PoolRegistry {
     private Pool newPool(ServerPools s, PoolKey key, String model, boolean embedding) {
         PoolConfig config = settings.poolOverrides().resolve(globals, key.server(), model, embedding);
         return new Pool(key, config, embedding, ledgers, settings.promotionAfter().orElse(null), settings.rtOrder(),
-                settings.preemptionGrace(), settings.preemptionMaxPerCall(), settings::tune, s.slots, log);
+                settings.preemptionGrace(), settings.preemptionMaxPerCall(), tuning, s.slots, log);
     }
 
     /** Each server's pass-through for routes that run no model (not pools: they never make a call wait). */
@@ -218,5 +227,13 @@ public final class PoolRegistry {
             all.addAll(s.byModel.values());
         }
         return all;
+    }
+
+    /** The settings' tuning of each pool's policy (a class, not {@code settings::tune}: no lambda is spun). */
+    private final class Tuning implements UnaryOperator<SchedulerPolicy.Builder> {
+        @Override
+        public SchedulerPolicy.Builder apply(SchedulerPolicy.Builder builder) {
+            return settings.tune(builder);
+        }
     }
 }

@@ -18,8 +18,21 @@ final class SystemSchedulerClock implements SchedulerClock {
     @Override
     public Cancellable schedule(long deadlineNanos, Runnable task) {
         long delay = Math.max(0, deadlineNanos - System.nanoTime());
-        ScheduledFuture<?> future = Timer.EXECUTOR.schedule(task, delay, TimeUnit.NANOSECONDS);
-        return () -> future.cancel(false);
+        return new Scheduled(Timer.EXECUTOR.schedule(task, delay, TimeUnit.NANOSECONDS));
+    }
+
+    /** A class, not a lambda: none is spun on a call's path. */
+    private static final class Scheduled implements Cancellable {
+        private final ScheduledFuture<?> future;
+
+        Scheduled(ScheduledFuture<?> future) {
+            this.future = future;
+        }
+
+        @Override
+        public void cancel() {
+            future.cancel(false);
+        }
     }
 
     /** Holder idiom: the thread exists only once a wait limit is actually used. */
@@ -27,11 +40,8 @@ final class SystemSchedulerClock implements SchedulerClock {
         static final ScheduledThreadPoolExecutor EXECUTOR = create();
 
         private static ScheduledThreadPoolExecutor create() {
-            ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
-                Thread thread = new Thread(runnable, "rtbe-scheduler-timer");
-                thread.setDaemon(true);
-                return thread;
-            });
+            ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
+                    new DaemonThreads("rtbe-scheduler-timer"));
             // Waiters granted before their deadline cancel their task: drop it at once, not at expiry.
             executor.setRemoveOnCancelPolicy(true);
             return executor;

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -72,12 +73,57 @@ public final class AgentTelemetry implements CallTelemetry {
         if (kind == TelemetryExporter.NONE || env.sdkDisabled()) {
             return NOOP;
         }
-        EpochClock clock = EpochClock.anchor(schedulerClock::nanoTime);
+        EpochClock clock = EpochClock.anchor(new MonotonicNanos(schedulerClock));
         boolean capture = settings.captureContent();
-        AgentTelemetry telemetry = new AgentTelemetry(() -> SdkFactory.create(kind, env, senderLoader, clock,
-                pools, coordination, capture, warn), warn, kind == TelemetryExporter.LOGGING);
+        AgentTelemetry telemetry = new AgentTelemetry(new Sdk(kind, env, senderLoader, clock, pools, coordination,
+                capture, warn), warn, kind == TelemetryExporter.LOGGING);
         telemetry.flushAtExit();
         return telemetry;
+    }
+
+    // Classes rather than lambdas here and below: none is spun while the agent starts or at the first call.
+
+    private static final class MonotonicNanos implements LongSupplier {
+        private final SchedulerClock clock;
+
+        MonotonicNanos(SchedulerClock clock) {
+            this.clock = clock;
+        }
+
+        @Override
+        public long getAsLong() {
+            return clock.nanoTime();
+        }
+    }
+
+    /** Builds the SDK (on the telemetry thread). */
+    private static final class Sdk implements Supplier<TelemetryPipeline> {
+        private final TelemetryExporter kind;
+        private final OtelEnvironment env;
+        private final ClassLoader senderLoader;
+        private final EpochClock clock;
+        private final Supplier<? extends Collection<? extends PoolView>> pools;
+        private final CoordinationView coordination;
+        private final boolean capture;
+        private final Consumer<String> warn;
+
+        Sdk(TelemetryExporter kind, OtelEnvironment env, ClassLoader senderLoader, EpochClock clock,
+            Supplier<? extends Collection<? extends PoolView>> pools, CoordinationView coordination, boolean capture,
+            Consumer<String> warn) {
+            this.kind = kind;
+            this.env = env;
+            this.senderLoader = senderLoader;
+            this.clock = clock;
+            this.pools = pools;
+            this.coordination = coordination;
+            this.capture = capture;
+            this.warn = warn;
+        }
+
+        @Override
+        public TelemetryPipeline get() {
+            return SdkFactory.create(kind, env, senderLoader, clock, pools, coordination, capture, warn);
+        }
     }
 
     @Override
@@ -140,7 +186,12 @@ public final class AgentTelemetry implements CallTelemetry {
         if (pipeline != null || !started.compareAndSet(false, true)) {
             return;
         }
-        Thread init = new Thread(this::initialise, "rtbe-telemetry");
+        Thread init = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                initialise();
+            }
+        }, "rtbe-telemetry");
         init.setDaemon(true);
         init.setContextClassLoader(null);
         init.start();
@@ -201,7 +252,12 @@ public final class AgentTelemetry implements CallTelemetry {
 
     /** A shutdown hook: waits (bounded) for a start-up under way, then flushes and stops the SDK. */
     private void flushAtExit() {
-        Thread hook = new Thread(() -> shutdown(SHUTDOWN_WAIT_MILLIS), "rtbe-telemetry-shutdown");
+        Thread hook = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                shutdown(SHUTDOWN_WAIT_MILLIS);
+            }
+        }, "rtbe-telemetry-shutdown");
         try {
             Runtime.getRuntime().addShutdownHook(hook);
         } catch (IllegalStateException | SecurityException e) {

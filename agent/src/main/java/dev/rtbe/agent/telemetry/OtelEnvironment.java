@@ -22,7 +22,21 @@ final class OtelEnvironment {
     }
 
     static OtelEnvironment system() {
-        return new OtelEnvironment(OtelEnvironment::systemProperty, OtelEnvironment::environmentVariable);
+        return new OtelEnvironment(new SystemLookup(false), new SystemLookup(true));
+    }
+
+    /** System properties or environment variables (a class, not method references: no lambda is spun at start-up). */
+    private static final class SystemLookup implements UnaryOperator<String> {
+        private final boolean environment;
+
+        SystemLookup(boolean environment) {
+            this.environment = environment;
+        }
+
+        @Override
+        public String apply(String key) {
+            return environment ? environmentVariable(key) : systemProperty(key);
+        }
     }
 
     /** {@code otel.exporter.otlp.endpoint} or {@code OTEL_EXPORTER_OTLP_ENDPOINT}; blank counts as unset. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rtbe.agent.it.apps.JdkClientApp;
+import dev.rtbe.agent.it.apps.LateAttachApp;
 import dev.rtbe.agent.it.apps.NoClientApp;
 import dev.rtbe.simulator.OllamaSimulator;
 import dev.rtbe.simulator.RequestRecord;
@@ -204,13 +205,31 @@ class JdkHttpClientIT {
         ForkedJvm.Result idle = app(1).jvmArg("-Xlog:class+load=info:stdout").run(NoClientApp.class);
         assertEquals(0, idle.exitCode(), idle::toString);
         assertEquals("false", idle.value("AGENT-RUNNING"), idle::toString);
-        assertTrue(idle.stderr().contains("started: endpoints="), idle::toString);
-        assertTrue(idle.stdout().lines().noneMatch(l -> l.contains("dev.rtbe.shaded.org.objectweb.asm.")), idle::toString);
-        assertTrue(idle.stdout().lines().anyMatch(l -> l.contains("dev.rtbe.agent.ClientWatch ")), idle::toString);
+        assertTrue(idle.stderr().contains("attached: it starts when the first class of an HTTP client loads"),
+                idle::toString);
+        assertFalse(idle.stderr().contains("started: endpoints="), idle::toString); // the settings were never read
+        // Premain loads two classes of the agent's, by the system loader, and never appends to the boot class path.
+        assertEquals(List.of("dev.rtbe.agent.RtbeAgent", "dev.rtbe.agent.ClientWatch"), idle.stdout().lines()
+                .filter(l -> l.contains("[class,load]") && l.contains("rtbe-agent.jar")).map(l -> l.replaceAll(".* (dev\\.rtbe\\.\\S+) .*", "$1"))
+                .collect(Collectors.toList()), idle::toString);
+        assertEquals("false", idle.value("AGENT-ON-BOOT-CLASS-PATH"), idle::toString);
 
         ForkedJvm.Result r = run(app(1), "concurrent", "3");
         assertTrue(r.stderr().contains("on the first load of jdk.internal.net.http."), r::toString);
         assertEquals(1, sim.maxObservedConcurrency(), r::toString);
+        assertIdle(r);
+    }
+
+    @Test
+    void attachedLateItStartsAtOnceAndGatesTheClientLoadedBeforeIt() {
+        ForkedJvm.Result r = app(1).withoutAgent().property("jdk.attach.allowAttachSelf", true)
+                .run(LateAttachApp.class, sim.baseUri().toString(), ForkedJvm.AGENT_JAR.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("false", r.value("AGENT-RUNNING-BEFORE"), r::toString);
+        assertEquals("true", r.value("AGENT-RUNNING"), r::toString);
+        assertTrue(r.stderr().contains("on the first load of jdk.internal.net.http."), r::toString);
+        assertEquals(4, sim.records().size(), r::toString);
+        assertEquals(1, sim.maxObservedConcurrency(), r::toString); // the three calls after the attach: one at a time
         assertIdle(r);
     }
 

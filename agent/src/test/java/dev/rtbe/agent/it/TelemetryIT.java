@@ -132,7 +132,7 @@ class TelemetryIT {
     void theCallJoinsTheOpenTelemetryAgentsTraceThroughTheApplicationsApi() throws Exception {
         ForkedJvm.Result r = run(withOtelAgent(), "global-api");
         String[] app = r.value("APP-SPAN").split(" ");
-        otlp.await(() -> otlp.spansOf(SCOPE).size() == 4, "one call's 4 spans");
+        otlp.await(() -> otlp.spansOf(SCOPE).size() == 4, "one call's 4 spans from\n" + r);
         Received ours = clientSpan(otlp.spansOf(SCOPE));
         assertEquals(app[0], ours.traceId(), r::toString);
         assertEquals(app[1], ours.parentSpanId(), r::toString);

@@ -64,6 +64,16 @@ final class AppSupport {
         }
     }
 
+    /** Whether the agent's jar is on the boot class path (premain leaves it off until a client loads). */
+    static boolean onBootClassPath() {
+        try {
+            Class.forName("dev.rtbe.agent.AgentStarter", false, null);
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
     static int inFlight() throws Exception {
         return (Integer) mbean("RtInFlight") + (Integer) mbean("BeInFlight");
     }

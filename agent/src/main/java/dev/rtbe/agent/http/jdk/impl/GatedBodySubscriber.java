@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
+import java.util.function.Function;
 import java.util.stream.BaseStream;
 
 /**
@@ -31,15 +32,21 @@ final class GatedBodySubscriber<T> implements HttpResponse.BodySubscriber<T> {
 
     @Override
     public CompletionStage<T> getBody() {
-        return delegate.getBody().thenApply(body -> {
+        return delegate.getBody().thenApply(new Watched());
+    }
+
+    /** The body as handed over (a class, not a lambda: none is spun on a call's path). */
+    private final class Watched implements Function<T, T> {
+        @Override
+        public T apply(T body) {
             // A lazily read body the application may drop without closing: reclaim it on GC; and
             // one a library may close by reading it to its end: let it abort instead (OpenBodies).
             if (body instanceof InputStream || body instanceof BaseStream || body instanceof Flow.Publisher) {
                 call.reclaimWhenUnreachable(body);
-                OpenBodies.add(body, this);
+                OpenBodies.add(body, GatedBodySubscriber.this);
             }
             return body;
-        });
+        }
     }
 
     @Override

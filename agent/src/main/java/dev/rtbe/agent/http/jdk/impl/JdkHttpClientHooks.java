@@ -10,6 +10,7 @@ import dev.rtbe.agent.config.ResumeMode;
 import dev.rtbe.agent.http.jdk.JdkClientBridge;
 import dev.rtbe.agent.resume.ResumableRequest;
 import dev.rtbe.agent.scheduler.Permit;
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -90,15 +91,26 @@ public final class JdkHttpClientHooks implements JdkClientBridge.Hooks {
         if (preemptible(prepared, call)) {
             return BlockingAttempts.send(client, plan(prepared, handler, call), call, prepared.view);
         }
-        HttpRequest toSend = prepared.request;
         try {
-            return AdviceOutcome.of(Gate.send(call, () -> client.send(toSend, wrap(handler, call))));
+            return AdviceOutcome.of(sendGranted(client, prepared.request, handler, call));
         } catch (InterruptedException e) {
             call.finish(Outcome.CANCELLED, e);
             return AdviceOutcome.failed(e);
         } catch (Throwable e) {
             call.finish(Outcome.FAILED, e);
             return AdviceOutcome.failed(e);
+        }
+    }
+
+    /** As {@link Gate#send}, without the lambda it takes (none is spun on a call's path). */
+    private static Object sendGranted(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<?> handler,
+                                      GatedCall call) throws IOException, InterruptedException {
+        ReentryGuard.enter();
+        try {
+            call.onSent();
+            return client.send(request, wrap(handler, call));
+        } finally {
+            ReentryGuard.exit();
         }
     }
 
