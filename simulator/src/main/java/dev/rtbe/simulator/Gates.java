@@ -3,13 +3,25 @@ package dev.rtbe.simulator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
 
 /**
  * Named gates for {@link SimHeaders#HOLD}: a request holds its slot until a test opens its gate, so the test, not
  * the machine's speed, decides how long the slots stay taken. A gate starts closed and, once open, stays open.
+ * A request may also be held by its model's name ({@link #holdModels}), for clients that cannot set a header.
  */
 final class Gates {
     private final ConcurrentHashMap<String, CompletableFuture<Void>> gates = new ConcurrentHashMap<>();
+    private volatile Predicate<String> heldModels = model -> false;
+
+    void holdModels(Predicate<String> models) {
+        heldModels = models;
+    }
+
+    /** The gate this request waits at: the one its header names, else its model if that is held, else none (null). */
+    String gateOf(GenerationRequest g) {
+        return g.hold() != null ? g.hold() : heldModels.test(g.model()) ? g.model() : null;
+    }
 
     void open(String name) {
         gate(name).complete(null);

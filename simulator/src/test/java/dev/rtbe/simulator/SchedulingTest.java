@@ -108,6 +108,24 @@ class SchedulingTest {
     }
 
     @Test
+    void aHeldModelsRequestWaitsAtTheGateNamedAfterItsModel() throws Exception {
+        try (OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(2).acceptAnyModel(true).build())) {
+            sim.holdModels(model -> model.endsWith("-hold"));
+            SimClient c = new SimClient(sim);
+            CompletableFuture<HttpResponse<String>> held = c.postAsync("/api/generate",
+                    "{\"model\":\"batch-hold\",\"prompt\":\"batch job\",\"stream\":false}", SimHeaders.GEN_MS, "10");
+            sim.await(() -> sim.running() == 1, WAIT);
+            assertEquals(200, c.post("/api/generate", NON_STREAM, SimHeaders.GEN_MS, "10").statusCode(),
+                    "another model is not held");
+            assertFalse(held.isDone(), "the held model's request waits for its gate");
+            assertEquals(1, sim.running(), "and keeps its slot meanwhile");
+
+            sim.openGate("batch-hold");
+            assertEquals(200, held.get().statusCode());
+        }
+    }
+
+    @Test
     void disconnectMidStreamFreesTheSlotForTheQueuedRequest() throws Exception {
         try (OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).outputTokens(3).build())) {
             SimClient c = new SimClient(sim);
