@@ -40,15 +40,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 class OkHttpPreemptionIT {
     private OllamaSimulator sim;
     private ProgressProbe probe;
+    private GateControl gates;
 
     @BeforeEach
     void start() throws Exception {
         sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).build()); // as many as the agent's N
         probe = ProgressProbe.byTestId(sim); // the application asks about each batch call by its X-Test-Id
+        gates = new GateControl(sim);
     }
 
     @AfterEach
     void stop() {
+        gates.close();
         probe.close();
         sim.close();
     }
@@ -66,7 +69,7 @@ class OkHttpPreemptionIT {
                 .property("rtbe.pools.by-model", false)
                 .property("rtbe.log.calls", true)
                 .run(OkHttpPreemptApp.class, mode, sim.baseUri().toString(),
-                        probe.url());
+                        probe.url(), gates.url());
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(r.lines("ERROR").isEmpty(), r::toString);
         for (String state : r.lines("STATE")) {

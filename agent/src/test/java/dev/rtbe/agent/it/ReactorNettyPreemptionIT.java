@@ -48,15 +48,18 @@ class ReactorNettyPreemptionIT {
 
     private OllamaSimulator sim;
     private ProgressProbe probe;
+    private GateControl gates;
 
     @BeforeEach
     void start() throws Exception {
         sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).build()); // as many as the agent's N
         probe = ProgressProbe.of(sim, ProgressProbe.testId("be"));
+        gates = new GateControl(sim);
     }
 
     @AfterEach
     void stop() {
+        gates.close();
         probe.close();
         sim.close();
     }
@@ -77,7 +80,7 @@ class ReactorNettyPreemptionIT {
             args.add(ReactorPreemptionApp.class.getName());
         }
         args.addAll(List.of(scenario, sim.baseUri().toString(),
-                probe.url(), route, client));
+                probe.url(), route, client, gates.url()));
         ForkedJvm.Result r = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
                 .property("rtbe.slots.total", 1).property("rtbe.preemption", "transparent")
                 .property("rtbe.preemption.resume", resume).property("rtbe.log.calls", true)

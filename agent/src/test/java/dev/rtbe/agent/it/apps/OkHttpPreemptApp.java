@@ -26,7 +26,7 @@ import okhttp3.Response;
 /**
  * A plain OkHttp application for OkHttpPreemptionIT; it knows nothing of the agent. With one slot,
  * a long non-streaming batch chat call runs; once the server has generated some of it (the test's
- * probe says how many tokens), a stream arrives. {@code main(mode, simUrl, probeUrl)} runs every
+ * probe says how many tokens), a stream arrives. {@code main(mode, simUrl, probeUrl, gateUrl)} runs every
  * scenario with {@code execute} (mode {@code execute}) or {@code enqueue}: each prints
  * {@code KEY-<scenario> value} lines and the agent's state after it.
  */
@@ -44,11 +44,13 @@ public final class OkHttpPreemptApp {
     private static boolean async;
     private static String url;
     private static String probe;
+    private static String gateUrl;
 
     public static void main(String[] args) throws Exception {
         async = args[0].equals("enqueue");
         url = args[1];
         probe = args[2];
+        gateUrl = args[3];
         for (String scenario : new String[] {"chat", "openai", "restart", "one-shot", "cancel", "read-timeout"}) {
             if (scenario.equals("cancel")) {
                 cancelWhileWaiting();
@@ -124,11 +126,13 @@ public final class OkHttpPreemptApp {
         };
     }
 
-    private static Request stream(String id, long genMs) {
-        return new Request.Builder().url(url + "/api/generate").header("X-Test-Id", id)
-                .header("X-Sim-Prefill-Ms", "20").header("X-Sim-Gen-Ms", Long.toString(genMs))
+    /** A stream of 10 tokens in 200 ms; held at the server (keeping its slot) at gate {@code hold} unless null. */
+    private static Request stream(String id, String hold) {
+        Request.Builder b = new Request.Builder().url(url + "/api/generate").header("X-Test-Id", id)
+                .header("X-Sim-Prefill-Ms", "20").header("X-Sim-Gen-Ms", "200")
                 .header("X-Sim-Output-Tokens", "10")
-                .post(RequestBody.create(JSON, AppSupport.generateBody(true))).build();
+                .post(RequestBody.create(JSON, AppSupport.generateBody(true)));
+        return (hold == null ? b : b.header(SimGates.HOLD, hold)).build();
     }
 
     /**
@@ -153,7 +157,7 @@ public final class OkHttpPreemptApp {
         });
         awaitProgress(id, 30);
         Thread user = start("user", () -> {
-            try (Response r = send(CLIENT.newCall(stream("rt-" + scenario, 200))).response;
+            try (Response r = send(CLIENT.newCall(stream("rt-" + scenario, null))).response;
                  BufferedReader lines = new BufferedReader(new InputStreamReader(r.body().byteStream(), StandardCharsets.UTF_8))) {
                 System.out.println("RT-LINES-" + scenario + " " + lines.lines().count());
             }
@@ -163,8 +167,9 @@ public final class OkHttpPreemptApp {
     }
 
     /**
-     * The batch call is cut by a long stream and waits for a slot again; the application cancels
-     * it there. It must end at once (the stream still runs), with OkHttp's "Canceled".
+     * The batch call is cut by a stream (held at the server, keeping its slot, until the test's gate
+     * {@code rt-cancel} opens) and waits for a slot again; the application cancels it there. It must
+     * end at once (the stream still runs), with OkHttp's "Canceled".
      */
     static void cancelWhileWaiting() throws Exception {
         String id = "be-cancel";
@@ -178,18 +183,23 @@ public final class OkHttpPreemptApp {
                 ended.complete(e.getClass().getName() + ": " + e.getMessage());
             }
         });
-        awaitProgress(id, 30);
-        Thread user = start("user", () -> {
-            try (Response r = send(CLIENT.newCall(stream("rt-cancel", 3000))).response) {
-                r.body().string();
-            }
-        });
-        AppSupport.awaitCondition(() -> (Integer) AppSupport.mbean("BeQueued") == 1
-                && (Integer) AppSupport.mbean("RtInFlight") == 1, "the batch call waiting for a slot again");
-        call.cancel();
-        System.out.println("CANCELLED " + ended.get(10, TimeUnit.SECONDS));
-        System.out.println("CANCELLED-RT-RUNNING " + ((Integer) AppSupport.mbean("RtInFlight") == 1));
-        System.out.println("CANCELLED-IS-CANCELED " + call.isCanceled());
+        Thread user = null;
+        try {
+            awaitProgress(id, 30);
+            user = start("user", () -> {
+                try (Response r = send(CLIENT.newCall(stream("rt-cancel", "rt-cancel"))).response) {
+                    r.body().string();
+                }
+            });
+            AppSupport.awaitCondition(() -> (Integer) AppSupport.mbean("BeQueued") == 1
+                    && (Integer) AppSupport.mbean("RtInFlight") == 1, "the batch call waiting for a slot again");
+            call.cancel();
+            System.out.println("CANCELLED " + ended.get(10, TimeUnit.SECONDS));
+            System.out.println("CANCELLED-RT-RUNNING " + ((Integer) AppSupport.mbean("RtInFlight") == 1));
+            System.out.println("CANCELLED-IS-CANCELED " + call.isCanceled());
+        } finally {
+            SimGates.open(gateUrl, "rt-cancel");
+        }
         batch.join();
         user.join();
     }

@@ -3,6 +3,7 @@ package dev.rtbe.agent.it.apps.contract;
 import static dev.rtbe.agent.it.apps.contract.AgentState.awaitInFlight;
 import static dev.rtbe.agent.it.apps.contract.AgentState.awaitQueued;
 
+import dev.rtbe.agent.it.apps.SimGates;
 import dev.rtbe.agent.it.apps.contract.ClientDriver.Call;
 import dev.rtbe.agent.it.apps.contract.ClientDriver.Canceller;
 import dev.rtbe.agent.it.apps.contract.ClientDriver.Read;
@@ -156,15 +157,7 @@ public final class ContractApp {
 
     /** Lets the calls held at this gate (a holder's model name) run: they generate their tokens and free their slots. */
     private void open(String gate) throws Exception {
-        java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(gateUrl + "?gate=" + gate).toURL()
-                .openConnection();
-        try {
-            if (c.getResponseCode() != 204) {
-                throw new IllegalStateException("gate " + gate + ": " + c.getResponseCode());
-            }
-        } finally {
-            c.disconnect();
-        }
+        SimGates.open(gateUrl, gate);
     }
 
     /** Waits until these calls have ended (with a deadline: a failure, not a hang, if the agent got it wrong). */
