@@ -101,7 +101,7 @@ final class GenerationHandler {
                     ? ResponseSink.streaming(ex.response(), format)
                     : ResponseSink.buffered(ex.response(), format);
             boolean abort = g.stream() || config.nonStreamingDisconnect() == DisconnectPolicy.ABORT;
-            Outcome outcome = new Generation(g, model, promptTokens, timing, lease, sink, cancel, rec, abort)
+            Outcome outcome = new Generation(g, model, promptTokens, timing, lease, sink, cancel, rec, abort, gates)
                     .run(ticket, workStart);
             if (ex.response().committed()) rec.status(200);
             // A completed request's end was taken when its final write began, before Generation freed its slot.

@@ -126,11 +126,13 @@ class ClientContractIT {
             });
             redirector.start();
             // The preempt scenario asks here how far the batch call's first attempt got.
-            ProgressProbe progress = ProgressProbe.of(preemptSim, r -> r.model().startsWith("preempt-be"));
+            ProgressProbe progress = ProgressProbe.of(preemptSim, r -> r.model().startsWith(ContractApp.PREEMPTED));
             // A call whose model names it a holder keeps its slot at the server until its scenario opens its gate.
             sim.holdModels(ContractApp::holds);
             prioritySim.holdModels(ContractApp::holds);
-            GateControl gates = new GateControl(sim, prioritySim);
+            // The preempt scenario's batch call pauses where its stream comes, until it is preempted.
+            preemptSim.pauseModels(ContractApp.PREEMPTED::equals, ContractApp.PREEMPT_AT);
+            GateControl gates = new GateControl(sim, prioritySim, preemptSim);
             try {
                 int resetPort = freePort();
                 int refusedPort = freePort();
@@ -168,6 +170,7 @@ class ClientContractIT {
                 prioritySim.await(() -> prioritySim.running() == 0, Duration.ofSeconds(20));
                 preemptSim.await(() -> preemptSim.running() == 0, Duration.ofSeconds(20));
                 List<RequestRecord> preemptRecords = preemptSim.records();
+                preemptSim.openGate(ContractApp.PREEMPTED); // whatever the scenario did: the reference call below must not pause
                 // The main JVM flushed its spans as it exited; wait for the telemetry call's span to be in.
                 try {
                     otlp.await(() -> otlp.spansOf(SCOPE).stream().anyMatch(s -> "telemetry".equals(s.attr("gen_ai.request.model"))),
@@ -199,7 +202,7 @@ class ClientContractIT {
      * straight to the simulator (which answers it deterministically).
      */
     private static String uninterruptedAnswer(OllamaSimulator sim) throws Exception {
-        ClientDriver.Call call = new ClientDriver.Call(sim.baseUri().toString(), "preempt-be", false,
+        ClientDriver.Call call = new ClientDriver.Call(sim.baseUri().toString(), ContractApp.PREEMPTED, false,
                 ContractApp.PREEMPT_TOKENS, null, 0);
         // Generated at once: the simulator's text depends on the request, not its timing.
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(call.chatUrl()))
@@ -508,7 +511,7 @@ class ClientContractIT {
         cell("preempt", () -> {
             assertEquals("ok", value("CALL preempt-rt"));
             assertEquals("1", value("PREEMPTIONS"), "preemptions");
-            List<RequestRecord> attempts = run.preemptRecords.stream().filter(r -> r.model().startsWith("preempt-be"))
+            List<RequestRecord> attempts = run.preemptRecords.stream().filter(r -> r.model().startsWith(ContractApp.PREEMPTED))
                     .toList();
             assertEquals(2, attempts.size(), attempts::toString);
             RequestRecord cut = attempts.get(0);
@@ -518,7 +521,7 @@ class ClientContractIT {
             RequestRecord rt = run.preemptRecords.stream().filter(r -> r.model().startsWith("preempt-rt")).findFirst()
                     .orElseThrow(() -> new AssertionError("the stream never reached the server"));
             assertTrue(rt.startNanos() < rest.startNanos(), () -> "the stream ran first: " + rt + " / " + rest);
-            assertTrue(cut.evalCount() >= 20, cut::toString);
+            assertTrue(cut.evalCount() >= ContractApp.PREEMPT_AT, cut::toString);
             assertTrue(rest.evalCount() < ContractApp.PREEMPT_TOKENS,
                     () -> "the second attempt continued the kept output, it did not start again: " + rest);
             String body = new String(java.util.Base64.getDecoder().decode(value("PREEMPT-BODY")), StandardCharsets.UTF_8);

@@ -143,8 +143,8 @@ class OkHttpPreemptionIT {
         RequestRecord rt = attempts("rt-" + scenario).get(0);
         assertTrue(rt.startNanos() < next.startNanos(), "the stream ran first: " + sim.records());
         assertEquals("11", r.value("RT-LINES-" + scenario), r::toString);
-        // Without preemption the stream would wait for the rest of the batch call (over 3 s of its 4 s):
-        // it waited neither in the agent's queue nor in the server's.
+        // Without preemption the stream would wait for the batch call, which pauses (keeping its slot) until it is
+        // preempted: it waited neither in the agent's queue nor in the server's.
         List<String> rtCalls = r.stderr().lines().filter(l -> l.startsWith("[rtbe] call RT")).collect(Collectors.toList());
         String line = rtCalls.get(List.of("chat", "openai", "restart", "one-shot").indexOf(scenario));
         double queueWait = Double.parseDouble(line.replaceAll(".* queue_wait=([0-9.]+)s.*", "$1"));

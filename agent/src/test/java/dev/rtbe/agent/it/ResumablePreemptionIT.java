@@ -95,7 +95,7 @@ class ResumablePreemptionIT {
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"chat,send", "openai,send", "chat,sendAsync", "openai,sendAsync"})
     void aPreemptedBatchCallIsContinuedAndTheApplicationGetsTheUninterruptedAnswer(String route, String how) throws Exception {
-        ForkedJvm.Result r = runApp("resume", route, how);
+        ForkedJvm.Result r = runApp("resume", route, how, gates.url());
         // The server: a cut first attempt, then a continuation that generated only the rest.
         List<RequestRecord> attempts = assertCutOnceForTheStream(r);
         RequestRecord cut = attempts.get(0);
@@ -152,7 +152,7 @@ class ResumablePreemptionIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"send", "sendAsync"})
     void aPreemptedCallWithStructuredOutputStartsAgainAndTheApplicationGetsTheWholeAnswer(String how) throws Exception {
-        ForkedJvm.Result r = runApp("resume", "chat-format", how);
+        ForkedJvm.Result r = runApp("resume", "chat-format", how, gates.url());
         List<RequestRecord> attempts = assertCutOnceForTheStream(r);
         RequestRecord cut = attempts.get(0);
         RequestRecord again = attempts.get(1);

@@ -54,7 +54,7 @@ public final class Apache5PreemptionApp {
         String route = args[4];
         String gateUrl = args[5];
         switch (scenario) {
-            case "preempt": preempt(url, probe, async, route); break;
+            case "preempt": preempt(url, probe, async, route, gateUrl); break;
             case "cancel": cancel(url, probe, async, route, gateUrl); break;
             default: throw new IllegalArgumentException(scenario);
         }
@@ -64,21 +64,27 @@ public final class Apache5PreemptionApp {
     }
 
     /**
-     * One slot, a long batch call on it; once the server has generated some of its tokens (the
-     * test's probe says how many), a stream arrives and takes the slot. The batch call's response
-     * is printed with its status and headers; then the same call unpreempted, and one the server
-     * refuses.
+     * One slot, a batch call on it; once the server has generated some of its tokens (the test's
+     * probe says how many; it pauses there until it is preempted), a stream arrives and takes the
+     * slot. The batch call's response is printed with its status and headers; then the same call
+     * unpreempted, and one the server refuses.
      */
-    static void preempt(String url, String probe, boolean async, String route) throws Exception {
+    static void preempt(String url, String probe, boolean async, String route, String gateUrl) throws Exception {
         Thread batch = start("batch", () -> print("BE", call(url, async, route, "llama3.2:latest", "be")));
-        awaitTokens(probe, 30);
-        Thread user = start("user", () -> {
-            HttpResponse<Stream<String>> r = JDK.send(AppSupport.generate(url, true, 20, 200)
-                    .header("X-Test-Id", "rt").build(), BodyHandlers.ofLines());
-            try (Stream<String> lines = r.body()) {
-                System.out.println("RT-LINES " + lines.count());
-            }
-        });
+        Thread user;
+        try {
+            awaitTokens(probe, SimGates.PREEMPT_AT);
+            user = start("user", () -> {
+                HttpResponse<Stream<String>> r = JDK.send(AppSupport.generate(url, true, 20, 200)
+                        .header("X-Test-Id", "rt").build(), BodyHandlers.ofLines());
+                try (Stream<String> lines = r.body()) {
+                    System.out.println("RT-LINES " + lines.count());
+                }
+            });
+            JdkClientApp.awaitPreempted();
+        } finally {
+            SimGates.open(gateUrl, "be");
+        }
         batch.join();
         user.join();
         System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
@@ -95,6 +101,7 @@ public final class Apache5PreemptionApp {
         try {
             user = giveUpWhileWaitingAgain(url, probe, async, route);
         } finally {
+            SimGates.open(gateUrl, "be");
             SimGates.open(gateUrl, "rt");
         }
         user.join();
@@ -106,7 +113,7 @@ public final class Apache5PreemptionApp {
         if (async) {
             Future<SimpleHttpResponse> f = ASYNC.execute(SimpleRequestProducer.create(asyncRequest(url, route,
                     "llama3.2:latest", "be")), SimpleResponseConsumer.create(), null);
-            awaitTokens(probe, 30);
+            awaitTokens(probe, SimGates.PREEMPT_AT);
             user = heldStream(url);
             AppSupport.awaitCondition(() -> AppSupport.queued() == 1 && (Long) AppSupport.mbean("Preemptions") == 1,
                     "the batch call waiting again");
@@ -129,7 +136,7 @@ public final class Apache5PreemptionApp {
                 }
             }, "batch");
             batch.start();
-            awaitTokens(probe, 30);
+            awaitTokens(probe, SimGates.PREEMPT_AT);
             user = heldStream(url);
             AppSupport.awaitCondition(() -> AppSupport.queued() == 1 && (Long) AppSupport.mbean("Preemptions") == 1,
                     "the batch call waiting again");
@@ -191,10 +198,14 @@ public final class Apache5PreemptionApp {
         }
     }
 
-    /** The JDK app's resumable call; the unpreempted one again ({@code be-again}) generated quickly. */
+    /**
+     * The JDK app's resumable call: the batch call ({@code be}) pausing where its stream comes, the unpreempted one
+     * again ({@code be-again}) generated quickly.
+     */
     private static HttpRequest resumable(String url, String route, String model, String testId) {
         HttpRequest.Builder b = JdkClientApp.resumableChat(url, route, model);
-        return (testId.equals("be-again") ? JdkClientApp.quickly(b) : b).build();
+        return (testId.equals("be") ? JdkClientApp.paused(b) : testId.equals("be-again") ? JdkClientApp.quickly(b) : b)
+                .build();
     }
 
     private static HttpPost classicRequest(String url, String route, String model, String testId) {

@@ -43,7 +43,7 @@ public final class JdkClientApp {
             case "concurrent": concurrent(url, Integer.parseInt(args[2])); break;
             case "classify": Classify.run(url); break;
             case "preempt": preempt(url, args[2], args[3]); break;
-            case "resume": resume(url, args[2], args[3], args.length > 4 ? args[4] : "send"); break; // ResumablePreemptionIT
+            case "resume": resume(url, args[2], args[3], args[4], args[5]); break; // ResumablePreemptionIT
             case "resume-cancel": resumeCancel(url, args[2], args[3]); break; // ResumablePreemptionIT
             default: throw new IllegalArgumentException(scenario);
         }
@@ -110,9 +110,9 @@ public final class JdkClientApp {
      * non-streaming body (printed with its status and headers). {@code how} is {@code send} or
      * {@code sendAsync} (whose future this application waits on).
      */
-    static void resume(String url, String progressProbe, String route, String how) throws Exception {
+    static void resume(String url, String progressProbe, String route, String how, String gateUrl) throws Exception {
         Thread batch = start("batch", () -> {
-            HttpRequest be = resumableChat(url, route).header("X-Test-Id", "be").build();
+            HttpRequest be = paused(resumableChat(url, route)).header("X-Test-Id", "be").build();
             HttpResponse<String> r = how.equals("sendAsync") ? CLIENT.sendAsync(be, BodyHandlers.ofString()).get()
                     : send(be, BodyHandlers.ofString());
             System.out.println("BE-STATUS " + r.statusCode());
@@ -122,7 +122,13 @@ public final class JdkClientApp {
             System.out.println("BE-BODY " + java.util.Base64.getEncoder().encodeToString(
                     r.body().getBytes(StandardCharsets.UTF_8)));
         });
-        Thread user = preemptWhenThirtyTokensIn(url, progressProbe, null);
+        Thread user;
+        try {
+            user = preemptWhenThirtyTokensIn(url, progressProbe, null);
+            awaitPreempted();
+        } finally {
+            SimGates.open(gateUrl, "be");
+        }
         batch.join();
         user.join();
         System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
@@ -143,8 +149,8 @@ public final class JdkClientApp {
      */
     private static Thread preemptWhenThirtyTokensIn(String url, String progressProbe, String hold) throws Exception {
         HttpRequest progress = HttpRequest.newBuilder(URI.create(progressProbe)).build();
-        AppSupport.awaitCondition(() -> Integer.parseInt(CLIENT.send(progress, BodyHandlers.ofString()).body().trim()) >= 30,
-                "the batch call 30 tokens in");
+        AppSupport.awaitCondition(() -> Integer.parseInt(CLIENT.send(progress, BodyHandlers.ofString()).body().trim())
+                >= SimGates.PREEMPT_AT, "the batch call " + SimGates.PREEMPT_AT + " tokens in");
         return start("user", () -> {
             HttpRequest.Builder rt = generate(url, true, 20, 200).header("X-Test-Id", "rt");
             HttpResponse<Stream<String>> r = send((hold == null ? rt : rt.header(SimGates.HOLD, hold)).build(),
@@ -162,7 +168,7 @@ public final class JdkClientApp {
      */
     static void resumeCancel(String url, String progressProbe, String gateUrl) throws Exception {
         CompletableFuture<HttpResponse<String>> batch = CLIENT.sendAsync(
-                resumableChat(url, "chat").header("X-Test-Id", "be").build(), BodyHandlers.ofString());
+                paused(resumableChat(url, "chat")).header("X-Test-Id", "be").build(), BodyHandlers.ofString());
         Thread user = null;
         try {
             user = preemptWhenThirtyTokensIn(url, progressProbe, "rt");
@@ -171,6 +177,7 @@ public final class JdkClientApp {
             System.out.println("CANCELLED " + batch.cancel(true));
             System.out.println("QUEUED-AFTER-CANCEL " + AppSupport.queued());
         } finally {
+            SimGates.open(gateUrl, "be");
             SimGates.open(gateUrl, "rt");
         }
         user.join();
@@ -184,11 +191,24 @@ public final class JdkClientApp {
     public static final int RESUMABLE_TOKENS = 200;
 
     /**
-     * The resumable call generated in 200 ms rather than 2 s: for a call that no stream preempts, of which the tests
+     * The resumable call generated in 200 ms rather than 1 s: for a call that no stream preempts, of which the tests
      * read only the answer (the simulator's text depends on the request, not its timing).
      */
     public static HttpRequest.Builder quickly(HttpRequest.Builder resumable) {
         return resumable.setHeader("X-Sim-Gen-Ms", "200");
+    }
+
+    /**
+     * The resumable call pausing (keeping its slot) after {@link SimGates#PREEMPT_AT} tokens, where its stream comes,
+     * until the test's gate {@code be} opens: it is still running when the stream comes, however slow the machine.
+     */
+    public static HttpRequest.Builder paused(HttpRequest.Builder resumable) {
+        return resumable.setHeader(SimGates.PAUSE, SimGates.pauseAfter("be", SimGates.PREEMPT_AT));
+    }
+
+    /** Waits until the agent has preempted the batch call (its first preemption). */
+    static void awaitPreempted() throws Exception {
+        AppSupport.awaitCondition(() -> (Long) AppSupport.mbean("Preemptions") >= 1, "the batch call preempted");
     }
 
     /** A non-streaming chat call that may be continued: {@code chat} is /api/chat, {@code openai} /v1/chat/completions. */
@@ -202,7 +222,7 @@ public final class JdkClientApp {
         return HttpRequest.newBuilder(URI.create(baseUrl + (chat ? "/api/chat" : "/v1/chat/completions")))
                 .header("Content-Type", "application/json")
                 .header("X-Sim-Prefill-Ms", "50")
-                .header("X-Sim-Gen-Ms", "2000")
+                .header("X-Sim-Gen-Ms", "1000") // besides a pause where a stream comes (paused)
                 .header("X-Sim-Output-Tokens", Integer.toString(RESUMABLE_TOKENS))
                 .POST(HttpRequest.BodyPublishers.ofString(body));
     }

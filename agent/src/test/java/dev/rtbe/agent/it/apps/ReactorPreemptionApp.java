@@ -28,8 +28,11 @@ public final class ReactorPreemptionApp {
 
     /** Output tokens of the batch call. */
     public static final int TOKENS = 200;
-    /** How long the server takes to generate them: long enough for a stream to come on a busy machine. */
-    public static final long GEN_MS = 3000;
+    /**
+     * How long the server takes to generate them, besides the pause after {@link SimGates#PREEMPT_AT} tokens where
+     * the stream comes: the batch call is still running when it comes, however slow the machine.
+     */
+    public static final long GEN_MS = 1000;
     /** The same for a call no stream preempts, of which the test reads only the answer (its text does not depend on it). */
     private static final long QUICK_GEN_MS = 300;
 
@@ -41,7 +44,7 @@ public final class ReactorPreemptionApp {
         String client = args[4];
         String gateUrl = args[5];
         switch (scenario) {
-            case "preempt": preempt(url, progressProbe, route, client); break;
+            case "preempt": preempt(url, progressProbe, route, client, gateUrl); break;
             case "dispose": dispose(url, progressProbe, route, client, gateUrl); break;
             default: throw new IllegalArgumentException(scenario);
         }
@@ -50,38 +53,50 @@ public final class ReactorPreemptionApp {
         System.exit(0); // the event loops' threads would keep the JVM alive a little longer
     }
 
-    /** The batch call, cut by a stream, and the same call unpreempted, and one the server refuses. */
-    static void preempt(String url, String progressProbe, String route, String client) throws Exception {
+    /**
+     * The batch call, cut by a stream (while it pauses at the test's gate {@code be}, opened once it is preempted),
+     * and the same call unpreempted, and one the server refuses.
+     */
+    static void preempt(String url, String progressProbe, String route, String client, String gateUrl) throws Exception {
         warmUp(progressProbe);
-        Thread batch = start("batch", () -> print("BE", chat(client, url, route, "llama3.2:latest", "be", GEN_MS)
+        Thread batch = start("batch", () -> print("BE", chat(client, url, route, "llama3.2:latest", "be", GEN_MS, PAUSED)
                 .block(Duration.ofSeconds(60))));
-        awaitProgress(progressProbe, 30);
-        Thread user = start("user", () -> System.out.println("RT-LINES " + stream(url, null)));
+        Thread user;
+        try {
+            awaitProgress(progressProbe, SimGates.PREEMPT_AT);
+            user = start("user", () -> System.out.println("RT-LINES " + stream(url, null)));
+            AppSupport.awaitCondition(() -> (Long) AppSupport.mbean("Preemptions") == 1, "the batch call preempted");
+        } finally {
+            SimGates.open(gateUrl, "be");
+        }
         batch.join();
         user.join();
         System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
-        print("AGAIN", chat(client, url, route, "llama3.2:latest", "be-again", QUICK_GEN_MS).block(Duration.ofSeconds(60)));
-        print("MISSING", chat(client, url, route, "nosuch:latest", "missing", GEN_MS).block(Duration.ofSeconds(60)));
+        print("AGAIN", chat(client, url, route, "llama3.2:latest", "be-again", QUICK_GEN_MS, null)
+                .block(Duration.ofSeconds(60)));
+        print("MISSING", chat(client, url, route, "nosuch:latest", "missing", GEN_MS, null).block(Duration.ofSeconds(60)));
     }
 
     /**
      * The application gives up on the batch call while it waits for a slot again after its
      * preemption: it leaves the queue, and the server never sees it again. The stream keeps its slot
-     * at the server (held at a gate of the test's) until then.
+     * at the server (held at the test's gate {@code rt}) until then.
      */
     static void dispose(String url, String progressProbe, String route, String client, String gateUrl) throws Exception {
         warmUp(progressProbe);
         AtomicReference<String> signal = new AtomicReference<>("none");
-        Disposable call = chat(client, url, route, "llama3.2:latest", "be", GEN_MS)
+        Disposable call = chat(client, url, route, "llama3.2:latest", "be", GEN_MS, PAUSED)
                 .subscribe(answer -> signal.set("value"), error -> signal.set("error " + error), () -> signal.set("complete"));
-        awaitProgress(progressProbe, 30);
-        Thread user = start("user", () -> System.out.println("RT-LINES " + stream(url, "rt")));
+        Thread user;
         try {
+            awaitProgress(progressProbe, SimGates.PREEMPT_AT);
+            user = start("user", () -> System.out.println("RT-LINES " + stream(url, "rt")));
             AppSupport.awaitCondition(() -> (Integer) AppSupport.mbean("BeQueued") == 1, "the batch call waiting again");
             call.dispose();
             AppSupport.awaitCondition(() -> (Integer) AppSupport.mbean("BeQueued") == 0, "the batch call gone from the queue");
             System.out.println("RT-RUNNING-AFTER-DISPOSE " + AppSupport.mbean("RtInFlight"));
         } finally {
+            SimGates.open(gateUrl, "be");
             SimGates.open(gateUrl, "rt");
         }
         user.join();
@@ -113,20 +128,35 @@ public final class ReactorPreemptionApp {
         System.out.println(key + "-BODY " + Base64.getEncoder().encodeToString(body));
     }
 
-    static Mono<Answer> chat(String client, String url, String route, String model, String testId, long genMs) {
+    /** The batch call's pause, where its stream comes. */
+    private static final String PAUSED = SimGates.pauseAfter("be", SimGates.PREEMPT_AT);
+
+    /** A non-streaming chat call generated in {@code genMs}, pausing as {@code pause} says ({@link SimGates#PAUSE}) unless null. */
+    static Mono<Answer> chat(String client, String url, String route, String model, String testId, long genMs,
+                             String pause) {
         String path = route.equals("chat") ? "/api/chat" : "/v1/chat/completions";
         String body = chatBody(route, model);
         if (client.equals("webclient")) {
             return WebClient.create(url).post().uri(path).header("Content-Type", "application/json")
                     .header("X-Sim-Prefill-Ms", "50").header("X-Sim-Gen-Ms", Long.toString(genMs))
                     .header("X-Sim-Output-Tokens", Integer.toString(TOKENS)).header("X-Test-Id", testId)
+                    .headers(h -> {
+                        if (pause != null) {
+                            h.set(SimGates.PAUSE, pause);
+                        }
+                    })
                     .bodyValue(body)
                     .exchangeToMono(r -> r.bodyToMono(String.class).defaultIfEmpty("").map(s -> new Answer(
                             r.statusCode().value(), r.headers().asHttpHeaders().getFirst("Content-Type"),
                             r.headers().asHttpHeaders().getFirst("Content-Length"), s)));
         }
-        return CLIENT.headers(h -> h.set("Content-Type", "application/json").set("X-Sim-Prefill-Ms", "50")
-                        .set("X-Sim-Gen-Ms", genMs).set("X-Sim-Output-Tokens", TOKENS).set("X-Test-Id", testId))
+        return CLIENT.headers(h -> {
+                    h.set("Content-Type", "application/json").set("X-Sim-Prefill-Ms", "50")
+                            .set("X-Sim-Gen-Ms", genMs).set("X-Sim-Output-Tokens", TOKENS).set("X-Test-Id", testId);
+                    if (pause != null) {
+                        h.set(SimGates.PAUSE, pause);
+                    }
+                })
                 .post().uri(url + path).send(ByteBufFlux.fromString(Mono.just(body)))
                 .responseSingle((r, b) -> b.asString().defaultIfEmpty("").map(s -> new Answer(r.status().code(),
                         r.responseHeaders().get("Content-Type"), r.responseHeaders().get("Content-Length"), s)));

@@ -447,28 +447,39 @@ public final class ContractApp {
 
     // ---- preemption (the second server: N=1, R=0, transparent preemption)
 
-    /** Output tokens of the preempted batch call: 3 s at the simulator's 100 tokens/s. */
-    public static final int PREEMPT_TOKENS = 300;
+    /** The preempted batch call's model, which the preemptible server pauses after {@link #PREEMPT_AT} tokens. */
+    public static final String PREEMPTED = "preempt-be";
+    /** Tokens of the preempted batch call's first attempt: there it pauses until its gate opens, and its stream comes. */
+    public static final int PREEMPT_AT = 20;
+    /** Output tokens of the preempted batch call: 0.6 s at the simulator's 100 tokens/s, besides its pause. */
+    public static final int PREEMPT_TOKENS = 60;
 
     /**
-     * A non-streaming batch call runs on the preemptible server; once it has generated 20 tokens a
-     * stream arrives and takes its slot. The batch call is cut on the wire, continued from its output
-     * after the stream, and its application still gets one whole answer.
+     * A non-streaming batch call runs on the preemptible server; once it has generated 20 tokens (where
+     * it pauses, keeping its slot, until it is preempted) a stream arrives and takes its slot. The
+     * batch call is cut on the wire, continued from its output after the stream, and its application
+     * still gets one whole answer.
      */
     private void preempt() throws Exception {
         long before = (Long) AgentState.mbean("Preemptions");
         CompletableFuture<String> batch = new CompletableFuture<>();
         Thread b = new Thread(() -> {
             try {
-                batch.complete(driver.exchange(new Call(preemptUrl, "preempt-be", false, PREEMPT_TOKENS, null, 0),
+                batch.complete(driver.exchange(new Call(preemptUrl, PREEMPTED, false, PREEMPT_TOKENS, null, 0),
                         Read.ALL, new Canceller()));
             } catch (Throwable e) {
                 batch.complete("failed " + e);
             }
         }, "batch-preempted");
         b.start();
-        AgentState.await(() -> progress() >= 20, "20 tokens of the batch call");
-        Thread user = start("user-preempt", new Call(preemptUrl, "preempt-rt", true, 5, null, 0));
+        Thread user;
+        try {
+            AgentState.await(() -> progress() >= PREEMPT_AT, PREEMPT_AT + " tokens of the batch call");
+            user = start("user-preempt", new Call(preemptUrl, "preempt-rt", true, 5, null, 0));
+            AgentState.await(() -> (Long) AgentState.mbean("Preemptions") > before, "the batch call's preemption");
+        } finally {
+            open(PREEMPTED);
+        }
         join(List.of(user, b));
         System.out.println("PREEMPTIONS " + ((Long) AgentState.mbean("Preemptions") - before));
         System.out.println("PREEMPT-BODY " + java.util.Base64.getEncoder().encodeToString(
