@@ -163,7 +163,11 @@ class ClientContractIT {
                         .property("otel.metric.export.interval", 600_000)
                         .timeout(Duration.ofMinutes(5));
                 long started = System.nanoTime();
-                ForkedJvm.Result mainResult = launch(main, variant, urls, MAIN_SCENARIOS);
+                // A scenario the variant cannot do is not run (its cell is skipped with the reason): the preempt
+                // scenario would wait in vain for a preemption of a call that cannot be sent again.
+                String[] scenarios = Stream.of(MAIN_SCENARIOS).filter(s -> !variant.cannot.containsKey(s))
+                        .toArray(String[]::new);
+                ForkedJvm.Result mainResult = launch(main, variant, urls, scenarios);
                 System.out.printf("contract %s: JVM %d ms%n", variant.name,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
                 sim.await(() -> sim.running() == 0, Duration.ofSeconds(20));
