@@ -114,7 +114,8 @@ class ClientContractIT {
         SimulatorConfig config = SimulatorConfig.builder().slots(8).acceptAnyModel(true).modelLoadTime(Duration.ZERO)
                 .promptTokensPerSecond(1_000_000).decodeTokensPerSecond(100).decodeSlowdown(0).build();
         try (OllamaSimulator sim = OllamaSimulator.start(config); OllamaSimulator prioritySim = OllamaSimulator.start(config);
-             OllamaSimulator preemptSim = OllamaSimulator.start(config); OtlpReceiver otlp = new OtlpReceiver()) {
+             OllamaSimulator preemptSim = OllamaSimulator.start(config); OtlpReceiver otlp = new OtlpReceiver();
+             ResettingServer resetting = new ResettingServer()) {
             AtomicInteger redirected = new AtomicInteger();
             HttpServer redirector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             redirector.createContext("/", exchange -> {
@@ -134,7 +135,7 @@ class ClientContractIT {
             preemptSim.pauseModels(ContractApp.PREEMPTED::equals, ContractApp.PREEMPT_AT);
             GateControl gates = new GateControl(sim, prioritySim, preemptSim);
             try {
-                int resetPort = freePort();
+                int resetPort = resetting.port();
                 int refusedPort = freePort();
                 String redirectUrl = "http://127.0.0.1:" + redirector.getAddress().getPort();
                 String endpoints = String.join(",", "127.0.0.1:" + sim.port(), "127.0.0.1:" + resetPort,

@@ -8,9 +8,6 @@ import dev.rtbe.agent.it.apps.contract.ClientDriver.Call;
 import dev.rtbe.agent.it.apps.contract.ClientDriver.Canceller;
 import dev.rtbe.agent.it.apps.contract.ClientDriver.Read;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -375,42 +372,9 @@ public final class ContractApp {
         return false;
     }
 
-    /** A server on an endpoint port sends half a stream, then resets the connection. */
-    /**
-     * A server that resets the connection after the head and one chunk. Every connection is
-     * served so: when the reset comes before the client has read the head (the kernel drops
-     * what it had not read yet), HttpURLConnection sends a buffered POST once more on a new
-     * connection, which must be reset too (left unanswered, it would wait forever).
-     */
+    /** The test's server on an endpoint port sends half a stream, then resets the connection. */
     private void reset() throws Exception {
-        ServerSocket server = new ServerSocket(resetPort);
-        Thread peer = new Thread(() -> {
-            while (true) {
-                Socket s;
-                try {
-                    s = server.accept();
-                } catch (java.io.IOException closed) {
-                    return; // the scenario is over
-                }
-                try (s) {
-                    drainRequestHead(s.getInputStream());
-                    OutputStream out = s.getOutputStream();
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            + "10\r\n{\"response\":\"a\"}\r\n").getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    s.setSoLinger(true, 0); // RST instead of FIN
-                } catch (Exception e) {
-                    System.out.println("ERROR reset peer " + e);
-                }
-            }
-        }, "peer");
-        peer.start();
-        try {
-            System.out.println("RESET " + outcome(new Call("http://127.0.0.1:" + resetPort, "reset", true, 1, null, 0)));
-        } finally {
-            server.close();
-            peer.join(20_000);
-        }
+        System.out.println("RESET " + outcome(new Call("http://127.0.0.1:" + resetPort, "reset", true, 1, null, 0)));
     }
 
     private void refused() throws Exception {
@@ -493,17 +457,6 @@ public final class ContractApp {
             return Integer.parseInt(new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim());
         } finally {
             c.disconnect();
-        }
-    }
-
-    private static void drainRequestHead(InputStream in) throws java.io.IOException {
-        int matched = 0;
-        int b;
-        while ((b = in.read()) >= 0) {
-            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
-            if (matched == 4) {
-                return;
-            }
         }
     }
 }
