@@ -18,9 +18,10 @@ final class Generation {
     private final Cancellation cancel;
     private final RequestLog.Live record;
     private final boolean abortOnDisconnect;
+    private final Gates gates;
 
     Generation(GenerationRequest request, String model, int promptTokens, TimingModel timing, LoadedModels.Lease lease,
-               ResponseSink sink, Cancellation cancel, RequestLog.Live record, boolean abortOnDisconnect) {
+               ResponseSink sink, Cancellation cancel, RequestLog.Live record, boolean abortOnDisconnect, Gates gates) {
         this.request = request;
         this.model = model;
         this.promptTokens = promptTokens;
@@ -30,6 +31,7 @@ final class Generation {
         this.cancel = cancel;
         this.record = record;
         this.abortOnDisconnect = abortOnDisconnect;
+        this.gates = gates;
     }
 
     /**
@@ -41,7 +43,8 @@ final class Generation {
         int first = request.firstToken(); // > 0 when this request continues an answer's partial output
         int n = request.outputTokens();
         long prefill = timing.prefillNanos(promptTokens, request.prefillOverrideMs());
-        long genStart = slotStart + timing.toWall(prefill);
+        long genStart = slotStart + timing.toWall(prefill); // moved on by a pause (X-Sim-Pause)
+        GenerationRequest.Pause pause = gates.pauseOf(request);
         if (!waitUntil(genStart)) return Outcome.DISCONNECTED;
         long eval = 0;
         for (int i = 0; i < n; i++) {
@@ -51,6 +54,11 @@ final class Generation {
             } catch (IOException e) {
                 cancel.cancel();
                 return Outcome.DISCONNECTED;
+            }
+            if (pause != null && first + i + 1 == pause.afterTokens()) {
+                long pausedAt = System.nanoTime();
+                if (!gates.pass(pause.gate(), cancel)) return Outcome.DISCONNECTED;
+                genStart += System.nanoTime() - pausedAt; // the later steps keep their durations
             }
             // The step after token i yields token i+1, or the unseen stop token after the last one.
             // The batch is this model's: only its own running sequences slow it down.

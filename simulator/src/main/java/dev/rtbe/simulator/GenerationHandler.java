@@ -5,7 +5,7 @@ import java.io.IOException;
 /**
  * Admission of a generation request, in Ollama's order: validate, resolve the model, attach to its runner (waiting
  * for an eviction and the load if needed), queue for one of that model's slots (503 when the queue is full), wait at
- * its gate if it names one ({@link SimHeaders#HOLD}), then run the {@link Generation} and free the slot.
+ * its gate if it has one ({@link SimHeaders#HOLD}, {@link OllamaSimulator#holdModels}), then run the {@link Generation} and free the slot.
  */
 final class GenerationHandler {
     private final SimulatorConfig config;
@@ -91,16 +91,17 @@ final class GenerationHandler {
         }
         rec.started(ticket);
         try {
-            if (g.hold() != null && !gates.pass(g.hold(), cancel)) {
+            String gate = gates.gateOf(g);
+            if (gate != null && !gates.pass(gate, cancel)) {
                 disconnected(rec, cancel);
                 return;
             }
-            long workStart = g.hold() == null ? ticket.grantedAt : System.nanoTime(); // a held request starts late
+            long workStart = gate == null ? ticket.grantedAt : System.nanoTime(); // a held request starts late
             ResponseSink sink = g.stream()
                     ? ResponseSink.streaming(ex.response(), format)
                     : ResponseSink.buffered(ex.response(), format);
             boolean abort = g.stream() || config.nonStreamingDisconnect() == DisconnectPolicy.ABORT;
-            Outcome outcome = new Generation(g, model, promptTokens, timing, lease, sink, cancel, rec, abort)
+            Outcome outcome = new Generation(g, model, promptTokens, timing, lease, sink, cancel, rec, abort, gates)
                     .run(ticket, workStart);
             if (ex.response().committed()) rec.status(200);
             // A completed request's end was taken when its final write began, before Generation freed its slot.

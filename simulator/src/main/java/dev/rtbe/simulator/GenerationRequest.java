@@ -20,7 +20,11 @@ record GenerationRequest(
         boolean includeUsage,
         Double prefillOverrideMs,
         Double genOverrideMs,
-        String hold) {
+        String hold,
+        Pause pause) {
+    /** Where the generation waits at a gate part-way ({@link SimHeaders#PAUSE}): after the answer's first tokens. */
+    record Pause(String gate, int afterTokens) {}
+
     /** A 400 answer with Ollama's message. */
     static final class Invalid extends Exception {
         private static final long serialVersionUID = 1L;
@@ -106,7 +110,7 @@ record GenerationRequest(
         boolean lengthLimited = headerTokens == null && numPredict != null;
         return new GenerationRequest((String) model, stream, prompt, loadOnly, seed, firstToken, outputTokens, lengthLimited,
                 includeUsage, headerMs(req, SimHeaders.PREFILL_MS), headerMs(req, SimHeaders.GEN_MS),
-                req.header(SimHeaders.HOLD));
+                req.header(SimHeaders.HOLD), pause(req));
     }
 
     private static String join(String system, String prompt) {
@@ -146,6 +150,19 @@ record GenerationRequest(
             return ms;
         } catch (NumberFormatException e) {
             throw new Invalid("invalid " + name + " header: " + v);
+        }
+    }
+
+    private static Pause pause(HttpRequestData req) throws Invalid {
+        String v = req.header(SimHeaders.PAUSE);
+        if (v == null) return null;
+        int colon = v.lastIndexOf(':');
+        try {
+            int tokens = Integer.parseInt(v.substring(colon + 1).trim());
+            if (colon < 1 || tokens < 1) throw new NumberFormatException();
+            return new Pause(v.substring(0, colon).trim(), tokens);
+        } catch (NumberFormatException e) {
+            throw new Invalid("invalid " + SimHeaders.PAUSE + " header (expected <gate>:<tokens>): " + v);
         }
     }
 

@@ -148,6 +148,25 @@ public final class OllamaSimulator implements AutoCloseable {
         gates.open(name);
     }
 
+    /**
+     * Holds every generation request for a model that {@code models} accepts (the name as the request gives it) at
+     * the gate named after that model, as if it carried {@link SimHeaders#HOLD} with that name: for clients that
+     * cannot set a header of their own. Replaces the previous choice; a request with the header waits at its own gate.
+     */
+    public void holdModels(Predicate<String> models) {
+        gates.holdModels(models);
+    }
+
+    /**
+     * Pauses every generation request for a model that {@code models} accepts (the name as the request gives it) once
+     * the answer's first {@code afterTokens} tokens are out, at the gate named after that model, as if it carried
+     * {@link SimHeaders#PAUSE}: for clients that cannot set a header of their own. Replaces the previous choice; a
+     * request with the header pauses as it says.
+     */
+    public void pauseModels(Predicate<String> models, int afterTokens) {
+        gates.pauseModels(models, afterTokens);
+    }
+
     /** Forgets which models are loaded, so the next request for each pays its load time again. */
     public void unloadModels() {
         runners.unloadAll();

@@ -17,6 +17,13 @@ public final class SimHeaders {
      * generation run as usual. Lets a test keep slots taken for exactly as long as it needs, on any machine.
      */
     public static final String HOLD = "X-Sim-Hold";
+    /**
+     * {@code <gate>:<tokens>}: once the answer's first {@code tokens} output tokens are out (a continuation counts the
+     * part it continues), the generation pauses, keeping its slot, until the test calls
+     * {@link OllamaSimulator#openGate(String)} with that name (or the client goes away); the later steps keep their
+     * durations. Lets a test act while a request is part-way through its answer, on any machine.
+     */
+    public static final String PAUSE = "X-Sim-Pause";
 
     private SimHeaders() {}
 }

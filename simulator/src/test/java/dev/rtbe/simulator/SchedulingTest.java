@@ -108,6 +108,47 @@ class SchedulingTest {
     }
 
     @Test
+    void aHeldModelsRequestWaitsAtTheGateNamedAfterItsModel() throws Exception {
+        try (OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(2).acceptAnyModel(true).build())) {
+            sim.holdModels(model -> model.endsWith("-hold"));
+            SimClient c = new SimClient(sim);
+            CompletableFuture<HttpResponse<String>> held = c.postAsync("/api/generate",
+                    "{\"model\":\"batch-hold\",\"prompt\":\"batch job\",\"stream\":false}", SimHeaders.GEN_MS, "10");
+            sim.await(() -> sim.running() == 1, WAIT);
+            assertEquals(200, c.post("/api/generate", NON_STREAM, SimHeaders.GEN_MS, "10").statusCode(),
+                    "another model is not held");
+            assertFalse(held.isDone(), "the held model's request waits for its gate");
+            assertEquals(1, sim.running(), "and keeps its slot meanwhile");
+
+            sim.openGate("batch-hold");
+            assertEquals(200, held.get().statusCode());
+        }
+    }
+
+    @Test
+    void aPausedRequestKeepsItsSlotPartWayUntilItsGateOpensThenFinishes() throws Exception {
+        try (OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).build())) {
+            SimClient c = new SimClient(sim);
+            CompletableFuture<HttpResponse<String>> paused = c.postAsync("/api/generate", STREAM,
+                    SimHeaders.PAUSE, "p:3", SimHeaders.PREFILL_MS, "0", SimHeaders.GEN_MS, "10", SimHeaders.OUTPUT_TOKENS, "10");
+            sim.awaitRecords(l -> l.size() == 1 && l.get(0).evalCount() == 3, WAIT);
+            CompletableFuture<HttpResponse<String>> next = c.postAsync("/api/generate", NON_STREAM, SimHeaders.GEN_MS, "10");
+            sim.await(() -> sim.queued() == 1, WAIT);
+            RequestRecord p = sim.records().get(0);
+            assertEquals(3, p.evalCount(), "paused after its first 3 tokens: " + p);
+            assertEquals(Outcome.IN_PROGRESS, p.outcome(), p::toString);
+
+            sim.openGate("p");
+            assertEquals(200, paused.get().statusCode());
+            assertEquals(200, next.get().statusCode());
+            List<RequestRecord> rs = sim.awaitRecords(l -> l.stream().allMatch(RequestRecord::finished), WAIT);
+            assertEquals(10, rs.get(0).evalCount(), "the rest of the answer after the gate opened");
+            assertEquals(Outcome.COMPLETED, rs.get(0).outcome());
+            assertTrue(rs.get(1).startNanos() >= rs.get(0).endNanos(), "it kept its slot meanwhile");
+        }
+    }
+
+    @Test
     void disconnectMidStreamFreesTheSlotForTheQueuedRequest() throws Exception {
         try (OllamaSimulator sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).outputTokens(3).build())) {
             SimClient c = new SimClient(sim);

@@ -48,15 +48,18 @@ class Apache5PreemptionIT {
 
     private OllamaSimulator sim;
     private ProgressProbe probe;
+    private GateControl gates;
 
     @BeforeEach
     void start() throws Exception {
         sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).build());
         probe = ProgressProbe.of(sim, ProgressProbe.testId("be"));
+        gates = new GateControl(sim);
     }
 
     @AfterEach
     void stop() {
+        gates.close();
         probe.close();
         sim.close();
     }
@@ -82,7 +85,7 @@ class Apache5PreemptionIT {
             args.add(Apache5PreemptionApp.class.getName());
         }
         args.addAll(List.of(scenario, sim.baseUri().toString(),
-                probe.url(), api, route));
+                probe.url(), api, route, gates.url()));
         ForkedJvm.Result r = new ForkedJvm().property("rtbe.endpoints", "127.0.0.1:" + sim.port())
                 .property("rtbe.slots.total", 1).property("rtbe.preemption", "transparent")
                 .property("rtbe.preemption.resume", resume).property("rtbe.log.calls", true)

@@ -40,15 +40,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 class OkHttpPreemptionIT {
     private OllamaSimulator sim;
     private ProgressProbe probe;
+    private GateControl gates;
 
     @BeforeEach
     void start() throws Exception {
         sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).build()); // as many as the agent's N
         probe = ProgressProbe.byTestId(sim); // the application asks about each batch call by its X-Test-Id
+        gates = new GateControl(sim);
     }
 
     @AfterEach
     void stop() {
+        gates.close();
         probe.close();
         sim.close();
     }
@@ -66,7 +69,7 @@ class OkHttpPreemptionIT {
                 .property("rtbe.pools.by-model", false)
                 .property("rtbe.log.calls", true)
                 .run(OkHttpPreemptApp.class, mode, sim.baseUri().toString(),
-                        probe.url());
+                        probe.url(), gates.url());
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(r.lines("ERROR").isEmpty(), r::toString);
         for (String state : r.lines("STATE")) {
@@ -140,8 +143,8 @@ class OkHttpPreemptionIT {
         RequestRecord rt = attempts("rt-" + scenario).get(0);
         assertTrue(rt.startNanos() < next.startNanos(), "the stream ran first: " + sim.records());
         assertEquals("11", r.value("RT-LINES-" + scenario), r::toString);
-        // Without preemption the stream would wait for the rest of the batch call (over 3 s of its 4 s):
-        // it waited neither in the agent's queue nor in the server's.
+        // Without preemption the stream would wait for the batch call, which pauses (keeping its slot) until it is
+        // preempted: it waited neither in the agent's queue nor in the server's.
         List<String> rtCalls = r.stderr().lines().filter(l -> l.startsWith("[rtbe] call RT")).collect(Collectors.toList());
         String line = rtCalls.get(List.of("chat", "openai", "restart", "one-shot").indexOf(scenario));
         double queueWait = Double.parseDouble(line.replaceAll(".* queue_wait=([0-9.]+)s.*", "$1"));

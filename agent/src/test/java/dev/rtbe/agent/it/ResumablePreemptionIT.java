@@ -38,15 +38,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ResumablePreemptionIT {
     private OllamaSimulator sim;
     private ProgressProbe probe;
+    private GateControl gates;
 
     @BeforeEach
     void start() throws Exception {
         sim = OllamaSimulator.start(SimulatorConfig.builder().slots(1).build()); // as many as the agent's N
         probe = ProgressProbe.of(sim, ProgressProbe.testId("be"));
+        gates = new GateControl(sim);
     }
 
     @AfterEach
     void stop() {
+        gates.close();
         probe.close();
         sim.close();
     }
@@ -92,7 +95,7 @@ class ResumablePreemptionIT {
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"chat,send", "openai,send", "chat,sendAsync", "openai,sendAsync"})
     void aPreemptedBatchCallIsContinuedAndTheApplicationGetsTheUninterruptedAnswer(String route, String how) throws Exception {
-        ForkedJvm.Result r = runApp("resume", route, how);
+        ForkedJvm.Result r = runApp("resume", route, how, gates.url());
         // The server: a cut first attempt, then a continuation that generated only the rest.
         List<RequestRecord> attempts = assertCutOnceForTheStream(r);
         RequestRecord cut = attempts.get(0);
@@ -149,7 +152,7 @@ class ResumablePreemptionIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"send", "sendAsync"})
     void aPreemptedCallWithStructuredOutputStartsAgainAndTheApplicationGetsTheWholeAnswer(String how) throws Exception {
-        ForkedJvm.Result r = runApp("resume", "chat-format", how);
+        ForkedJvm.Result r = runApp("resume", "chat-format", how, gates.url());
         List<RequestRecord> attempts = assertCutOnceForTheStream(r);
         RequestRecord cut = attempts.get(0);
         RequestRecord again = attempts.get(1);
@@ -166,7 +169,7 @@ class ResumablePreemptionIT {
 
     @org.junit.jupiter.api.Test
     void cancellingAnAsyncCallWaitingForItsSlotAgainEndsItThere() throws Exception {
-        ForkedJvm.Result r = runApp("resume-cancel");
+        ForkedJvm.Result r = runApp("resume-cancel", gates.url());
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(r.lines("ERROR").isEmpty(), r::toString);
         assertEquals("true", r.value("CANCELLED"), r::toString);

@@ -52,9 +52,10 @@ public final class Apache5PreemptionApp {
         String probe = args[2];
         boolean async = args[3].equals("async");
         String route = args[4];
+        String gateUrl = args[5];
         switch (scenario) {
-            case "preempt": preempt(url, probe, async, route); break;
-            case "cancel": cancel(url, probe, async, route); break;
+            case "preempt": preempt(url, probe, async, route, gateUrl); break;
+            case "cancel": cancel(url, probe, async, route, gateUrl); break;
             default: throw new IllegalArgumentException(scenario);
         }
         AppSupport.awaitIdleAndReport();
@@ -63,21 +64,27 @@ public final class Apache5PreemptionApp {
     }
 
     /**
-     * One slot, a long batch call on it; once the server has generated some of its tokens (the
-     * test's probe says how many), a stream arrives and takes the slot. The batch call's response
-     * is printed with its status and headers; then the same call unpreempted, and one the server
-     * refuses.
+     * One slot, a batch call on it; once the server has generated some of its tokens (the test's
+     * probe says how many; it pauses there until it is preempted), a stream arrives and takes the
+     * slot. The batch call's response is printed with its status and headers; then the same call
+     * unpreempted, and one the server refuses.
      */
-    static void preempt(String url, String probe, boolean async, String route) throws Exception {
+    static void preempt(String url, String probe, boolean async, String route, String gateUrl) throws Exception {
         Thread batch = start("batch", () -> print("BE", call(url, async, route, "llama3.2:latest", "be")));
-        awaitTokens(probe, 30);
-        Thread user = start("user", () -> {
-            HttpResponse<Stream<String>> r = JDK.send(AppSupport.generate(url, true, 20, 200)
-                    .header("X-Test-Id", "rt").build(), BodyHandlers.ofLines());
-            try (Stream<String> lines = r.body()) {
-                System.out.println("RT-LINES " + lines.count());
-            }
-        });
+        Thread user;
+        try {
+            awaitTokens(probe, SimGates.PREEMPT_AT);
+            user = start("user", () -> {
+                HttpResponse<Stream<String>> r = JDK.send(AppSupport.generate(url, true, 20, 200)
+                        .header("X-Test-Id", "rt").build(), BodyHandlers.ofLines());
+                try (Stream<String> lines = r.body()) {
+                    System.out.println("RT-LINES " + lines.count());
+                }
+            });
+            JdkClientApp.awaitPreempted();
+        } finally {
+            SimGates.open(gateUrl, "be");
+        }
         batch.join();
         user.join();
         System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
@@ -86,16 +93,28 @@ public final class Apache5PreemptionApp {
     }
 
     /**
-     * As {@link #preempt}, with a long stream: once the batch call waits to get its slot again,
-     * the application gives it up (async: cancels its future; classic: interrupts its thread).
+     * As {@link #preempt}, with a stream held at the server (at a gate of the test's) until the batch call waits to
+     * get its slot again and the application gives it up (async: cancels its future; classic: interrupts its thread).
      */
-    static void cancel(String url, String probe, boolean async, String route) throws Exception {
+    static void cancel(String url, String probe, boolean async, String route, String gateUrl) throws Exception {
+        Thread user;
+        try {
+            user = giveUpWhileWaitingAgain(url, probe, async, route);
+        } finally {
+            SimGates.open(gateUrl, "be");
+            SimGates.open(gateUrl, "rt");
+        }
+        user.join();
+    }
+
+    /** Returns the stream's thread. */
+    private static Thread giveUpWhileWaitingAgain(String url, String probe, boolean async, String route) throws Exception {
         Thread user = null;
         if (async) {
             Future<SimpleHttpResponse> f = ASYNC.execute(SimpleRequestProducer.create(asyncRequest(url, route,
                     "llama3.2:latest", "be")), SimpleResponseConsumer.create(), null);
-            awaitTokens(probe, 30);
-            user = longStream(url);
+            awaitTokens(probe, SimGates.PREEMPT_AT);
+            user = heldStream(url);
             AppSupport.awaitCondition(() -> AppSupport.queued() == 1 && (Long) AppSupport.mbean("Preemptions") == 1,
                     "the batch call waiting again");
             System.out.println("CANCELLED " + f.cancel(true) + " queued=" + AppSupport.queued());
@@ -117,20 +136,21 @@ public final class Apache5PreemptionApp {
                 }
             }, "batch");
             batch.start();
-            awaitTokens(probe, 30);
-            user = longStream(url);
+            awaitTokens(probe, SimGates.PREEMPT_AT);
+            user = heldStream(url);
             AppSupport.awaitCondition(() -> AppSupport.queued() == 1 && (Long) AppSupport.mbean("Preemptions") == 1,
                     "the batch call waiting again");
             batch.interrupt();
             batch.join();
             System.out.println("CANCELLED true queued=" + AppSupport.queued());
         }
-        user.join();
+        return user;
     }
 
-    private static Thread longStream(String url) {
-        return start("user", () -> JDK.send(AppSupport.generate(url, true, 20, 1500).header("X-Test-Id", "rt").build(),
-                BodyHandlers.ofString()));
+    /** A stream that keeps its slot at the server until the test's gate {@code rt} opens. */
+    private static Thread heldStream(String url) {
+        return start("user", () -> JDK.send(AppSupport.generate(url, true, 20, 200).header("X-Test-Id", "rt")
+                .header(SimGates.HOLD, "rt").build(), BodyHandlers.ofString()));
     }
 
     /** Status, type, length, body of one call: {@code KEY-STATUS} etc. */
@@ -178,8 +198,18 @@ public final class Apache5PreemptionApp {
         }
     }
 
+    /**
+     * The JDK app's resumable call: the batch call ({@code be}) pausing where its stream comes, the unpreempted one
+     * again ({@code be-again}) generated quickly.
+     */
+    private static HttpRequest resumable(String url, String route, String model, String testId) {
+        HttpRequest.Builder b = JdkClientApp.resumableChat(url, route, model);
+        return (testId.equals("be") ? JdkClientApp.paused(b) : testId.equals("be-again") ? JdkClientApp.quickly(b) : b)
+                .build();
+    }
+
     private static HttpPost classicRequest(String url, String route, String model, String testId) {
-        HttpRequest jdk = JdkClientApp.resumableChat(url, route, model).build();
+        HttpRequest jdk = resumable(url, route, model, testId);
         HttpPost post = new HttpPost(jdk.uri());
         simHeaders(jdk).forEach(h -> post.addHeader(h[0], h[1]));
         post.addHeader("X-Test-Id", testId);
@@ -188,7 +218,7 @@ public final class Apache5PreemptionApp {
     }
 
     private static SimpleHttpRequest asyncRequest(String url, String route, String model, String testId) {
-        HttpRequest jdk = JdkClientApp.resumableChat(url, route, model).build();
+        HttpRequest jdk = resumable(url, route, model, testId);
         SimpleHttpRequest request = new SimpleHttpRequest("POST", jdk.uri());
         simHeaders(jdk).forEach(h -> request.addHeader(h[0], h[1]));
         request.addHeader("X-Test-Id", testId);

@@ -43,8 +43,8 @@ public final class JdkClientApp {
             case "concurrent": concurrent(url, Integer.parseInt(args[2])); break;
             case "classify": Classify.run(url); break;
             case "preempt": preempt(url, args[2], args[3]); break;
-            case "resume": resume(url, args[2], args[3], args.length > 4 ? args[4] : "send"); break; // ResumablePreemptionIT
-            case "resume-cancel": resumeCancel(url, args[2]); break; // ResumablePreemptionIT
+            case "resume": resume(url, args[2], args[3], args[4], args[5]); break; // ResumablePreemptionIT
+            case "resume-cancel": resumeCancel(url, args[2], args[3]); break; // ResumablePreemptionIT
             default: throw new IllegalArgumentException(scenario);
         }
         awaitIdleAndReport();
@@ -110,9 +110,9 @@ public final class JdkClientApp {
      * non-streaming body (printed with its status and headers). {@code how} is {@code send} or
      * {@code sendAsync} (whose future this application waits on).
      */
-    static void resume(String url, String progressProbe, String route, String how) throws Exception {
+    static void resume(String url, String progressProbe, String route, String how, String gateUrl) throws Exception {
         Thread batch = start("batch", () -> {
-            HttpRequest be = resumableChat(url, route).header("X-Test-Id", "be").build();
+            HttpRequest be = paused(resumableChat(url, route)).header("X-Test-Id", "be").build();
             HttpResponse<String> r = how.equals("sendAsync") ? CLIENT.sendAsync(be, BodyHandlers.ofString()).get()
                     : send(be, BodyHandlers.ofString());
             System.out.println("BE-STATUS " + r.statusCode());
@@ -122,12 +122,18 @@ public final class JdkClientApp {
             System.out.println("BE-BODY " + java.util.Base64.getEncoder().encodeToString(
                     r.body().getBytes(StandardCharsets.UTF_8)));
         });
-        Thread user = preemptWhenThirtyTokensIn(url, progressProbe, 200);
+        Thread user;
+        try {
+            user = preemptWhenThirtyTokensIn(url, progressProbe, null);
+            awaitPreempted();
+        } finally {
+            SimGates.open(gateUrl, "be");
+        }
         batch.join();
         user.join();
         System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
         // The same call unpreempted, and one the server refuses: each as a non-streaming call gets it.
-        HttpResponse<String> again = send(resumableChat(url, route).header("X-Test-Id", "be-again").build(),
+        HttpResponse<String> again = send(quickly(resumableChat(url, route)).header("X-Test-Id", "be-again").build(),
                 BodyHandlers.ofString());
         System.out.println("AGAIN-BODY " + java.util.Base64.getEncoder().encodeToString(
                 again.body().getBytes(StandardCharsets.UTF_8)));
@@ -137,13 +143,17 @@ public final class JdkClientApp {
                 + " " + java.util.Base64.getEncoder().encodeToString(missing.body().getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** Once the batch call has 30 tokens (the test's probe says), a stream of {@code genMs} that preempts it. */
-    private static Thread preemptWhenThirtyTokensIn(String url, String progressProbe, long genMs) throws Exception {
+    /**
+     * Once the batch call has 30 tokens (the test's probe says), a stream that preempts it; held at the server at
+     * gate {@code hold} (keeping its slot) unless null.
+     */
+    private static Thread preemptWhenThirtyTokensIn(String url, String progressProbe, String hold) throws Exception {
         HttpRequest progress = HttpRequest.newBuilder(URI.create(progressProbe)).build();
-        AppSupport.awaitCondition(() -> Integer.parseInt(CLIENT.send(progress, BodyHandlers.ofString()).body().trim()) >= 30,
-                "the batch call 30 tokens in");
+        AppSupport.awaitCondition(() -> Integer.parseInt(CLIENT.send(progress, BodyHandlers.ofString()).body().trim())
+                >= SimGates.PREEMPT_AT, "the batch call " + SimGates.PREEMPT_AT + " tokens in");
         return start("user", () -> {
-            HttpResponse<Stream<String>> r = send(generate(url, true, 20, genMs).header("X-Test-Id", "rt").build(),
+            HttpRequest.Builder rt = generate(url, true, 20, 200).header("X-Test-Id", "rt");
+            HttpResponse<Stream<String>> r = send((hold == null ? rt : rt.header(SimGates.HOLD, hold)).build(),
                     BodyHandlers.ofLines());
             try (Stream<String> lines = r.body()) {
                 System.out.println("RT-LINES " + lines.count());
@@ -153,16 +163,23 @@ public final class JdkClientApp {
 
     /**
      * As {@link #resume} with {@code sendAsync}, but the application cancels its future while the
-     * preempted call waits for its slot again: the call ends there and never goes out again.
+     * preempted call waits for its slot again: the call ends there and never goes out again. The stream
+     * keeps its slot at the server (held at the test's gate {@code rt}) until then.
      */
-    static void resumeCancel(String url, String progressProbe) throws Exception {
+    static void resumeCancel(String url, String progressProbe, String gateUrl) throws Exception {
         CompletableFuture<HttpResponse<String>> batch = CLIENT.sendAsync(
-                resumableChat(url, "chat").header("X-Test-Id", "be").build(), BodyHandlers.ofString());
-        Thread user = preemptWhenThirtyTokensIn(url, progressProbe, 3000);
-        AppSupport.awaitCondition(() -> "1".equals(String.valueOf(AppSupport.mbean("Preemptions"))) && AppSupport.queued() == 1,
-                "the preempted call waiting for its slot again, behind the stream");
-        System.out.println("CANCELLED " + batch.cancel(true));
-        System.out.println("QUEUED-AFTER-CANCEL " + AppSupport.queued());
+                paused(resumableChat(url, "chat")).header("X-Test-Id", "be").build(), BodyHandlers.ofString());
+        Thread user = null;
+        try {
+            user = preemptWhenThirtyTokensIn(url, progressProbe, "rt");
+            AppSupport.awaitCondition(() -> "1".equals(String.valueOf(AppSupport.mbean("Preemptions")))
+                    && AppSupport.queued() == 1, "the preempted call waiting for its slot again, behind the stream");
+            System.out.println("CANCELLED " + batch.cancel(true));
+            System.out.println("QUEUED-AFTER-CANCEL " + AppSupport.queued());
+        } finally {
+            SimGates.open(gateUrl, "be");
+            SimGates.open(gateUrl, "rt");
+        }
         user.join();
         HttpResponse<String> after = send(generate(url, false, 10, 10).header("X-Test-Id", "after").build(),
                 BodyHandlers.ofString());
@@ -172,6 +189,27 @@ public final class JdkClientApp {
 
     /** Output tokens of the resumable batch call. */
     public static final int RESUMABLE_TOKENS = 200;
+
+    /**
+     * The resumable call generated in 200 ms rather than 1 s: for a call that no stream preempts, of which the tests
+     * read only the answer (the simulator's text depends on the request, not its timing).
+     */
+    public static HttpRequest.Builder quickly(HttpRequest.Builder resumable) {
+        return resumable.setHeader("X-Sim-Gen-Ms", "200");
+    }
+
+    /**
+     * The resumable call pausing (keeping its slot) after {@link SimGates#PREEMPT_AT} tokens, where its stream comes,
+     * until the test's gate {@code be} opens: it is still running when the stream comes, however slow the machine.
+     */
+    public static HttpRequest.Builder paused(HttpRequest.Builder resumable) {
+        return resumable.setHeader(SimGates.PAUSE, SimGates.pauseAfter("be", SimGates.PREEMPT_AT));
+    }
+
+    /** Waits until the agent has preempted the batch call (its first preemption). */
+    static void awaitPreempted() throws Exception {
+        AppSupport.awaitCondition(() -> (Long) AppSupport.mbean("Preemptions") >= 1, "the batch call preempted");
+    }
 
     /** A non-streaming chat call that may be continued: {@code chat} is /api/chat, {@code openai} /v1/chat/completions. */
     public static HttpRequest.Builder resumableChat(String baseUrl, String route) {
@@ -184,7 +222,7 @@ public final class JdkClientApp {
         return HttpRequest.newBuilder(URI.create(baseUrl + (chat ? "/api/chat" : "/v1/chat/completions")))
                 .header("Content-Type", "application/json")
                 .header("X-Sim-Prefill-Ms", "50")
-                .header("X-Sim-Gen-Ms", "2000")
+                .header("X-Sim-Gen-Ms", "1000") // besides a pause where a stream comes (paused)
                 .header("X-Sim-Output-Tokens", Integer.toString(RESUMABLE_TOKENS))
                 .POST(HttpRequest.BodyPublishers.ofString(body));
     }

@@ -26,15 +26,21 @@ import okhttp3.Response;
 /**
  * A plain OkHttp application for OkHttpPreemptionIT; it knows nothing of the agent. With one slot,
  * a long non-streaming batch chat call runs; once the server has generated some of it (the test's
- * probe says how many tokens), a stream arrives. {@code main(mode, simUrl, probeUrl)} runs every
+ * probe says how many tokens), a stream arrives. {@code main(mode, simUrl, probeUrl, gateUrl)} runs every
  * scenario with {@code execute} (mode {@code execute}) or {@code enqueue}: each prints
  * {@code KEY-<scenario> value} lines and the agent's state after it.
  */
 public final class OkHttpPreemptApp {
     private static final MediaType JSON = MediaType.parse("application/json");
-    /** Output tokens of every batch call, generated in {@link #GEN_MS}. */
+    /**
+     * Output tokens of every batch call, generated in {@link #GEN_MS}, besides the pause after
+     * {@link SimGates#PREEMPT_AT} tokens where a preempted call's stream comes (the call is still running when it
+     * comes, however slow the machine).
+     */
     public static final int TOKENS = 200;
-    public static final int GEN_MS = 4000;
+    public static final int GEN_MS = 1000;
+    /** The read timeout scenario's call: its answer takes longer than the 1 s read timeout. */
+    private static final int SLOW_GEN_MS = 4000;
     /** With an application interceptor, which must make the same request of every attempt. */
     private static final OkHttpClient CLIENT = new OkHttpClient.Builder().readTimeout(30, TimeUnit.SECONDS)
             .addInterceptor(chain -> chain.proceed(chain.request().newBuilder().header("X-App-Interceptor", "seen").build()))
@@ -44,11 +50,13 @@ public final class OkHttpPreemptApp {
     private static boolean async;
     private static String url;
     private static String probe;
+    private static String gateUrl;
 
     public static void main(String[] args) throws Exception {
         async = args[0].equals("enqueue");
         url = args[1];
         probe = args[2];
+        gateUrl = args[3];
         for (String scenario : new String[] {"chat", "openai", "restart", "one-shot", "cancel", "read-timeout"}) {
             if (scenario.equals("cancel")) {
                 cancelWhileWaiting();
@@ -89,7 +97,12 @@ public final class OkHttpPreemptApp {
                 "X-Sim-Output-Tokens", Integer.toString(TOKENS)};
     }
 
+    /** A batch call that pauses after {@link SimGates#PREEMPT_AT} tokens until the test's gate {@code id} opens. */
     private static Request batch(String scenario, String id) {
+        return batchBuilder(scenario, id).header(SimGates.PAUSE, SimGates.pauseAfter(id, SimGates.PREEMPT_AT)).build();
+    }
+
+    private static Request.Builder batchBuilder(String scenario, String id) {
         Request.Builder b = new Request.Builder().url(url + path(scenario)).header("X-Test-Id", id)
                 .header("X-Rtbe-Priority", "batch")
                 .post(scenario.equals("one-shot") ? oneShot(body(scenario)) : RequestBody.create(JSON, body(scenario)));
@@ -97,7 +110,7 @@ public final class OkHttpPreemptApp {
         for (int i = 0; i < h.length; i += 2) {
             b.header(h[i], h[i + 1]);
         }
-        return b.build();
+        return b;
     }
 
     /** A body that may be written once (of unknown length: sent chunked); a second write is an error. */
@@ -124,11 +137,13 @@ public final class OkHttpPreemptApp {
         };
     }
 
-    private static Request stream(String id, long genMs) {
-        return new Request.Builder().url(url + "/api/generate").header("X-Test-Id", id)
-                .header("X-Sim-Prefill-Ms", "20").header("X-Sim-Gen-Ms", Long.toString(genMs))
+    /** A stream of 10 tokens in 200 ms; held at the server (keeping its slot) at gate {@code hold} unless null. */
+    private static Request stream(String id, String hold) {
+        Request.Builder b = new Request.Builder().url(url + "/api/generate").header("X-Test-Id", id)
+                .header("X-Sim-Prefill-Ms", "20").header("X-Sim-Gen-Ms", "200")
                 .header("X-Sim-Output-Tokens", "10")
-                .post(RequestBody.create(JSON, AppSupport.generateBody(true))).build();
+                .post(RequestBody.create(JSON, AppSupport.generateBody(true)));
+        return (hold == null ? b : b.header(SimGates.HOLD, hold)).build();
     }
 
     /**
@@ -137,6 +152,7 @@ public final class OkHttpPreemptApp {
      */
     static void preempted(String scenario) throws Exception {
         String id = "be-" + scenario;
+        long before = (Long) AppSupport.mbean("Preemptions");
         Call call = CLIENT.newCall(batch(scenario, id));
         Thread batch = start("batch", () -> {
             Answer a = send(call);
@@ -151,20 +167,27 @@ public final class OkHttpPreemptApp {
                 System.out.println("BE-SAME-CALL-" + scenario + " " + (a.call == call));
             }
         });
-        awaitProgress(id, 30);
-        Thread user = start("user", () -> {
-            try (Response r = send(CLIENT.newCall(stream("rt-" + scenario, 200))).response;
-                 BufferedReader lines = new BufferedReader(new InputStreamReader(r.body().byteStream(), StandardCharsets.UTF_8))) {
-                System.out.println("RT-LINES-" + scenario + " " + lines.lines().count());
-            }
-        });
+        Thread user = null;
+        try {
+            awaitProgress(id, SimGates.PREEMPT_AT);
+            user = start("user", () -> {
+                try (Response r = send(CLIENT.newCall(stream("rt-" + scenario, null))).response;
+                     BufferedReader lines = new BufferedReader(new InputStreamReader(r.body().byteStream(), StandardCharsets.UTF_8))) {
+                    System.out.println("RT-LINES-" + scenario + " " + lines.lines().count());
+                }
+            });
+            AppSupport.awaitCondition(() -> (Long) AppSupport.mbean("Preemptions") > before, id + " preempted");
+        } finally {
+            SimGates.open(gateUrl, id); // the paused batch call goes on (its first attempt is cut by now)
+        }
         batch.join();
         user.join();
     }
 
     /**
-     * The batch call is cut by a long stream and waits for a slot again; the application cancels
-     * it there. It must end at once (the stream still runs), with OkHttp's "Canceled".
+     * The batch call is cut by a stream (held at the server, keeping its slot, until the test's gate
+     * {@code rt-cancel} opens) and waits for a slot again; the application cancels it there. It must
+     * end at once (the stream still runs), with OkHttp's "Canceled".
      */
     static void cancelWhileWaiting() throws Exception {
         String id = "be-cancel";
@@ -178,18 +201,24 @@ public final class OkHttpPreemptApp {
                 ended.complete(e.getClass().getName() + ": " + e.getMessage());
             }
         });
-        awaitProgress(id, 30);
-        Thread user = start("user", () -> {
-            try (Response r = send(CLIENT.newCall(stream("rt-cancel", 3000))).response) {
-                r.body().string();
-            }
-        });
-        AppSupport.awaitCondition(() -> (Integer) AppSupport.mbean("BeQueued") == 1
-                && (Integer) AppSupport.mbean("RtInFlight") == 1, "the batch call waiting for a slot again");
-        call.cancel();
-        System.out.println("CANCELLED " + ended.get(10, TimeUnit.SECONDS));
-        System.out.println("CANCELLED-RT-RUNNING " + ((Integer) AppSupport.mbean("RtInFlight") == 1));
-        System.out.println("CANCELLED-IS-CANCELED " + call.isCanceled());
+        Thread user = null;
+        try {
+            awaitProgress(id, SimGates.PREEMPT_AT);
+            user = start("user", () -> {
+                try (Response r = send(CLIENT.newCall(stream("rt-cancel", "rt-cancel"))).response) {
+                    r.body().string();
+                }
+            });
+            AppSupport.awaitCondition(() -> (Integer) AppSupport.mbean("BeQueued") == 1
+                    && (Integer) AppSupport.mbean("RtInFlight") == 1, "the batch call waiting for a slot again");
+            call.cancel();
+            System.out.println("CANCELLED " + ended.get(10, TimeUnit.SECONDS));
+            System.out.println("CANCELLED-RT-RUNNING " + ((Integer) AppSupport.mbean("RtInFlight") == 1));
+            System.out.println("CANCELLED-IS-CANCELED " + call.isCanceled());
+        } finally {
+            SimGates.open(gateUrl, id);
+            SimGates.open(gateUrl, "rt-cancel");
+        }
         batch.join();
         user.join();
     }
@@ -201,7 +230,8 @@ public final class OkHttpPreemptApp {
     static void readTimeout() throws Exception {
         OkHttpClient impatient = CLIENT.newBuilder().readTimeout(1, TimeUnit.SECONDS).build();
         try {
-            send(impatient.newCall(batch("chat", "be-read-timeout"))).response.close();
+            send(impatient.newCall(batchBuilder("chat", "be-read-timeout")
+                    .header("X-Sim-Gen-Ms", Integer.toString(SLOW_GEN_MS)).build())).response.close();
             System.out.println("READ-TIMEOUT answered");
         } catch (IOException e) {
             System.out.println("READ-TIMEOUT " + e.getClass().getName() + ": " + e.getMessage());

@@ -28,8 +28,13 @@ public final class ReactorPreemptionApp {
 
     /** Output tokens of the batch call. */
     public static final int TOKENS = 200;
-    /** How long the server takes to generate them: long enough for a stream to come on a busy machine. */
-    public static final long GEN_MS = 3000;
+    /**
+     * How long the server takes to generate them, besides the pause after {@link SimGates#PREEMPT_AT} tokens where
+     * the stream comes: the batch call is still running when it comes, however slow the machine.
+     */
+    public static final long GEN_MS = 1000;
+    /** The same for a call no stream preempts, of which the test reads only the answer (its text does not depend on it). */
+    private static final long QUICK_GEN_MS = 300;
 
     public static void main(String[] args) throws Exception {
         String scenario = args[0];
@@ -37,9 +42,10 @@ public final class ReactorPreemptionApp {
         String progressProbe = args[2];
         String route = args[3];
         String client = args[4];
+        String gateUrl = args[5];
         switch (scenario) {
-            case "preempt": preempt(url, progressProbe, route, client); break;
-            case "dispose": dispose(url, progressProbe, route, client); break;
+            case "preempt": preempt(url, progressProbe, route, client, gateUrl); break;
+            case "dispose": dispose(url, progressProbe, route, client, gateUrl); break;
             default: throw new IllegalArgumentException(scenario);
         }
         AppSupport.awaitIdleAndReport();
@@ -47,35 +53,52 @@ public final class ReactorPreemptionApp {
         System.exit(0); // the event loops' threads would keep the JVM alive a little longer
     }
 
-    /** The batch call, cut by a stream, and the same call unpreempted, and one the server refuses. */
-    static void preempt(String url, String progressProbe, String route, String client) throws Exception {
+    /**
+     * The batch call, cut by a stream (while it pauses at the test's gate {@code be}, opened once it is preempted),
+     * and the same call unpreempted, and one the server refuses.
+     */
+    static void preempt(String url, String progressProbe, String route, String client, String gateUrl) throws Exception {
         warmUp(progressProbe);
-        Thread batch = start("batch", () -> print("BE", chat(client, url, route, "llama3.2:latest", "be")
+        Thread batch = start("batch", () -> print("BE", chat(client, url, route, "llama3.2:latest", "be", GEN_MS, PAUSED)
                 .block(Duration.ofSeconds(60))));
-        awaitProgress(progressProbe, 30);
-        Thread user = start("user", () -> System.out.println("RT-LINES " + stream(url)));
+        Thread user;
+        try {
+            awaitProgress(progressProbe, SimGates.PREEMPT_AT);
+            user = start("user", () -> System.out.println("RT-LINES " + stream(url, null)));
+            AppSupport.awaitCondition(() -> (Long) AppSupport.mbean("Preemptions") == 1, "the batch call preempted");
+        } finally {
+            SimGates.open(gateUrl, "be");
+        }
         batch.join();
         user.join();
         System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
-        print("AGAIN", chat(client, url, route, "llama3.2:latest", "be-again").block(Duration.ofSeconds(60)));
-        print("MISSING", chat(client, url, route, "nosuch:latest", "missing").block(Duration.ofSeconds(60)));
+        print("AGAIN", chat(client, url, route, "llama3.2:latest", "be-again", QUICK_GEN_MS, null)
+                .block(Duration.ofSeconds(60)));
+        print("MISSING", chat(client, url, route, "nosuch:latest", "missing", GEN_MS, null).block(Duration.ofSeconds(60)));
     }
 
     /**
      * The application gives up on the batch call while it waits for a slot again after its
-     * preemption: it leaves the queue, and the server never sees it again.
+     * preemption: it leaves the queue, and the server never sees it again. The stream keeps its slot
+     * at the server (held at the test's gate {@code rt}) until then.
      */
-    static void dispose(String url, String progressProbe, String route, String client) throws Exception {
+    static void dispose(String url, String progressProbe, String route, String client, String gateUrl) throws Exception {
         warmUp(progressProbe);
         AtomicReference<String> signal = new AtomicReference<>("none");
-        Disposable call = chat(client, url, route, "llama3.2:latest", "be")
+        Disposable call = chat(client, url, route, "llama3.2:latest", "be", GEN_MS, PAUSED)
                 .subscribe(answer -> signal.set("value"), error -> signal.set("error " + error), () -> signal.set("complete"));
-        awaitProgress(progressProbe, 30);
-        Thread user = start("user", () -> System.out.println("RT-LINES " + stream(url)));
-        AppSupport.awaitCondition(() -> (Integer) AppSupport.mbean("BeQueued") == 1, "the batch call waiting again");
-        call.dispose();
-        AppSupport.awaitCondition(() -> (Integer) AppSupport.mbean("BeQueued") == 0, "the batch call gone from the queue");
-        System.out.println("RT-RUNNING-AFTER-DISPOSE " + AppSupport.mbean("RtInFlight"));
+        Thread user;
+        try {
+            awaitProgress(progressProbe, SimGates.PREEMPT_AT);
+            user = start("user", () -> System.out.println("RT-LINES " + stream(url, "rt")));
+            AppSupport.awaitCondition(() -> (Integer) AppSupport.mbean("BeQueued") == 1, "the batch call waiting again");
+            call.dispose();
+            AppSupport.awaitCondition(() -> (Integer) AppSupport.mbean("BeQueued") == 0, "the batch call gone from the queue");
+            System.out.println("RT-RUNNING-AFTER-DISPOSE " + AppSupport.mbean("RtInFlight"));
+        } finally {
+            SimGates.open(gateUrl, "be");
+            SimGates.open(gateUrl, "rt");
+        }
         user.join();
         System.out.println("PREEMPTIONS " + AppSupport.mbean("Preemptions"));
         System.out.println("SIGNAL " + signal.get());
@@ -105,20 +128,35 @@ public final class ReactorPreemptionApp {
         System.out.println(key + "-BODY " + Base64.getEncoder().encodeToString(body));
     }
 
-    static Mono<Answer> chat(String client, String url, String route, String model, String testId) {
+    /** The batch call's pause, where its stream comes. */
+    private static final String PAUSED = SimGates.pauseAfter("be", SimGates.PREEMPT_AT);
+
+    /** A non-streaming chat call generated in {@code genMs}, pausing as {@code pause} says ({@link SimGates#PAUSE}) unless null. */
+    static Mono<Answer> chat(String client, String url, String route, String model, String testId, long genMs,
+                             String pause) {
         String path = route.equals("chat") ? "/api/chat" : "/v1/chat/completions";
         String body = chatBody(route, model);
         if (client.equals("webclient")) {
             return WebClient.create(url).post().uri(path).header("Content-Type", "application/json")
-                    .header("X-Sim-Prefill-Ms", "50").header("X-Sim-Gen-Ms", Long.toString(GEN_MS))
+                    .header("X-Sim-Prefill-Ms", "50").header("X-Sim-Gen-Ms", Long.toString(genMs))
                     .header("X-Sim-Output-Tokens", Integer.toString(TOKENS)).header("X-Test-Id", testId)
+                    .headers(h -> {
+                        if (pause != null) {
+                            h.set(SimGates.PAUSE, pause);
+                        }
+                    })
                     .bodyValue(body)
                     .exchangeToMono(r -> r.bodyToMono(String.class).defaultIfEmpty("").map(s -> new Answer(
                             r.statusCode().value(), r.headers().asHttpHeaders().getFirst("Content-Type"),
                             r.headers().asHttpHeaders().getFirst("Content-Length"), s)));
         }
-        return CLIENT.headers(h -> h.set("Content-Type", "application/json").set("X-Sim-Prefill-Ms", "50")
-                        .set("X-Sim-Gen-Ms", GEN_MS).set("X-Sim-Output-Tokens", TOKENS).set("X-Test-Id", testId))
+        return CLIENT.headers(h -> {
+                    h.set("Content-Type", "application/json").set("X-Sim-Prefill-Ms", "50")
+                            .set("X-Sim-Gen-Ms", genMs).set("X-Sim-Output-Tokens", TOKENS).set("X-Test-Id", testId);
+                    if (pause != null) {
+                        h.set(SimGates.PAUSE, pause);
+                    }
+                })
                 .post().uri(url + path).send(ByteBufFlux.fromString(Mono.just(body)))
                 .responseSingle((r, b) -> b.asString().defaultIfEmpty("").map(s -> new Answer(r.status().code(),
                         r.responseHeaders().get("Content-Type"), r.responseHeaders().get("Content-Length"), s)));
@@ -132,10 +170,14 @@ public final class ReactorPreemptionApp {
         return "{\"model\":\"" + model + "\"," + messages + (chat ? ",\"stream\":false,\"options\":{\"temperature\":0}}" : "}");
     }
 
-    /** An RT stream through Reactor Netty; returns its lines. */
-    private static long stream(String url) {
-        String text = CLIENT.headers(h -> h.set("X-Sim-Prefill-Ms", "20").set("X-Sim-Gen-Ms", "1500")
-                        .set("X-Sim-Output-Tokens", 10).set("X-Test-Id", "rt"))
+    /** An RT stream through Reactor Netty, held at the server at gate {@code hold} unless null; returns its lines. */
+    private static long stream(String url, String hold) {
+        String text = CLIENT.headers(h -> {
+                    h.set("X-Sim-Prefill-Ms", "20").set("X-Sim-Gen-Ms", "200").set("X-Sim-Output-Tokens", 10).set("X-Test-Id", "rt");
+                    if (hold != null) {
+                        h.set(SimGates.HOLD, hold);
+                    }
+                })
                 .post().uri(url + "/api/generate").send(ByteBufFlux.fromString(Mono.just(AppSupport.generateBody(true))))
                 .responseContent().aggregate().asString().block(Duration.ofSeconds(30));
         return text == null ? 0 : Stream.of(text.split("\n")).filter(l -> !l.isBlank()).count();

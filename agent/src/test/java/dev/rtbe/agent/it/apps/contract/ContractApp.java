@@ -3,13 +3,11 @@ package dev.rtbe.agent.it.apps.contract;
 import static dev.rtbe.agent.it.apps.contract.AgentState.awaitInFlight;
 import static dev.rtbe.agent.it.apps.contract.AgentState.awaitQueued;
 
+import dev.rtbe.agent.it.apps.SimGates;
 import dev.rtbe.agent.it.apps.contract.ClientDriver.Call;
 import dev.rtbe.agent.it.apps.contract.ClientDriver.Canceller;
 import dev.rtbe.agent.it.apps.contract.ClientDriver.Read;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,10 +22,13 @@ import java.util.concurrent.TimeUnit;
  * Streams in the scheduling scenarios run on threads named {@code user-*}, which the test's
  * settings make real-time: the scheduling contract holds however the body is classified (the
  * classify scenario checks each rule on its own). {@code main(driver, simUrl, resetPort,
- * refusedPort, redirectUrl, priorityUrl, preemptUrl, progressUrl, scenario...)}: {@code priorityUrl}
+ * refusedPort, redirectUrl, priorityUrl, preemptUrl, progressUrl, gateUrl, scenario...)}: {@code priorityUrl}
  * is a server on which the agent reserves no slot for RT (N=2, R=0), {@code preemptUrl} one on
  * which it preempts (N=1, R=0, transparent preemption), {@code progressUrl} answers how many tokens
- * the preempt scenario's batch call has generated there so far.
+ * the preempt scenario's batch call has generated there so far, {@code gateUrl} opens a gate of the
+ * servers at {@code simUrl} and {@code priorityUrl}: a call whose model {@link #holds} keeps its slot
+ * there until its scenario opens the gate named after that model (the servers hold by model name, as
+ * not every client can set a header of its own).
  */
 public final class ContractApp {
     private final ClientDriver driver;
@@ -38,9 +39,10 @@ public final class ContractApp {
     private final String priorityUrl;
     private final String preemptUrl;
     private final String progressUrl;
+    private final String gateUrl;
 
     /** Arguments before the scenarios. */
-    static final int FIXED_ARGS = 8;
+    static final int FIXED_ARGS = 9;
 
     private ContractApp(ClientDriver driver, String[] args) {
         this.driver = driver;
@@ -51,6 +53,12 @@ public final class ContractApp {
         this.priorityUrl = args[5];
         this.preemptUrl = args[6];
         this.progressUrl = args[7];
+        this.gateUrl = args[8];
+    }
+
+    /** Whether a call for this model is held at the server until its gate opens (the test tells the servers so). */
+    public static boolean holds(String model) {
+        return model.endsWith("-hold") || model.contains("-hold-");
     }
 
     public static void main(String[] args) throws Exception {
@@ -139,30 +147,43 @@ public final class ContractApp {
         }
     }
 
-    // ---- scheduling (N=2, R=1, LIFO for RT, aging: promotion after 2.5 s)
+    // ---- scheduling (N=2, R=1, LIFO for RT, aging: promotion after 1 s)
 
-    /**
-     * Output tokens (10 ms each) of a call that holds a slot while a scenario sets up: long enough
-     * that the setup (thread starts, JMX polls) finishes first on a busy machine; {@link #stillHeld} checks.
-     */
-    private static final int HOLD = 120;
+    /** Output tokens (10 ms each) of every call in the scheduling scenarios: holders are held by their gates instead. */
+    private static final int SHORT = 5;
 
-    /** Fails the scenario if a holder ended before the setup was complete (the machine was too slow for it). */
-    private static void stillHeld(int holders) throws Exception {
-        if (AgentState.inFlight() < holders) {
-            throw new IllegalStateException("setup too slow: a holding call ended before the scenario was set up");
-        }
+    /** Lets the calls held at this gate (a holder's model name) run: they generate their tokens and free their slots. */
+    private void open(String gate) throws Exception {
+        SimGates.open(gateUrl, gate);
     }
 
-    /** 6 batch calls (one runs, five wait), then 2 streams. */
+    /** Waits until these calls have ended (with a deadline: a failure, not a hang, if the agent got it wrong). */
+    private static void awaitEnded(Thread... calls) throws Exception {
+        AgentState.await(() -> java.util.Arrays.stream(calls).noneMatch(Thread::isAlive),
+                "the end of " + java.util.Arrays.stream(calls).map(Thread::getName).toList());
+    }
+
+    /**
+     * A batch call holds the batch slot and 5 more wait; then 2 streams arrive: they run beside, on the slot
+     * reserved for them, before any waiting batch call, which then run one at a time.
+     */
     private void flood() throws Exception {
         List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            threads.add(start("batch-" + i, call("flood-be-" + i, false, 30)));
-        }
-        awaitQueued(5);
-        for (int i = 0; i < 2; i++) {
-            threads.add(start("user-" + i, call("flood-rt-" + i, true, 15)));
+        try {
+            threads.add(start("batch-hold", call("flood-be-hold", false, SHORT)));
+            awaitInFlight(1);
+            for (int i = 0; i < 5; i++) {
+                threads.add(start("batch-" + i, call("flood-be-" + i, false, SHORT)));
+            }
+            awaitQueued(5);
+            Thread[] streams = new Thread[2];
+            for (int i = 0; i < 2; i++) {
+                streams[i] = start("user-" + i, call("flood-rt-" + i, true, 15));
+                threads.add(streams[i]);
+            }
+            awaitEnded(streams);
+        } finally {
+            open("flood-be-hold");
         }
         join(threads);
     }
@@ -170,46 +191,67 @@ public final class ContractApp {
     /** Both slots taken (a stream and a batch call), 3 batch calls wait, then a stream waits: it goes next. */
     private void overtake() throws Exception {
         List<Thread> threads = new ArrayList<>();
-        threads.add(start("user-hold", call("overtake-rt-hold", true, HOLD + 80)));
-        threads.add(start("batch-hold", call("overtake-be-hold", false, HOLD)));
-        awaitInFlight(2);
-        for (int i = 0; i < 3; i++) {
-            threads.add(start("batch-" + i, call("overtake-be-" + i, false, 5)));
+        try {
+            threads.add(start("user-hold", call("overtake-rt-hold", true, SHORT)));
+            threads.add(start("batch-hold", call("overtake-be-hold", false, SHORT)));
+            awaitInFlight(2);
+            for (int i = 0; i < 3; i++) {
+                threads.add(start("batch-" + i, call("overtake-be-" + i, false, SHORT)));
+            }
+            awaitQueued(3);
+            Thread user = start("user", call("overtake-rt", true, SHORT));
+            threads.add(user);
+            awaitQueued(4);
+            open("overtake-be-hold"); // one slot frees: the stream's
+            awaitEnded(user);
+        } finally {
+            open("overtake-be-hold");
+            open("overtake-rt-hold");
         }
-        awaitQueued(3);
-        threads.add(start("user", call("overtake-rt", true, 5)));
-        awaitQueued(4);
-        stillHeld(2);
         join(threads);
     }
 
     /** R=0 (the priority server's setting): batch fills both slots, yet a waiting stream passes waiting batch calls. */
     private void priorityOnly() throws Exception {
         List<Thread> threads = new ArrayList<>();
-        threads.add(start("batch-hold-0", priorityCall("priority-be-hold-0", false, HOLD)));
-        threads.add(start("batch-hold-1", priorityCall("priority-be-hold-1", false, HOLD + 80)));
-        awaitInFlight(2);
-        for (int i = 0; i < 2; i++) {
-            threads.add(start("batch-" + i, priorityCall("priority-be-" + i, false, 5)));
+        try {
+            threads.add(start("batch-hold-0", priorityCall("priority-be-hold-0", false, SHORT)));
+            threads.add(start("batch-hold-1", priorityCall("priority-be-hold-1", false, SHORT)));
+            awaitInFlight(2);
+            for (int i = 0; i < 2; i++) {
+                threads.add(start("batch-" + i, priorityCall("priority-be-" + i, false, SHORT)));
+            }
+            awaitQueued(2);
+            Thread user = start("user", priorityCall("priority-rt", true, SHORT));
+            threads.add(user);
+            awaitQueued(3);
+            open("priority-be-hold-0"); // one slot frees: the stream's
+            awaitEnded(user);
+        } finally {
+            open("priority-be-hold-0");
+            open("priority-be-hold-1");
         }
-        awaitQueued(2);
-        threads.add(start("user", priorityCall("priority-rt", true, 5)));
-        awaitQueued(3);
-        stillHeld(2);
         join(threads);
     }
 
     /** Both slots taken; two streams wait: the newer goes first. */
     private void lifo() throws Exception {
         List<Thread> threads = new ArrayList<>();
-        threads.add(start("user-hold", call("lifo-rt-hold", true, HOLD + 80)));
-        threads.add(start("batch-hold", call("lifo-be-hold", false, HOLD)));
-        awaitInFlight(2);
-        threads.add(start("user-a", call("lifo-rt-a", true, 5)));
-        awaitQueued(1);
-        threads.add(start("user-b", call("lifo-rt-b", true, 5)));
-        awaitQueued(2);
-        stillHeld(2);
+        try {
+            threads.add(start("user-hold", call("lifo-rt-hold", true, SHORT)));
+            threads.add(start("batch-hold", call("lifo-be-hold", false, SHORT)));
+            awaitInFlight(2);
+            threads.add(start("user-a", call("lifo-rt-a", true, SHORT)));
+            awaitQueued(1);
+            Thread newer = start("user-b", call("lifo-rt-b", true, SHORT));
+            threads.add(newer);
+            awaitQueued(2);
+            open("lifo-be-hold"); // one slot frees: the newer stream's
+            awaitEnded(newer);
+        } finally {
+            open("lifo-be-hold");
+            open("lifo-rt-hold");
+        }
         join(threads);
     }
 
@@ -221,34 +263,45 @@ public final class ContractApp {
      */
     private void aging() throws Exception {
         List<Thread> threads = new ArrayList<>();
-        threads.add(start("user-hold-a", call("aging-rt-hold-a", true, 400)));
-        threads.add(start("user-hold-b", call("aging-rt-hold-b", true, 300)));
-        awaitInFlight(2);
-        threads.add(start("batch", call("aging-be", false, 5)));
-        awaitQueued(1);
-        threads.add(start("user-0", call("aging-rt-0", true, 5)));
-        threads.add(start("user-1", call("aging-rt-1", true, 5)));
-        awaitQueued(3);
-        stillHeld(2);
+        try {
+            threads.add(start("user-hold-a", call("aging-rt-hold-a", true, SHORT)));
+            threads.add(start("user-hold-b", call("aging-rt-hold-b", true, SHORT)));
+            awaitInFlight(2);
+            Thread batch = start("batch", call("aging-be", false, SHORT));
+            threads.add(batch);
+            awaitQueued(1);
+            threads.add(start("user-0", call("aging-rt-0", true, SHORT)));
+            threads.add(start("user-1", call("aging-rt-1", true, SHORT)));
+            awaitQueued(3);
+            AgentState.await(() -> (Integer) AgentState.mbean("PromotedWaiting") == 1, "the batch call's promotion");
+            open("aging-rt-hold-b"); // one slot frees: the promoted batch call's
+            awaitEnded(batch);
+        } finally {
+            open("aging-rt-hold-b");
+            open("aging-rt-hold-a");
+        }
         join(threads);
     }
 
     /** The batch queue is full (rtbe.queue.be.max-length=6): one more batch call fails at once, a stream still runs. */
     private void queueLimit() throws Exception {
         List<Thread> threads = new ArrayList<>();
-        threads.add(start("batch-hold", call("qlimit-be-hold", false, HOLD)));
-        awaitInFlight(1);
-        for (int i = 0; i < 6; i++) {
-            threads.add(start("batch-" + i, call("qlimit-be-" + i, false, 1)));
+        try {
+            threads.add(start("batch-hold", call("qlimit-be-hold", false, SHORT)));
+            awaitInFlight(1);
+            for (int i = 0; i < 6; i++) {
+                threads.add(start("batch-" + i, call("qlimit-be-" + i, false, 1)));
+            }
+            awaitQueued(6);
+            System.out.println("REJECTED " + outcome(call("qlimit-be-over", false, 1)));
+            CompletableFuture<String> rt = new CompletableFuture<>();
+            Thread user = new Thread(() -> rt.complete(outcome(call("qlimit-rt", true, 1))), "user");
+            user.start();
+            join(List.of(user));
+            System.out.println("RT-BESIDE-FULL-QUEUE " + rt.getNow("never ran"));
+        } finally {
+            open("qlimit-be-hold");
         }
-        awaitQueued(6);
-        stillHeld(1);
-        System.out.println("REJECTED " + outcome(call("qlimit-be-over", false, 1)));
-        CompletableFuture<String> rt = new CompletableFuture<>();
-        Thread user = new Thread(() -> rt.complete(outcome(call("qlimit-rt", true, 1))), "user");
-        user.start();
-        join(List.of(user));
-        System.out.println("RT-BESIDE-FULL-QUEUE " + rt.getNow("never ran"));
         join(threads);
     }
 
@@ -275,24 +328,29 @@ public final class ContractApp {
 
     /** One batch slot held: a batch call given up while it waits leaves the queue and is never sent. */
     private void cancelQueued() throws Exception {
-        Thread holder = start("batch-hold", call("cancel-be-hold", false, HOLD));
-        awaitInFlight(1);
-        Canceller canceller = new Canceller();
-        CompletableFuture<String> outcome = new CompletableFuture<>();
-        Thread waiter = new Thread(() -> {
-            try {
-                driver.exchange(call("cancel-queued", false, 1), Read.ALL, canceller);
-                outcome.complete("sent");
-            } catch (Throwable e) {
-                outcome.complete(e.getClass().getSimpleName());
-            }
-        }, "batch-cancelled");
-        waiter.start();
-        awaitQueued(1);
-        canceller.cancel();
-        awaitQueued(0);
-        System.out.println("CANCEL queued=" + AgentState.queued() + " " + outcome.get(20, TimeUnit.SECONDS));
-        join(List.of(waiter, holder));
+        Thread holder = start("batch-hold", call("cancel-be-hold", false, SHORT));
+        Thread waiter = null;
+        try {
+            awaitInFlight(1);
+            Canceller canceller = new Canceller();
+            CompletableFuture<String> outcome = new CompletableFuture<>();
+            waiter = new Thread(() -> {
+                try {
+                    driver.exchange(call("cancel-queued", false, 1), Read.ALL, canceller);
+                    outcome.complete("sent");
+                } catch (Throwable e) {
+                    outcome.complete(e.getClass().getSimpleName());
+                }
+            }, "batch-cancelled");
+            waiter.start();
+            awaitQueued(1);
+            canceller.cancel();
+            awaitQueued(0);
+            System.out.println("CANCEL queued=" + AgentState.queued() + " " + outcome.get(20, TimeUnit.SECONDS));
+        } finally {
+            open("cancel-be-hold");
+        }
+        join(waiter == null ? List.of(holder) : List.of(waiter, holder));
     }
 
     private void readerThrows() throws Exception {
@@ -314,42 +372,9 @@ public final class ContractApp {
         return false;
     }
 
-    /** A server on an endpoint port sends half a stream, then resets the connection. */
-    /**
-     * A server that resets the connection after the head and one chunk. Every connection is
-     * served so: when the reset comes before the client has read the head (the kernel drops
-     * what it had not read yet), HttpURLConnection sends a buffered POST once more on a new
-     * connection, which must be reset too (left unanswered, it would wait forever).
-     */
+    /** The test's server on an endpoint port sends half a stream, then resets the connection. */
     private void reset() throws Exception {
-        ServerSocket server = new ServerSocket(resetPort);
-        Thread peer = new Thread(() -> {
-            while (true) {
-                Socket s;
-                try {
-                    s = server.accept();
-                } catch (java.io.IOException closed) {
-                    return; // the scenario is over
-                }
-                try (s) {
-                    drainRequestHead(s.getInputStream());
-                    OutputStream out = s.getOutputStream();
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            + "10\r\n{\"response\":\"a\"}\r\n").getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    s.setSoLinger(true, 0); // RST instead of FIN
-                } catch (Exception e) {
-                    System.out.println("ERROR reset peer " + e);
-                }
-            }
-        }, "peer");
-        peer.start();
-        try {
-            System.out.println("RESET " + outcome(new Call("http://127.0.0.1:" + resetPort, "reset", true, 1, null, 0)));
-        } finally {
-            server.close();
-            peer.join(20_000);
-        }
+        System.out.println("RESET " + outcome(new Call("http://127.0.0.1:" + resetPort, "reset", true, 1, null, 0)));
     }
 
     private void refused() throws Exception {
@@ -365,13 +390,17 @@ public final class ContractApp {
 
     /** One batch slot held: a batch call whose own timeout passes while it waits fails and is never sent. */
     private void timeout() throws Exception {
-        Thread holder = start("batch-hold", call("timeout-be-hold", false, HOLD + 80));
-        awaitInFlight(1);
-        System.out.println("TIMEOUT " + outcome(new Call(url, "timeout", false, 1, null, 200)));
+        Thread holder = start("batch-hold", call("timeout-be-hold", false, SHORT));
         try {
-            awaitQueued(0); // a client may give up (cancel its future) just after it reports the timeout
+            awaitInFlight(1);
+            System.out.println("TIMEOUT " + outcome(new Call(url, "timeout", false, 1, null, 200)));
+            try {
+                awaitQueued(0); // a client may give up (cancel its future) just after it reports the timeout
+            } finally {
+                System.out.println("TIMEOUT-QUEUED " + AgentState.queued());
+            }
         } finally {
-            System.out.println("TIMEOUT-QUEUED " + AgentState.queued());
+            open("timeout-be-hold");
         }
         join(List.of(holder));
     }
@@ -382,28 +411,39 @@ public final class ContractApp {
 
     // ---- preemption (the second server: N=1, R=0, transparent preemption)
 
-    /** Output tokens of the preempted batch call: 3 s at the simulator's 100 tokens/s. */
-    public static final int PREEMPT_TOKENS = 300;
+    /** The preempted batch call's model, which the preemptible server pauses after {@link #PREEMPT_AT} tokens. */
+    public static final String PREEMPTED = "preempt-be";
+    /** Tokens of the preempted batch call's first attempt: there it pauses until its gate opens, and its stream comes. */
+    public static final int PREEMPT_AT = 20;
+    /** Output tokens of the preempted batch call: 0.6 s at the simulator's 100 tokens/s, besides its pause. */
+    public static final int PREEMPT_TOKENS = 60;
 
     /**
-     * A non-streaming batch call runs on the preemptible server; once it has generated 20 tokens a
-     * stream arrives and takes its slot. The batch call is cut on the wire, continued from its output
-     * after the stream, and its application still gets one whole answer.
+     * A non-streaming batch call runs on the preemptible server; once it has generated 20 tokens (where
+     * it pauses, keeping its slot, until it is preempted) a stream arrives and takes its slot. The
+     * batch call is cut on the wire, continued from its output after the stream, and its application
+     * still gets one whole answer.
      */
     private void preempt() throws Exception {
         long before = (Long) AgentState.mbean("Preemptions");
         CompletableFuture<String> batch = new CompletableFuture<>();
         Thread b = new Thread(() -> {
             try {
-                batch.complete(driver.exchange(new Call(preemptUrl, "preempt-be", false, PREEMPT_TOKENS, null, 0),
+                batch.complete(driver.exchange(new Call(preemptUrl, PREEMPTED, false, PREEMPT_TOKENS, null, 0),
                         Read.ALL, new Canceller()));
             } catch (Throwable e) {
                 batch.complete("failed " + e);
             }
         }, "batch-preempted");
         b.start();
-        AgentState.await(() -> progress() >= 20, "20 tokens of the batch call");
-        Thread user = start("user-preempt", new Call(preemptUrl, "preempt-rt", true, 5, null, 0));
+        Thread user;
+        try {
+            AgentState.await(() -> progress() >= PREEMPT_AT, PREEMPT_AT + " tokens of the batch call");
+            user = start("user-preempt", new Call(preemptUrl, "preempt-rt", true, 5, null, 0));
+            AgentState.await(() -> (Long) AgentState.mbean("Preemptions") > before, "the batch call's preemption");
+        } finally {
+            open(PREEMPTED);
+        }
         join(List.of(user, b));
         System.out.println("PREEMPTIONS " + ((Long) AgentState.mbean("Preemptions") - before));
         System.out.println("PREEMPT-BODY " + java.util.Base64.getEncoder().encodeToString(
@@ -417,17 +457,6 @@ public final class ContractApp {
             return Integer.parseInt(new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim());
         } finally {
             c.disconnect();
-        }
-    }
-
-    private static void drainRequestHead(InputStream in) throws java.io.IOException {
-        int matched = 0;
-        int b;
-        while ((b = in.read()) >= 0) {
-            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
-            if (matched == 4) {
-                return;
-            }
         }
     }
 }
