@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.sun.net.httpserver.HttpServer;
 import dev.rtbe.agent.it.OtlpReceiver.Received;
 import dev.rtbe.agent.it.apps.ChildFirstLauncher;
+import dev.rtbe.agent.it.apps.ResettingServer;
 import dev.rtbe.agent.it.apps.contract.ClientDriver;
 import dev.rtbe.agent.it.apps.contract.ContractApp;
 import dev.rtbe.simulator.OllamaSimulator;

@@ -1,6 +1,5 @@
 package dev.rtbe.agent.it.apps;
 
-import static dev.rtbe.agent.it.apps.AppSupport.drainRequestHead;
 import static dev.rtbe.agent.it.apps.AppSupport.start;
 import static dev.rtbe.agent.it.apps.AppSupport.awaitQueued;
 import static dev.rtbe.agent.it.apps.AppSupport.awaitInFlight;
@@ -10,14 +9,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -65,54 +60,16 @@ public final class OkHttpClientApp {
         for (String mode : MODES) {
             boolean async = mode.equals("async");
             switch (scenario) {
-                case "flood": flood(mode, async); break;
-                case "overtake": overtake(mode, async); break;
                 case "hold-stream": holdStream(mode, async); break;
-                case "early-close": earlyClose(mode, async); break;
-                case "reader-throws": readerThrows(mode, async); break;
-                case "reset": reset(mode, async); break;
-                case "refused": refused(mode, async); break;
                 case "timeout": timeout(mode, async); break;
-                case "cancel-queued": cancelQueued(mode, async); break;
                 case "cancel-in-flight": cancelInFlight(mode, async); break;
                 case "classify": classify(mode, async); break;
                 case "layered": layered(mode, async); break;
-                case "redirect": redirect(mode, async); break;
                 case "concurrent": concurrent(mode, async, 4); break;
                 case "interrupt": if (!async) interrupt(mode); break;
                 default: throw new IllegalArgumentException(scenario);
             }
         }
-    }
-
-    /** 6 batch calls and 2 streams at once. */
-    static void flood(String mode, boolean async) throws Exception {
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            String id = "flood-" + mode + "-be-" + i;
-            threads.add(start("batch-" + i, () -> text(exec(generate(false, 20, 150, id), async))));
-        }
-        Thread.sleep(30); // let the batch calls queue up first: an ordering nudge, not a synchronisation
-        for (int i = 0; i < 2; i++) {
-            String id = "flood-" + mode + "-rt-" + i;
-            threads.add(start("user-" + i, () -> text(exec(generate(true, 20, 150, id), async))));
-        }
-        joinAll(threads);
-    }
-
-    /** With one slot: a long BE runs, 4 BE queue, then one RT (a stream) arrives; RT must go next. */
-    static void overtake(String mode, boolean async) throws Exception {
-        String p = "overtake-" + mode + "-";
-        List<Thread> threads = new ArrayList<>();
-        threads.add(start("batch-first", () -> text(exec(generate(false, 10, 400, p + "be-0"), async))));
-        awaitInFlight(1);
-        for (int i = 1; i <= 4; i++) {
-            String id = p + "be-" + i;
-            threads.add(start("batch-" + i, () -> text(exec(generate(false, 10, 50, id), async))));
-        }
-        awaitQueued(4);
-        threads.add(start("user", () -> text(exec(generate(true, 10, 50, p + "rt"), async))));
-        joinAll(threads);
     }
 
     /** One slot: a slow stream read to its end holds the slot; a batch call waits for it. */
@@ -129,82 +86,6 @@ public final class OkHttpClientApp {
         Thread batch = start("batch", () -> text(exec(generate(false, 10, 10, p + "be"), async)));
         stream.join();
         batch.join();
-    }
-
-    /** Read the first line of a stream, close it: the slot must come back at once. */
-    static void earlyClose(String mode, boolean async) throws Exception {
-        Response r = exec(generate(true, 10, 2000, "early-close-" + mode), async);
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(r.body().byteStream(), StandardCharsets.UTF_8))) {
-            System.out.println("FIRST-" + mode + " " + (reader.readLine() != null));
-        }
-        awaitInFlight(0);
-        System.out.println("AFTER-CLOSE-" + mode + " " + AppSupport.inFlight());
-    }
-
-    /**
-     * The application throws while reading. Blocking: inside try-with-resources. Asynchronous:
-     * from its callback, leaving the body open (OkHttp cancels the call).
-     */
-    static void readerThrows(String mode, boolean async) throws Exception {
-        Request request = generate(true, 10, 2000, "reader-throws-" + mode);
-        if (!async) {
-            try (ResponseBody body = CLIENT.newCall(request).execute().body()) {
-                new BufferedReader(new InputStreamReader(body.byteStream(), StandardCharsets.UTF_8)).readLine();
-                throw new IllegalStateException("application bug while reading");
-            } catch (IllegalStateException expected) {
-                System.out.println("THREW-" + mode + " " + expected.getMessage());
-            }
-            return;
-        }
-        CountDownLatch threw = new CountDownLatch(1);
-        CLIENT.newCall(request).enqueue(new Callback() {
-            @Override
-            public void onFailure(Call call, IOException e) {
-                System.out.println("ERROR unexpected failure " + e);
-            }
-
-            @Override
-            public void onResponse(Call call, Response response) throws IOException {
-                new BufferedReader(new InputStreamReader(response.body().byteStream(), StandardCharsets.UTF_8)).readLine();
-                threw.countDown();
-                throw new IllegalStateException("application bug while reading (expected in this test)");
-            }
-        });
-        threw.await(20, TimeUnit.SECONDS);
-        awaitInFlight(0);
-        System.out.println("THREW-" + mode + " released");
-    }
-
-    /** A server on an endpoint port that sends half a stream and resets the connection. */
-    static void reset(String mode, boolean async) throws Exception {
-        try (ServerSocket server = new ServerSocket(spareA)) {
-            Thread peer = start("peer", () -> {
-                try (Socket s = server.accept()) {
-                    drainRequestHead(s.getInputStream());
-                    OutputStream out = s.getOutputStream();
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            + "10\r\n{\"response\":\"a\"}\r\n").getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    s.setSoLinger(true, 0); // RST instead of FIN
-                }
-            });
-            try {
-                text(exec(generateAt("http://127.0.0.1:" + spareA, true, 1, 1, "reset"), async));
-                System.out.println("RESET-" + mode + " none");
-            } catch (IOException e) {
-                System.out.println("RESET-" + mode + " IOException");
-            }
-            peer.join();
-        }
-    }
-
-    static void refused(String mode, boolean async) throws Exception {
-        try {
-            exec(generateAt("http://127.0.0.1:" + spareB, false, 1, 1, "refused"), async).close();
-            System.out.println("REFUSED-" + mode + " none");
-        } catch (IOException e) {
-            System.out.println("REFUSED-" + mode + " " + e.getClass().getSimpleName());
-        }
     }
 
     /**
@@ -231,27 +112,6 @@ public final class OkHttpClientApp {
         } catch (IOException e) {
             System.out.println("READ-TIMEOUT-" + mode + " " + e.getClass().getSimpleName());
         }
-    }
-
-    /** One slot held; a call cancelled while it waits leaves the queue and is never sent. */
-    static void cancelQueued(String mode, boolean async) throws Exception {
-        Thread holder = start("holder", () -> text(exec(generate(false, 10, 800, "cancel-holder-" + mode), async)));
-        awaitInFlight(1);
-        Call call = CLIENT.newCall(generate(false, 1, 1, "cancelled-" + mode));
-        CompletableFuture<String> outcome = new CompletableFuture<>();
-        Thread waiter = start("waiter", () -> {
-            try {
-                exec(call, async).close();
-                outcome.complete("sent");
-            } catch (IOException e) {
-                outcome.complete(e.getClass().getSimpleName() + " " + e.getMessage());
-            }
-        });
-        awaitQueued(1);
-        call.cancel();
-        System.out.println("CANCEL-" + mode + " " + outcome.get(20, TimeUnit.SECONDS) + " queued=" + AppSupport.queued());
-        waiter.join();
-        holder.join();
     }
 
     /** A stream cancelled while the application reads it: the slot comes back without a close. */
@@ -307,23 +167,6 @@ public final class OkHttpClientApp {
         }).build();
         Response r = execOn(layeredClient, generate(false, 1, 1, "layered-" + mode), async);
         System.out.println("LAYERED-" + mode + " " + r.code() + " " + text(r).contains("\"done\":true"));
-    }
-
-    /** A redirecting endpoint in front of the simulator: OkHttp follows it inside the one call. */
-    static void redirect(String mode, boolean async) throws Exception {
-        try (ServerSocket server = new ServerSocket(spareA)) {
-            Thread peer = start("redirector", () -> {
-                try (Socket s = server.accept()) {
-                    drainRequestHead(s.getInputStream());
-                    s.getOutputStream().write(("HTTP/1.1 302 Found\r\nLocation: " + url + "/api/tags\r\n"
-                            + "Content-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                }
-            });
-            Request get = new Request.Builder().url("http://127.0.0.1:" + spareA + "/api/tags").build();
-            Response r = exec(get, async);
-            System.out.println("REDIRECT-" + mode + " " + r.code() + " " + text(r).contains("\"models\""));
-            peer.join();
-        }
     }
 
     /** n calls at once (for hosts the agent must leave alone). */

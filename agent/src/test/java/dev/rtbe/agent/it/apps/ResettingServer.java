@@ -1,7 +1,8 @@
-package dev.rtbe.agent.it;
+package dev.rtbe.agent.it.apps;
+
+import static dev.rtbe.agent.it.apps.AppSupport.drainRequestHead;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -15,10 +16,11 @@ import java.nio.charset.StandardCharsets;
  * HttpURLConnection sends a buffered POST once more on a new connection, which must be reset too (left unanswered,
  * it would wait forever). Bound at once on a port of its own, so no other process can take the port first.
  */
-final class ResettingServer implements AutoCloseable {
+public final class ResettingServer implements AutoCloseable {
     private final ServerSocket server;
 
-    ResettingServer() {
+    /** On a free port, bound at once so that no other process can take it first. */
+    public ResettingServer() {
         try {
             server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         } catch (IOException e) {
@@ -29,7 +31,7 @@ final class ResettingServer implements AutoCloseable {
         peer.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
@@ -50,17 +52,6 @@ final class ResettingServer implements AutoCloseable {
                 s.setSoLinger(true, 0); // RST instead of FIN
             } catch (IOException e) {
                 // the client went first: nothing to reset
-            }
-        }
-    }
-
-    private static void drainRequestHead(InputStream in) throws IOException {
-        int matched = 0;
-        int b;
-        while ((b = in.read()) >= 0) {
-            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
-            if (matched == 4) {
-                return;
             }
         }
     }
